@@ -1,0 +1,2 @@
+//! The embedded code signature: SuperBlob, CodeDirectories, requirements, entitlements,
+//! constraints and the CMS signature.

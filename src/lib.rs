@@ -1,0 +1,10 @@
+//! bundlelint: read, verify and lint Apple code artifacts from their bytes, on any OS.
+//!
+//! The flow runs one way: [`input`] opens a path into a read-only tree, [`discover`] finds code
+//! items and their roles, the parsers ([`macho`], [`codesign`], [`profile`], [`plist`], [`seal`])
+//! turn bytes into plain facts with byte ranges, [`model`] assembles them, and [`report`] renders.
+
+pub mod codesign;
+pub mod problem;
+
+pub use problem::Problem;
