@@ -5,6 +5,8 @@
 //! turn bytes into plain facts with byte ranges, [`model`] assembles them, and [`report`] renders.
 
 pub mod codesign;
+pub mod input;
+pub mod macho;
 pub mod problem;
 
 pub use problem::Problem;

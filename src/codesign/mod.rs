@@ -1,2 +1,5 @@
 //! The embedded code signature: SuperBlob, CodeDirectories, requirements, entitlements,
 //! constraints and the CMS signature.
+pub mod code_directory;
+pub mod digest;
+pub mod superblob;

@@ -1,0 +1,229 @@
+//! Reading `.zip` and `.ipa` archives in memory, refusing members that could escape or explode.
+//!
+//! Nothing is extracted: members become tree entries held in memory. A member whose name is
+//! absolute or climbs out of the root, a symlink pointing outside the archive, and a member that
+//! expands beyond the limits below are refused with `input-archive-unsafe` and left out.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use super::{Entry, FileData, InputKind, PathProblem, Tree, MAX_ENTRIES};
+use crate::Problem;
+
+/// Most bytes one member may expand to.
+pub const MAX_MEMBER_BYTES: u64 = 2 << 30;
+/// Most bytes all members together may expand to.
+pub const MAX_ARCHIVE_BYTES: u64 = 4 << 30;
+/// A member expanding past [`RATIO_CHECK_FLOOR`] bytes may not exceed this compression ratio:
+/// real code and resources stay far below it, deflate bombs sit near deflate's maximum (~1032).
+pub const MAX_COMPRESSION_RATIO: u64 = 200;
+pub const RATIO_CHECK_FLOOR: u64 = 64 << 20;
+/// Longest symlink target accepted.
+const MAX_LINK_TARGET: u64 = 4096;
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
+
+pub(super) fn looks_like_zip(path: &std::path::Path, data: &FileData) -> bool {
+    let by_name = path
+        .extension()
+        .map(|e| e.eq_ignore_ascii_case("zip") || e.eq_ignore_ascii_case("ipa"))
+        .unwrap_or(false);
+    let head = data.head(4);
+    by_name || head == ZIP_MAGIC || head == ZIP_EMPTY_MAGIC
+}
+
+/// Reads every member of the zip in `bytes` into a tree. A corrupt archive yields a tree with
+/// what could be read and an `input-archive-malformed` problem.
+pub fn read_zip(bytes: &[u8], origin: String) -> Tree {
+    let mut out = ZipReader::default();
+    match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+        Ok(mut archive) => out.read_all(&mut archive),
+        Err(e) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
+    }
+    Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems }
+}
+
+#[derive(Default)]
+struct ZipReader {
+    entries: BTreeMap<String, Entry>,
+    problems: Vec<PathProblem>,
+    expanded: u64,
+}
+
+impl ZipReader {
+    fn note(&mut self, path: &str, code: &'static str, offset: Option<u64>, message: String) {
+        let problem = Problem { code, message, offset };
+        self.problems.push(PathProblem { path: path.to_owned(), problem });
+    }
+
+    fn read_all<R: Read + std::io::Seek>(&mut self, archive: &mut zip::ZipArchive<R>) {
+        if archive.len() > MAX_ENTRIES {
+            let n = archive.len();
+            self.note("", "input-archive-unsafe", None, format!("archive lists {n} members, more than the {MAX_ENTRIES} accepted"));
+            return;
+        }
+        for index in 0..archive.len() {
+            let member = match archive.by_index(index) {
+                Ok(m) => m,
+                Err(e) => {
+                    self.note("", "input-archive-malformed", None, format!("member #{index} cannot be read: {e}"));
+                    continue;
+                }
+            };
+            self.read_member(member);
+            if self.expanded > MAX_ARCHIVE_BYTES {
+                self.note("", "input-archive-unsafe", None, format!("archive expands beyond {MAX_ARCHIVE_BYTES} bytes; the rest is not read"));
+                return;
+            }
+        }
+    }
+
+    fn read_member<R: Read>(&mut self, mut member: zip::read::ZipFile<'_, R>) {
+        let raw_name = member.name().to_owned();
+        let offset = Some(member.header_start());
+        let Some(name) = safe_member_name(&raw_name) else {
+            let why = if raw_name.starts_with('/') || raw_name.starts_with('\\') || raw_name.get(1..2) == Some(":") {
+                "has an absolute path"
+            } else {
+                "climbs out of the archive root"
+            };
+            return self.note(&raw_name, "input-archive-unsafe", offset, format!("member `{raw_name}` {why}; refused"));
+        };
+        if member.is_dir() {
+            self.add_parents(&name);
+            self.entries.insert(name, Entry::Dir);
+            return;
+        }
+        if member.is_symlink() {
+            let mut target = String::new();
+            let read = (&mut member).take(MAX_LINK_TARGET).read_to_string(&mut target);
+            if let Err(e) = read {
+                return self.note(&name, "input-archive-malformed", offset, format!("symlink target unreadable: {e}"));
+            }
+            if !link_stays_inside(&name, &target) {
+                return self.note(&name, "input-archive-unsafe", offset, format!("symlink `{name}` points to `{target}`, outside the archive; refused"));
+            }
+            self.add_parents(&name);
+            self.entries.insert(name, Entry::Symlink(target));
+            return;
+        }
+        let declared = member.size();
+        let compressed = member.compressed_size();
+        let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
+        let mut bytes = Vec::with_capacity(declared.min(budget).min(64 << 20) as usize);
+        let read = (&mut member).take(budget.saturating_add(1)).read_to_end(&mut bytes);
+        if let Err(e) = read {
+            return self.note(&name, "input-archive-malformed", offset, format!("member cannot be inflated: {e}"));
+        }
+        let size = bytes.len() as u64;
+        if size > budget {
+            return self.note(&name, "input-archive-unsafe", offset, format!("member `{name}` expands beyond {budget} bytes (archive bomb); refused"));
+        }
+        if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > MAX_COMPRESSION_RATIO {
+            return self.note(&name, "input-archive-unsafe", offset, format!("member `{name}` expands {size} bytes from {compressed} (ratio over {MAX_COMPRESSION_RATIO}:1, archive bomb); refused"));
+        }
+        self.expanded += size;
+        self.add_parents(&name);
+        if self.entries.contains_key(&name) {
+            self.note(&name, "input-archive-malformed", offset, format!("member `{name}` appears more than once; the last copy is used"));
+        }
+        self.entries.insert(name, Entry::File(FileData::from_vec(bytes)));
+    }
+
+    /// Zips often omit directory members; the tree needs them for discovery.
+    fn add_parents(&mut self, path: &str) {
+        let mut dir = super::parent(path);
+        while !dir.is_empty() {
+            self.entries.entry(dir.to_owned()).or_insert(Entry::Dir);
+            dir = super::parent(dir);
+        }
+    }
+}
+
+/// The member name as a clean relative tree path, or `None` if it is absolute or uses `..` to
+/// leave the root. Empty and `.` components are dropped.
+fn safe_member_name(raw: &str) -> Option<String> {
+    if raw.starts_with('/') || raw.starts_with('\\') || raw.get(1..2) == Some(":") || raw.contains('\0') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Whether a symlink at `link_path` with `target` resolves lexically inside the archive root.
+fn link_stays_inside(link_path: &str, target: &str) -> bool {
+    if target.is_empty() || target.starts_with('/') || target.contains('\0') {
+        return false;
+    }
+    let mut depth: usize = super::parent(link_path).split('/').filter(|p| !p.is_empty()).count();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names() {
+        assert_eq!(safe_member_name("Payload/A.app/A").as_deref(), Some("Payload/A.app/A"));
+        assert_eq!(safe_member_name("./a//b/").as_deref(), Some("a/b"));
+        assert_eq!(safe_member_name("../evil"), None);
+        assert_eq!(safe_member_name("a/../../evil"), None);
+        assert_eq!(safe_member_name("/etc/passwd"), None);
+        assert_eq!(safe_member_name("C:/x"), None);
+    }
+
+    #[test]
+    fn link_targets() {
+        assert!(link_stays_inside("K.framework/K", "Versions/Current/K"));
+        assert!(link_stays_inside("K.framework/Versions/Current", "A"));
+        assert!(link_stays_inside("a/b/c", "../x"));
+        assert!(!link_stays_inside("a/b", "../../x"));
+        assert!(!link_stays_inside("a", "/etc/passwd"));
+    }
+
+    fn zip_with(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut out);
+        for (name, data) in members {
+            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut w, data).unwrap();
+        }
+        w.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn refuses_escaping_members_and_keeps_the_rest() {
+        let bytes = zip_with(&[("../../evil", b"x"), ("ok/file", b"y")]);
+        let tree = read_zip(&bytes, "t.zip".into());
+        assert!(tree.get("ok/file").is_some());
+        assert!(tree.get("ok").is_some());
+        assert_eq!(tree.problems.len(), 1);
+        assert_eq!(tree.problems[0].problem.code, "input-archive-unsafe");
+    }
+
+    #[test]
+    fn garbage_is_a_malformed_archive_not_a_crash() {
+        let tree = read_zip(b"PK\x03\x04garbage", "t.zip".into());
+        assert_eq!(tree.problems[0].problem.code, "input-archive-malformed");
+    }
+}

@@ -1,0 +1,116 @@
+//! File contents, loaded on first use: memory-mapped when large, read when small, or held in
+//! memory when they came out of an archive.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// Files at least this large are memory-mapped; smaller ones are read, which is cheaper and keeps
+/// the number of mappings (bounded by the kernel) low for bundles with many small resources.
+const MMAP_THRESHOLD: u64 = 64 * 1024;
+
+#[derive(Debug)]
+enum Origin {
+    Disk(PathBuf),
+    Memory,
+}
+
+#[derive(Debug)]
+enum Backing {
+    Map(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Backing {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Backing::Map(m) => m,
+            Backing::Owned(v) => v,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    origin: Origin,
+    len: u64,
+    loaded: OnceLock<Result<Backing, String>>,
+}
+
+/// A regular file's bytes, shared and loaded lazily. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct FileData(Arc<Inner>);
+
+impl FileData {
+    pub(crate) fn from_disk(path: PathBuf, len: u64) -> FileData {
+        FileData(Arc::new(Inner { origin: Origin::Disk(path), len, loaded: OnceLock::new() }))
+    }
+
+    /// Bytes already in memory (archive members, tests).
+    pub fn from_vec(bytes: Vec<u8>) -> FileData {
+        let len = bytes.len() as u64;
+        let loaded = OnceLock::new();
+        let _ = loaded.set(Ok(Backing::Owned(bytes)));
+        FileData(Arc::new(Inner { origin: Origin::Memory, len, loaded }))
+    }
+
+    /// Size as recorded when the tree was opened.
+    pub fn len(&self) -> u64 {
+        self.0.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The on-disk path, when the file came from a directory.
+    pub fn disk_path(&self) -> Option<&std::path::Path> {
+        match &self.0.origin {
+            Origin::Disk(p) => Some(p),
+            Origin::Memory => None,
+        }
+    }
+
+    /// The whole contents. The first call maps or reads the file; an I/O failure is returned as
+    /// text and remembered, so every caller sees the same answer.
+    pub fn bytes(&self) -> Result<&[u8], String> {
+        let loaded = self.0.loaded.get_or_init(|| match &self.0.origin {
+            Origin::Disk(path) => load(path, self.0.len),
+            Origin::Memory => Ok(Backing::Owned(Vec::new())),
+        });
+        match loaded {
+            Ok(b) => Ok(b.as_slice()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// The first `n` bytes (fewer if the file is shorter), without loading a large file whole.
+    pub fn head(&self, n: usize) -> Vec<u8> {
+        if let Some(Ok(b)) = self.0.loaded.get() {
+            let s = b.as_slice();
+            return s[..n.min(s.len())].to_vec();
+        }
+        match &self.0.origin {
+            Origin::Disk(path) => read_head(path, n).unwrap_or_default(),
+            Origin::Memory => Vec::new(),
+        }
+    }
+}
+
+fn load(path: &std::path::Path, len: u64) -> Result<Backing, String> {
+    let describe = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    if len < MMAP_THRESHOLD {
+        return std::fs::read(path).map(Backing::Owned).map_err(describe);
+    }
+    let file = std::fs::File::open(path).map_err(describe)?;
+    // SAFETY: the map is read-only and private to this process. A file truncated by another
+    // process while mapped would fault; inputs are build outputs the user asked us to read.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(describe)?;
+    Ok(Backing::Map(map))
+}
+
+fn read_head(path: &std::path::Path, n: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(n);
+    std::fs::File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}

@@ -1,0 +1,261 @@
+//! Opening a user's PATH into a read-only virtual tree.
+//!
+//! Whatever the user points at — a bundle directory, a folder holding bundles, a bare Mach-O, a
+//! `.zip` or `.ipa` — becomes one [`Tree`]: a sorted map from `/`-separated relative paths to
+//! directories, files and symlinks. Nothing downstream touches the file system again, so archives
+//! and directories are judged the same way, and nothing is ever extracted to disk.
+//!
+//! Symlinks are recorded, never followed while walking: a cyclic or escaping link cannot make the
+//! walk loop or leave the input. Resolution inside the tree is bounded ([`Tree::resolve`]).
+
+mod archive;
+mod data;
+mod walk;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use data::FileData;
+
+use crate::Problem;
+
+/// Most entries a tree may hold; beyond it the walk stops with a finding.
+pub const MAX_ENTRIES: usize = 500_000;
+/// Deepest directory nesting followed.
+pub const MAX_DEPTH: usize = 64;
+/// Most symlink hops followed when resolving a path inside the tree.
+pub const MAX_SYMLINK_HOPS: usize = 32;
+
+/// What the user's PATH turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Directory,
+    File,
+    Archive,
+}
+
+/// One node of the tree.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Dir,
+    File(FileData),
+    /// A symbolic link and its target exactly as stored.
+    Symlink(String),
+}
+
+/// A problem tied to a path of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PathProblem {
+    pub path: String,
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+/// The read-only view of an input.
+#[derive(Debug)]
+pub struct Tree {
+    /// The path the user gave, for display.
+    pub origin: String,
+    pub kind: InputKind,
+    entries: BTreeMap<String, Entry>,
+    /// Problems met while opening: unreadable files, refused archive members, limits reached.
+    pub problems: Vec<PathProblem>,
+}
+
+impl Tree {
+    /// Opens `path`: a directory is walked, a zip/ipa is read in memory, any other file is taken
+    /// as a single entry (a bare Mach-O, a profile, a plist…). Errors only when `path` itself
+    /// cannot be read; problems inside it are recorded in [`Tree::problems`].
+    pub fn open(path: &Path) -> std::io::Result<Tree> {
+        let meta = std::fs::metadata(path)?;
+        let origin = path.display().to_string();
+        if meta.is_dir() {
+            return Ok(walk::walk_directory(path, origin));
+        }
+        let data = FileData::from_disk(path.to_path_buf(), meta.len());
+        if archive::looks_like_zip(path, &data) {
+            let bytes = data.bytes().map_err(std::io::Error::other)?;
+            return Ok(archive::read_zip(bytes, origin));
+        }
+        let name = file_name(path);
+        let mut entries = BTreeMap::new();
+        entries.insert(name, Entry::File(data));
+        Ok(Tree { origin, kind: InputKind::File, entries, problems: Vec::new() })
+    }
+
+    /// A tree built from in-memory entries (tests, fuzzing, nested archives).
+    pub fn from_entries(
+        origin: impl Into<String>,
+        kind: InputKind,
+        entries: impl IntoIterator<Item = (String, Entry)>,
+    ) -> Tree {
+        Tree { origin: origin.into(), kind, entries: entries.into_iter().collect(), problems: Vec::new() }
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry stored at exactly `path`, without following symlinks.
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries.get(path)
+    }
+
+    /// The direct children of directory `dir` (`""` for the root), as (name, entry), sorted.
+    pub fn children<'a>(&'a self, dir: &str) -> impl Iterator<Item = (&'a str, &'a Entry)> + 'a {
+        self.below(dir).filter_map(|(_, rest, v)| (!rest.contains('/')).then_some((rest, v)))
+    }
+
+    /// Every entry strictly below `dir`, as (full path, entry), sorted.
+    pub fn descendants<'a>(&'a self, dir: &str) -> impl Iterator<Item = (&'a str, &'a Entry)> + 'a {
+        self.below(dir).map(|(full, _, v)| (full, v))
+    }
+
+    /// Entries strictly below `dir` as (full path, path relative to `dir`, entry).
+    fn below<'a>(&'a self, dir: &str) -> impl Iterator<Item = (&'a str, &'a str, &'a Entry)> + 'a {
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let skip = prefix.len();
+        self.entries
+            .range::<String, _>((std::ops::Bound::Included(prefix.clone()), std::ops::Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .filter_map(move |(k, v)| {
+                let rest = k.get(skip..).unwrap_or("");
+                (!rest.is_empty()).then_some((k.as_str(), rest, v))
+            })
+    }
+
+    /// Follows symlinks in every component of `path` (bounded hops, never leaving the tree) and
+    /// returns the canonical path of what it names, or `None` when it dangles, loops or escapes.
+    pub fn resolve(&self, path: &str) -> Option<String> {
+        let mut hops = 0;
+        let mut pending: Vec<String> = split(path).into_iter().rev().map(str::to_owned).collect();
+        let mut resolved: Vec<String> = Vec::new();
+        while let Some(component) = pending.pop() {
+            match component.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    resolved.pop()?;
+                    continue;
+                }
+                _ => {}
+            }
+            resolved.push(component);
+            let here = resolved.join("/");
+            match self.entries.get(&here) {
+                Some(Entry::Symlink(target)) => {
+                    hops += 1;
+                    if hops > MAX_SYMLINK_HOPS || target.starts_with('/') {
+                        return None;
+                    }
+                    resolved.pop();
+                    pending.extend(split(target).into_iter().rev().map(str::to_owned));
+                }
+                Some(_) => {}
+                None => return None,
+            }
+        }
+        Some(resolved.join("/"))
+    }
+
+    /// The file at `path` after resolving symlinks, if it is a regular file.
+    pub fn file(&self, path: &str) -> Option<&FileData> {
+        match self.entries.get(&self.resolve(path)?)? {
+            Entry::File(data) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// Whether `path` (after resolving symlinks) is a directory.
+    pub fn is_dir(&self, path: &str) -> bool {
+        path.is_empty() || matches!(self.resolve(path).and_then(|p| self.entries.get(&p).cloned()), Some(Entry::Dir))
+    }
+}
+
+fn split(path: &str) -> Vec<&str> {
+    path.split('/').collect()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Joins two tree paths.
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else if name.is_empty() {
+        dir.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The parent directory of a tree path (`""` for a top-level entry).
+pub fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
+}
+
+/// The last component of a tree path.
+pub fn base_name(path: &str) -> &str {
+    path.rsplit_once('/').map(|(_, n)| n).unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(entries: &[(&str, Entry)]) -> Tree {
+        Tree::from_entries("t", InputKind::Directory, entries.iter().map(|(p, e)| (p.to_string(), e.clone())))
+    }
+
+    #[test]
+    fn resolves_framework_current_links() {
+        let t = tree(&[
+            ("K.framework", Entry::Dir),
+            ("K.framework/K", Entry::Symlink("Versions/Current/K".into())),
+            ("K.framework/Versions", Entry::Dir),
+            ("K.framework/Versions/A", Entry::Dir),
+            ("K.framework/Versions/A/K", Entry::File(FileData::from_vec(vec![1]))),
+            ("K.framework/Versions/Current", Entry::Symlink("A".into())),
+        ]);
+        assert_eq!(t.resolve("K.framework/K").as_deref(), Some("K.framework/Versions/A/K"));
+        assert!(t.file("K.framework/K").is_some());
+        assert!(t.is_dir("K.framework/Versions/Current"));
+    }
+
+    #[test]
+    fn cyclic_escaping_and_absolute_links_do_not_resolve() {
+        let t = tree(&[
+            ("a", Entry::Symlink("b".into())),
+            ("b", Entry::Symlink("a".into())),
+            ("up", Entry::Symlink("../../etc/passwd".into())),
+            ("abs", Entry::Symlink("/etc/passwd".into())),
+        ]);
+        assert_eq!(t.resolve("a"), None);
+        assert_eq!(t.resolve("up"), None);
+        assert_eq!(t.resolve("abs"), None);
+    }
+
+    #[test]
+    fn children_are_direct_only() {
+        let t = tree(&[
+            ("A", Entry::Dir),
+            ("A/x", Entry::Dir),
+            ("A/x/y", Entry::Dir),
+            ("A/z", Entry::Dir),
+            ("AB", Entry::Dir),
+        ]);
+        let names: Vec<_> = t.children("A").map(|(n, _)| n).collect();
+        assert_eq!(names, ["x", "z"]);
+        assert_eq!(t.descendants("A").count(), 3);
+    }
+}
