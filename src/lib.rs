@@ -7,6 +7,8 @@
 pub mod codesign;
 pub mod input;
 pub mod macho;
+pub mod plist;
 pub mod problem;
+pub mod seal;
 
 pub use problem::Problem;

@@ -1,0 +1,120 @@
+//! Property lists (Info.plist, launchd plists, entitlements, CodeResources), XML or binary, with
+//! the line and column of every dictionary key when the source is XML, so editor diagnostics can
+//! point at the offending key.
+
+mod json;
+mod spans;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use json::to_json;
+pub use spans::Span;
+
+use crate::Problem;
+
+/// How a property list was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Xml,
+    Binary,
+}
+
+/// A parsed property list and, for XML sources, where each key sits.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub format: Format,
+    pub value: plist::Value,
+    /// Key path (`NSExtension/NSExtensionAttributes`, array items as indices) → position.
+    key_spans: BTreeMap<String, Span>,
+}
+
+impl Document {
+    /// Parses XML or binary plist bytes. Offsets in the problem are relative to `data`.
+    pub fn parse(data: &[u8]) -> Result<Document, Problem> {
+        let format = if data.starts_with(b"bplist") { Format::Binary } else { Format::Xml };
+        let value = match format {
+            Format::Binary => plist::Value::from_reader(std::io::Cursor::new(data)),
+            Format::Xml => plist::Value::from_reader_xml(data),
+        }
+        .map_err(|e| malformed(data, &e))?;
+        let key_spans = match format {
+            Format::Xml => spans::key_spans(data),
+            Format::Binary => BTreeMap::new(),
+        };
+        Ok(Document { format, value, key_spans })
+    }
+
+    /// The top-level dictionary, if the plist is one.
+    pub fn dict(&self) -> Option<&plist::Dictionary> {
+        self.value.as_dictionary()
+    }
+
+    /// A top-level string value.
+    pub fn string(&self, key: &str) -> Option<&str> {
+        self.dict()?.get(key)?.as_string()
+    }
+
+    /// Where the key at `path` (keys joined with `/`) is written, for XML sources.
+    pub fn key_span(&self, path: &str) -> Option<Span> {
+        self.key_spans.get(path).copied()
+    }
+}
+
+fn malformed(data: &[u8], error: &plist::Error) -> Problem {
+    let message = error.to_string();
+    // The plist crate exposes the failing position only through its message: "… (offset N)".
+    let offset = message
+        .rsplit_once("(offset ")
+        .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok())
+        .filter(|&o| o <= data.len() as u64);
+    Problem { code: "malformed-plist", message: format!("property list cannot be parsed: {message}"), offset }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>CFBundleIdentifier</key>
+	<string>com.example.app</string>
+	<key>NSExtension</key>
+	<dict>
+		<key>NSExtensionPointIdentifier</key>
+		<string>com.apple.fileprovider-nonui</string>
+	</dict>
+	<key>List</key>
+	<array>
+		<dict>
+			<key>Inner</key>
+			<true/>
+		</dict>
+	</array>
+</dict>
+</plist>
+"#;
+
+    #[test]
+    fn keys_have_line_and_column() {
+        let doc = Document::parse(INFO.as_bytes()).unwrap();
+        assert_eq!(doc.string("CFBundleIdentifier"), Some("com.example.app"));
+        let span = doc.key_span("CFBundleIdentifier").unwrap();
+        assert_eq!((span.line, span.column), (5, 2));
+        let nested = doc.key_span("NSExtension/NSExtensionPointIdentifier").unwrap();
+        assert_eq!((nested.line, nested.column), (9, 3));
+        assert_eq!(doc.key_span("List/0/Inner").unwrap().line, 15);
+        assert_eq!(&INFO.as_bytes()[span.offset as usize..span.offset as usize + 5], b"<key>");
+    }
+
+    #[test]
+    fn malformed_plists_are_problems() {
+        let err = Document::parse(b"<plist><dict><key>a</key></plist>").unwrap_err();
+        assert_eq!(err.code, "malformed-plist");
+        assert!(Document::parse(b"bplist00garbage").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Positions of dictionary keys in XML property lists.
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::Event;
+use serde::Serialize;
+
+/// Where something is written in a text source: 1-based line and column (in bytes), and the
+/// byte offset of its first character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub offset: u64,
+    pub length: u64,
+}
+
+/// Deepest nesting followed; deeper keys get no span (the value itself still parses or fails).
+const MAX_DEPTH: usize = 128;
+
+enum Container {
+    Dict { current_key: Option<String> },
+    Array { next_index: usize, current: Option<usize> },
+}
+
+/// Maps each key path (`a/b/0/c`) to the span of its `<key>` element. Never fails: malformed
+/// XML simply ends the scan (the value parser reports the error).
+pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
+    let lines = LineIndex::new(data);
+    let mut reader = quick_xml::Reader::from_reader(data);
+    let mut stack: Vec<Container> = Vec::new();
+    let mut spans = BTreeMap::new();
+    let mut key_start: Option<u64> = None;
+    let mut key_text = String::new();
+    loop {
+        let before = reader.buffer_position();
+        let event = match reader.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(e) => e,
+        };
+        match event {
+            Event::Start(tag) => {
+                let name = tag.name().as_ref().to_vec();
+                if name.as_slice() == b"key" {
+                    key_start = Some(before);
+                    key_text.clear();
+                    continue;
+                }
+                enter_value(&mut stack);
+                if stack.len() >= MAX_DEPTH {
+                    break;
+                }
+                match name.as_slice() {
+                    b"dict" => stack.push(Container::Dict { current_key: None }),
+                    b"array" => stack.push(Container::Array { next_index: 0, current: None }),
+                    _ => {}
+                }
+            }
+            Event::Empty(tag) => {
+                if tag.name().as_ref() != b"key" {
+                    enter_value(&mut stack);
+                }
+            }
+            Event::Text(text) if key_start.is_some() => {
+                if let Ok(t) = text.unescape() {
+                    key_text.push_str(&t);
+                }
+            }
+            Event::End(tag) => match tag.name().as_ref() {
+                b"key" => {
+                    if let (Some(start), Some(Container::Dict { current_key })) = (key_start.take(), stack.last_mut()) {
+                        *current_key = Some(key_text.clone());
+                        let path = path_of(&stack);
+                        let end = reader.buffer_position();
+                        spans.insert(path, lines.span(start, end.saturating_sub(start)));
+                    }
+                }
+                b"dict" | b"array" => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// A value starts inside the innermost container: arrays count their items.
+fn enter_value(stack: &mut [Container]) {
+    if let Some(Container::Array { next_index, current }) = stack.last_mut() {
+        *current = Some(*next_index);
+        *next_index += 1;
+    }
+}
+
+fn path_of(stack: &[Container]) -> String {
+    let mut parts: Vec<String> = Vec::with_capacity(stack.len());
+    for c in stack {
+        match c {
+            Container::Dict { current_key: Some(k) } => parts.push(k.clone()),
+            Container::Array { current: Some(i), .. } => parts.push(i.to_string()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// Byte offset → line/column.
+struct LineIndex {
+    starts: Vec<u64>,
+}
+
+impl LineIndex {
+    fn new(data: &[u8]) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(data.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i as u64 + 1));
+        LineIndex { starts }
+    }
+
+    fn span(&self, offset: u64, length: u64) -> Span {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
+        Span { line: line as u32, column: (offset - line_start) as u32 + 1, offset, length }
+    }
+}
