@@ -5,6 +5,7 @@
 //! turn bytes into plain facts with byte ranges, [`model`] assembles them, and [`report`] renders.
 
 pub mod codesign;
+pub mod discover;
 pub mod input;
 pub mod macho;
 pub mod plist;
