@@ -8,6 +8,7 @@ pub mod codesign;
 pub mod discover;
 pub mod input;
 pub mod macho;
+pub mod model;
 pub mod plist;
 pub mod problem;
 pub mod seal;

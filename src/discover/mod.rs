@@ -34,6 +34,9 @@ pub enum Role {
     Framework,
     /// A loadable bundle or plug-in (`.bundle`, `.plugin`, …).
     Plugin,
+    /// A `.bundle` with no executable: resources only (signed, if at all, by a detached
+    /// signature in `_CodeSignature/CodeSignature`).
+    ResourceBundle,
     SystemExtension,
     KernelExtension,
     DriverExtension,
@@ -59,6 +62,7 @@ impl Role {
             Role::LoginItem => "login-item",
             Role::Framework => "framework",
             Role::Plugin => "plugin",
+            Role::ResourceBundle => "resource-bundle",
             Role::SystemExtension => "system-extension",
             Role::KernelExtension => "kernel-extension",
             Role::DriverExtension => "driver-extension",
@@ -162,18 +166,30 @@ fn is_bundle_extension(name: &str) -> Option<String> {
     BUNDLE_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
 }
 
-/// Directories whose name carries a bundle extension, outside `__MACOSX` and `.dSYM`.
+/// Directories that are bundles: those named with a bundle extension, and extension-less ones
+/// laid out as macOS bundles (`Contents/Info.plist` beside `Contents/MacOS`), which CFBundle
+/// accepts too. `__MACOSX` and `.dSYM` trees are not code.
 fn bundle_directories(tree: &Tree) -> Vec<String> {
     tree.entries()
-        .filter(|(path, entry)| matches!(entry, Entry::Dir) && is_bundle_extension(base_name(path)).is_some())
+        .filter(|(path, entry)| matches!(entry, Entry::Dir) && bundle_extension(tree, path).is_some())
         .filter(|(path, _)| !path.split('/').any(|c| c == "__MACOSX" || c.to_ascii_lowercase().ends_with(".dsym")))
         .map(|(path, _)| path.to_owned())
         .collect()
 }
 
+/// The bundle extension of directory `dir` (`""` for an extension-less bundle), if it is one.
+fn bundle_extension(tree: &Tree, dir: &str) -> Option<String> {
+    if let Some(ext) = is_bundle_extension(base_name(dir)) {
+        return Some(ext);
+    }
+    let deep = matches!(tree.get(&join(dir, "Contents/Info.plist")), Some(Entry::File(_)))
+        && matches!(tree.get(&join(dir, "Contents/MacOS")), Some(Entry::Dir));
+    deep.then(String::new)
+}
+
 /// The bundles a bundle directory holds: itself, or for a versioned framework each version.
 fn bundles_at(tree: &Tree, dir: &str) -> Vec<Bundle> {
-    let Some(extension) = is_bundle_extension(base_name(dir)) else { return Vec::new() };
+    let Some(extension) = bundle_extension(tree, dir) else { return Vec::new() };
     let contents = join(dir, "Contents");
     let versions = join(dir, "Versions");
     if matches!(tree.get(&contents), Some(Entry::Dir)) {
@@ -237,14 +253,26 @@ fn bundle_item(tree: &Tree, mut bundle: Bundle) -> CodeItem {
             .filter(|p| tree.file(p).is_some())
     });
     bundle.executable_name = executable_name;
-    let role = bundle_role(&bundle);
+    let package_type = info.as_ref().and_then(|r| r.as_ref().ok()).and_then(|doc| doc.string("CFBundlePackageType"));
+    let role = match bundle_role(&bundle, package_type) {
+        Role::Plugin if bundle.executable_name.is_none() => Role::ResourceBundle,
+        role => role,
+    };
     let path = bundle.root.clone();
     CodeItem { path, role, bundle: Some(bundle), executable, parent: None, launched_by: Vec::new(), info }
 }
 
 /// The role a bundle's extension and position give it.
-fn bundle_role(bundle: &Bundle) -> Role {
-    match bundle.extension.as_str() {
+fn bundle_role(bundle: &Bundle, package_type: Option<&str>) -> Role {
+    let extension = match (bundle.extension.as_str(), package_type) {
+        // Without an extension, the declared package type says what the bundle is.
+        ("", Some("APPL")) => "app",
+        ("", Some("FMWK")) => "framework",
+        ("", Some("XPC!")) => "xpc",
+        ("", Some("XPC")) => "xpc",
+        (ext, _) => ext,
+    };
+    match extension {
         "app" if parent(&bundle.root).ends_with("Library/LoginItems") => Role::LoginItem,
         "app" => Role::App,
         "appex" => Role::AppExtension,
@@ -341,7 +369,9 @@ fn add_profiles(tree: &Tree, d: &mut Discovery) {
     }
     for (path, entry) in tree.entries() {
         let lower = path.to_ascii_lowercase();
-        let is_profile = lower.ends_with(".mobileprovision") || lower.ends_with(".provisionprofile");
+        let is_profile = (lower.ends_with(".mobileprovision") || lower.ends_with(".provisionprofile"))
+            && !base_name(path).starts_with("._")
+            && !path.split('/').any(|c| c == "__MACOSX");
         if matches!(entry, Entry::File(_)) && is_profile && !d.profiles.iter().any(|p| p.path == path) {
             d.profiles.push(ProfileFile { path: path.to_owned(), owner: None });
         }

@@ -1,0 +1,174 @@
+//! One slice's embedded signature, every blob decoded into facts.
+//!
+//! Each blob is decoded independently: a malformed requirement set does not hide the
+//! entitlements. Problems carry offsets relative to the whole file.
+
+use serde::Serialize;
+
+use super::code_directory::{self, CodeDirectory};
+use super::superblob::{self, BlobEntry, Slot, SuperBlob};
+use crate::macho::Range;
+use crate::plist::Document;
+use crate::Problem;
+
+/// A decoded blob, or why it could not be decoded.
+pub type Decoded<T> = Option<Result<T, Problem>>;
+
+/// A CodeDirectory and the slot it was found in.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotCodeDirectory {
+    pub slot: Slot,
+    /// Blob range within the file.
+    pub range: Range,
+    #[serde(flatten)]
+    pub cd: CodeDirectory,
+}
+
+/// XML entitlements as stored, and parsed.
+#[derive(Debug, Clone)]
+pub struct XmlEntitlements {
+    pub text: Vec<u8>,
+    pub document: Result<Document, Problem>,
+}
+
+/// How a slice is signed, in codesign's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SigningKind {
+    /// No `LC_CODE_SIGNATURE`.
+    Unsigned,
+    /// The linker's ad-hoc signature (`linker-signed` flag).
+    LinkerSigned,
+    /// Ad-hoc: no certificate ("Sign to Run Locally").
+    Adhoc,
+    /// A CMS signature with certificates.
+    Certificate,
+    /// Signed, but the signature could not be read.
+    Malformed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// `LC_CODE_SIGNATURE` range within the file.
+    pub range: Range,
+    pub superblob: Option<SuperBlob>,
+    /// Primary first, then alternates in slot order.
+    pub code_directories: Vec<SlotCodeDirectory>,
+    pub entitlements: Option<XmlEntitlements>,
+    /// Blobs of slots this module does not decode itself, with their file ranges, for the
+    /// decoders built on top (requirements, DER entitlements, constraints, CMS).
+    pub blob_ranges: Vec<(Slot, Range)>,
+    pub problems: Vec<Problem>,
+}
+
+impl Signature {
+    /// The CodeDirectory in slot 0.
+    pub fn primary(&self) -> Option<&CodeDirectory> {
+        self.code_directories.iter().find(|c| c.slot == Slot::CodeDirectory).map(|c| &c.cd)
+    }
+
+    /// The CodeDirectory the kernel prefers: the strongest hash type it knows.
+    pub fn best(&self) -> Option<&CodeDirectory> {
+        self.code_directories.iter().map(|c| &c.cd).max_by_key(|cd| hash_rank(cd))
+    }
+
+    /// The file range of the blob in `slot`.
+    pub fn blob_range(&self, slot: Slot) -> Option<Range> {
+        self.blob_ranges.iter().find(|(s, _)| *s == slot).map(|(_, r)| *r)
+    }
+}
+
+fn hash_rank(cd: &CodeDirectory) -> u8 {
+    use super::digest::HashType::*;
+    match cd.hash_type {
+        Some(Sha1) => 1,
+        Some(Sha256Truncated) => 2,
+        Some(Sha256) => 3,
+        Some(Sha384) => 4,
+        Some(Sha512) => 5,
+        None => 0,
+    }
+}
+
+/// Decodes the signature of the slice occupying `slice_range` of `file`, whose
+/// `LC_CODE_SIGNATURE` is `sig` (slice-relative).
+pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
+    let range = Range { offset: slice_range.offset.saturating_add(sig.offset), size: sig.size };
+    let mut out = Signature {
+        range,
+        superblob: None,
+        code_directories: Vec::new(),
+        entitlements: None,
+        blob_ranges: Vec::new(),
+        problems: Vec::new(),
+    };
+    let Some(region) = range.slice(file).filter(|_| sig.end() <= slice_range.size) else {
+        out.problems.push(Problem::at(
+            "malformed-superblob",
+            range.offset,
+            format!("LC_CODE_SIGNATURE points at bytes {:#x}..{:#x}, outside the slice", sig.offset, sig.end()),
+        ));
+        return out;
+    };
+    let base = range.offset;
+    let (sb, problems) = match superblob::parse(region) {
+        Ok(parsed) => parsed,
+        Err(p) => {
+            out.problems.push(p.rebased(base));
+            return out;
+        }
+    };
+    out.problems.extend(problems.into_iter().map(|p| p.rebased(base)));
+    let data = &region[..sb.length as usize];
+    for blob in &sb.blobs {
+        let blob_range = Range { offset: base + u64::from(blob.offset), size: u64::from(blob.length) };
+        let at = blob_range.offset;
+        match blob.slot {
+            Slot::CodeDirectory | Slot::AlternateCodeDirectory(_) => match blob.bytes(data).map(code_directory::parse) {
+                Some(Ok(cd)) => out.code_directories.push(SlotCodeDirectory { slot: blob.slot, range: blob_range, cd }),
+                Some(Err(p)) => out.problems.push(p.rebased(at)),
+                None => {}
+            },
+            Slot::Entitlements => out.entitlements = Some(xml_entitlements(blob, data, at)),
+            _ => out.blob_ranges.push((blob.slot, blob_range)),
+        }
+        if let Some(p) = unexpected_magic(blob, at) {
+            out.problems.push(p);
+        }
+    }
+    out.code_directories.sort_by_key(|c| c.slot);
+    if out.code_directories.is_empty() {
+        out.problems.push(Problem::at("malformed-superblob", base, "signature has no readable CodeDirectory"));
+    }
+    out.superblob = Some(sb);
+    out
+}
+
+fn xml_entitlements(blob: &BlobEntry, data: &[u8], at: u64) -> XmlEntitlements {
+    let text = blob.payload(data).unwrap_or_default().to_vec();
+    let document = Document::parse(&text).map_err(|p| Problem { code: "malformed-entitlements", ..p.rebased(at + 8) });
+    XmlEntitlements { text, document }
+}
+
+/// A blob whose magic does not match its slot is reported; it is still indexed.
+fn unexpected_magic(blob: &BlobEntry, at: u64) -> Option<Problem> {
+    use superblob::*;
+    let expected = match blob.slot {
+        Slot::CodeDirectory | Slot::AlternateCodeDirectory(_) => MAGIC_CODE_DIRECTORY,
+        Slot::Requirements => MAGIC_REQUIREMENT_SET,
+        Slot::Entitlements => MAGIC_ENTITLEMENTS,
+        Slot::DerEntitlements => MAGIC_DER_ENTITLEMENTS,
+        Slot::LaunchConstraintSelf | Slot::LaunchConstraintParent | Slot::LaunchConstraintResponsible | Slot::LibraryConstraint => {
+            MAGIC_CONSTRAINTS
+        }
+        Slot::Signature => MAGIC_BLOB_WRAPPER,
+        _ => return None,
+    };
+    (blob.magic != expected).then(|| {
+        Problem::at(
+            "malformed-superblob",
+            at,
+            format!("blob in slot {} has magic {:#010x}, expected {expected:#010x}", blob.slot.name(), blob.magic),
+        )
+    })
+}

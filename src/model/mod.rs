@@ -1,0 +1,143 @@
+//! The model: a tree of code items holding parsed facts and byte ranges.
+//!
+//! [`Scan::open`] runs the whole reading pipeline once — input, discovery, parsing (in parallel
+//! per item) — and everything downstream (verification, rules, rendering) reads the result.
+
+use rayon::prelude::*;
+
+use crate::codesign::signature::{self, Signature};
+use crate::discover::{self, CodeItem, Discovery};
+use crate::input::{PathProblem, Tree};
+use crate::macho::{self, MachOFile, Range};
+use crate::plist::Document;
+use crate::seal::CodeResources;
+use crate::Problem;
+
+/// A slice's signature and embedded plists.
+#[derive(Debug, Clone)]
+pub struct SliceFacts {
+    pub signature: Option<Signature>,
+    /// `__TEXT,__info_plist`, parsed.
+    pub info_plist: Option<Result<Document, Problem>>,
+    /// `__TEXT,__launchd_plist`, parsed.
+    pub launchd_plist: Option<Result<Document, Problem>>,
+}
+
+/// What an item's code is.
+#[derive(Debug, Clone)]
+pub enum Code {
+    /// A bundle without an executable (resource-only) and without a detached signature.
+    None,
+    /// The executable named by the bundle is missing or unreadable.
+    Unreadable(Problem),
+    /// The file is not Mach-O.
+    NotMachO(Problem),
+    MachO { file: MachOFile, slices: Vec<SliceFacts> },
+    /// A resource-only bundle signed in `_CodeSignature/CodeSignature`.
+    Detached(Signature),
+}
+
+/// Parsed facts of one code item (same index as in [`Discovery::items`]).
+#[derive(Debug, Clone)]
+pub struct ItemFacts {
+    pub code: Code,
+    pub code_resources: Option<Result<CodeResources, Problem>>,
+}
+
+/// Everything read from one input.
+#[derive(Debug)]
+pub struct Scan {
+    pub tree: Tree,
+    pub discovery: Discovery,
+    pub items: Vec<ItemFacts>,
+}
+
+impl Scan {
+    /// Opens and reads `path`. Errors only when `path` itself cannot be opened.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Scan> {
+        Ok(Scan::from_tree(Tree::open(path)?))
+    }
+
+    pub fn from_tree(tree: Tree) -> Scan {
+        let discovery = discover::discover(&tree);
+        let items = discovery.items.par_iter().map(|item| item_facts(&tree, item)).collect();
+        Scan { tree, discovery, items }
+    }
+
+    /// Code items with their facts.
+    pub fn code_items(&self) -> impl Iterator<Item = (&CodeItem, &ItemFacts)> {
+        self.discovery.items.iter().zip(&self.items)
+    }
+
+    /// Problems met while opening the input.
+    pub fn input_problems(&self) -> &[PathProblem] {
+        &self.tree.problems
+    }
+}
+
+fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
+    let bundle = item.bundle.as_ref();
+    let code_resources = bundle
+        .and_then(|b| b.code_resources.as_deref())
+        .and_then(|p| tree.file(p))
+        .map(|f| f.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(CodeResources::parse));
+    let code = match (&item.executable, bundle) {
+        (Some(path), _) => read_code(tree, path),
+        (None, Some(b)) => match b.detached_signature.as_deref().and_then(|p| tree.file(p)) {
+            Some(f) => match f.bytes() {
+                Ok(bytes) => {
+                    let whole = Range { offset: 0, size: bytes.len() as u64 };
+                    Code::Detached(signature::parse(bytes, whole, whole))
+                }
+                Err(e) => Code::Unreadable(Problem::new("input-unreadable", e)),
+            },
+            None => match &b.executable_name {
+                Some(name) => Code::Unreadable(Problem::new(
+                    "input-unreadable",
+                    format!("main executable `{name}` named by CFBundleExecutable is not in the bundle"),
+                )),
+                None => Code::None,
+            },
+        },
+        (None, None) => Code::None,
+    };
+    ItemFacts { code, code_resources }
+}
+
+fn read_code(tree: &Tree, path: &str) -> Code {
+    let Some(file) = tree.file(path) else {
+        return Code::Unreadable(Problem::new("input-unreadable", format!("{path} is not a regular file")));
+    };
+    let bytes = match file.bytes() {
+        Ok(b) => b,
+        Err(e) => return Code::Unreadable(Problem::new("input-unreadable", e)),
+    };
+    match macho::parse(bytes) {
+        Ok(parsed) => {
+            let slices = parsed.slices.iter().map(|s| slice_facts(bytes, s)).collect();
+            Code::MachO { file: parsed, slices }
+        }
+        Err(p) => Code::NotMachO(p),
+    }
+}
+
+fn slice_facts(file: &[u8], slice: &macho::Slice) -> SliceFacts {
+    let signature = slice.code_signature.map(|sig| signature::parse(file, slice.file_range, sig));
+    let embedded = |r: Option<Range>| {
+        r.map(|r| {
+            let at = slice.file_range.offset + r.offset;
+            slice
+                .bytes(file)
+                .and_then(|s| r.slice(s))
+                .ok_or_else(|| Problem::at("malformed-macho", at, "embedded plist section lies outside the slice"))
+                .and_then(|b| Document::parse(trim_nul_padding(b)).map_err(|p| p.rebased(at)))
+        })
+    };
+    SliceFacts { signature, info_plist: embedded(slice.info_plist), launchd_plist: embedded(slice.launchd_plist) }
+}
+
+/// Sections are padded with NUL bytes after the plist text.
+fn trim_nul_padding(b: &[u8]) -> &[u8] {
+    let end = b.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+    &b[..end]
+}
