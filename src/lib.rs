@@ -11,6 +11,7 @@ pub mod macho;
 pub mod model;
 pub mod plist;
 pub mod problem;
+pub mod report;
 pub mod seal;
 
 pub use problem::Problem;

@@ -1,0 +1,464 @@
+//! `bundlelint inspect`: what `codesign -dvvv`, `--entitlements -`, `-d -r-` and a profile dump
+//! would show, for every code item and slice, as a JSON document or a readable tree.
+//!
+//! [`InspectReport`] is a projection of the model; both renderers read only it.
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::codesign::signature::{Signature, SigningKind};
+use crate::discover::{CodeItem, Layout};
+use crate::macho::Slice;
+use crate::model::{Code, ItemFacts, Scan, SliceFacts};
+use crate::plist::{to_json, Document};
+use crate::seal::CodeResources;
+
+/// Version of the JSON document; bumped on any incompatible change.
+pub const SCHEMA: &str = "bundlelint.inspect/1";
+
+#[derive(Debug, Serialize)]
+pub struct InspectReport {
+    pub schema: &'static str,
+    pub input: String,
+    pub input_kind: crate::input::InputKind,
+    pub items: Vec<ItemView>,
+    pub launchd_plists: Vec<LaunchdView>,
+    pub profiles: Vec<ProfileView>,
+    pub problems: Vec<ProblemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProblemView {
+    pub path: String,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    pub path: String,
+    pub role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// codesign's `Format=` line.
+    pub format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executable: Option<String>,
+    pub slices: Vec<SliceView>,
+    /// The signature of a resource-only bundle (`_CodeSignature/CodeSignature`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detached_signature: Option<SignatureView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sealed_resources: Option<SealView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub launched_by: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BundleView {
+    pub layout: Layout,
+    pub info_plist: Option<String>,
+    pub identifier: Option<String>,
+    pub executable_name: Option<String>,
+    pub version: Option<String>,
+    pub short_version: Option<String>,
+    pub package_type: Option<String>,
+    pub code_resources: Option<String>,
+    pub profile: Option<String>,
+    pub stapled_ticket: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SealView {
+    pub path: String,
+    /// 2 when `rules2`/`files2` are present, else 1.
+    pub version: u8,
+    pub rules: usize,
+    pub rules2: usize,
+    pub files: usize,
+    pub files2: usize,
+    pub nested: Vec<NestedSealView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NestedSealView {
+    pub path: String,
+    pub cdhash: Option<String>,
+    pub requirement: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BuildView {
+    pub command: &'static str,
+    pub platform: &'static str,
+    pub minos: String,
+    pub sdk: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SliceView {
+    pub arch: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub offset: u64,
+    pub size: u64,
+    pub file_type: &'static str,
+    pub build: Vec<BuildView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub install_name: Option<String>,
+    pub dylibs: Vec<crate::macho::DylibRef>,
+    pub rpaths: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::macho::EncryptionInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded_info_plist: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded_launchd_plist: Option<Json>,
+    pub signing: SigningKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlobView {
+    pub slot: String,
+    pub magic: String,
+    pub offset: u32,
+    pub length: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodeDirectoryView {
+    pub slot: String,
+    pub version: String,
+    pub flags: String,
+    pub flag_names: Vec<String>,
+    pub identifier: String,
+    pub team_id: Option<String>,
+    pub hash_type: String,
+    pub hash_size: u8,
+    pub page_size: u64,
+    pub code_limit: u64,
+    pub code_slots: u32,
+    pub special_slots: u32,
+    pub special_slots_present: Vec<u32>,
+    pub platform: u8,
+    pub exec_seg_base: Option<u64>,
+    pub exec_seg_limit: Option<u64>,
+    pub exec_seg_flags: Option<String>,
+    pub exec_seg_flag_names: Vec<String>,
+    pub runtime_version: Option<String>,
+    pub cdhash: Option<String>,
+    pub cdhash_full: Option<String>,
+    pub size: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SignatureView {
+    pub offset: u64,
+    pub size: u64,
+    pub blobs: Vec<BlobView>,
+    pub code_directories: Vec<CodeDirectoryView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlements: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlements_error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LaunchdView {
+    pub path: String,
+    pub kind: crate::discover::LaunchdKind,
+    pub label: Option<String>,
+    pub bundle_program: Option<String>,
+    pub program: Option<String>,
+    pub program_arguments: Vec<String>,
+    /// The code item `BundleProgram` resolves to.
+    pub target: Option<String>,
+    pub contents: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProfileView {
+    pub path: String,
+    pub owner: Option<String>,
+}
+
+impl InspectReport {
+    pub fn from_scan(scan: &Scan) -> InspectReport {
+        let items = scan.code_items().map(|(item, facts)| item_view(scan, item, facts)).collect();
+        let item_path = |i: Option<usize>| i.and_then(|i| scan.discovery.items.get(i)).map(|it| it.path.clone());
+        let launchd_plists = scan
+            .discovery
+            .launchd_plists
+            .iter()
+            .map(|p| LaunchdView {
+                path: p.path.clone(),
+                kind: p.kind,
+                label: p.label.clone(),
+                bundle_program: p.bundle_program.clone(),
+                program: p.program.clone(),
+                program_arguments: p.program_arguments.clone(),
+                target: item_path(p.target),
+                contents: p.document.as_ref().ok().map(|d| to_json(&d.value)),
+                error: p.document.as_ref().err().map(ToString::to_string),
+            })
+            .collect();
+        let profiles = scan
+            .discovery
+            .profiles
+            .iter()
+            .map(|p| ProfileView { path: p.path.clone(), owner: item_path(p.owner) })
+            .collect();
+        let problems = scan
+            .input_problems()
+            .iter()
+            .map(|p| problem_view(&p.path, &p.problem))
+            .chain(scan.discovery.problems.iter().map(|p| problem_view(&p.path, &p.problem)))
+            .collect();
+        InspectReport {
+            schema: SCHEMA,
+            input: scan.tree.origin.clone(),
+            input_kind: scan.tree.kind,
+            items,
+            launchd_plists,
+            profiles,
+            problems,
+        }
+    }
+}
+
+fn problem_view(path: &str, p: &crate::Problem) -> ProblemView {
+    ProblemView { path: path.to_owned(), code: p.code, message: p.message.clone(), offset: p.offset }
+}
+
+fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
+    let exe_path = item.executable.clone().unwrap_or_else(|| item.path.clone());
+    let mut problems = Vec::new();
+    let info = item.info.as_ref().and_then(|r| match r {
+        Ok(doc) => Some(doc),
+        Err(p) => {
+            problems.push(problem_view(item.bundle.as_ref().and_then(|b| b.info_plist.as_deref()).unwrap_or(&item.path), p));
+            None
+        }
+    });
+    let bundle = item.bundle.as_ref().map(|b| {
+        let s = |k: &str| info.and_then(|d| d.string(k)).map(str::to_owned);
+        BundleView {
+            layout: b.layout.clone(),
+            info_plist: b.info_plist.clone(),
+            identifier: s("CFBundleIdentifier"),
+            executable_name: b.executable_name.clone(),
+            version: s("CFBundleVersion"),
+            short_version: s("CFBundleShortVersionString"),
+            package_type: s("CFBundlePackageType"),
+            code_resources: b.code_resources.clone(),
+            profile: b.profile.clone(),
+            stapled_ticket: b.stapled_ticket.clone(),
+        }
+    });
+    let mut slices = Vec::new();
+    let mut detached_signature = None;
+    match &facts.code {
+        Code::MachO { file, slices: sf } => {
+            problems.extend(file.problems.iter().map(|p| problem_view(&exe_path, p)));
+            slices = file.slices.iter().zip(sf).map(|(s, f)| slice_view(&exe_path, s, f)).collect();
+        }
+        Code::Detached(sig) => detached_signature = Some(signature_view(&exe_path, sig)),
+        Code::Unreadable(p) | Code::NotMachO(p) => problems.push(problem_view(&exe_path, p)),
+        Code::None => {}
+    }
+    let sealed_resources = item
+        .bundle
+        .as_ref()
+        .and_then(|b| b.code_resources.clone())
+        .zip(facts.code_resources.as_ref())
+        .map(|(path, cr)| seal_view(path, cr));
+    ItemView {
+        path: item.path.clone(),
+        role: item.role.name(),
+        parent: item.parent.and_then(|p| scan.discovery.items.get(p)).map(|p| p.path.clone()),
+        format: format_line(item, &facts.code),
+        bundle,
+        executable: item.executable.clone(),
+        slices,
+        detached_signature,
+        sealed_resources,
+        launched_by: item.launched_by.iter().filter_map(|&i| scan.discovery.launchd_plists.get(i)).map(|p| p.path.clone()).collect(),
+        problems,
+    }
+}
+
+/// codesign's `Format=` wording: `app bundle with Mach-O universal (x86_64 arm64)`.
+fn format_line(item: &CodeItem, code: &Code) -> String {
+    let code_part = match code {
+        Code::MachO { file, .. } => {
+            let archs: Vec<&str> = file.slices.iter().map(|s| s.arch.as_str()).collect();
+            if file.universal {
+                format!("Mach-O universal ({})", archs.join(" "))
+            } else {
+                format!("Mach-O thin ({})", archs.join(" "))
+            }
+        }
+        Code::Detached(_) => "generic (resources only)".to_owned(),
+        Code::None => "no code".to_owned(),
+        Code::Unreadable(_) => "unreadable".to_owned(),
+        Code::NotMachO(_) => "not Mach-O".to_owned(),
+    };
+    match &item.bundle {
+        Some(b) => {
+            let kind = match b.extension.as_str() {
+                "app" => "app bundle",
+                "framework" => "framework bundle",
+                "" => "bundle",
+                _ => "bundle",
+            };
+            format!("{kind} with {code_part}")
+        }
+        None => code_part,
+    }
+}
+
+fn seal_view(path: String, cr: &Result<CodeResources, crate::Problem>) -> SealView {
+    match cr {
+        Ok(cr) => SealView {
+            path,
+            version: if cr.has_files2 || cr.has_rules2 { 2 } else { 1 },
+            rules: cr.rules.len(),
+            rules2: cr.rules2.len(),
+            files: cr.files.len(),
+            files2: cr.files2.len(),
+            nested: cr
+                .nested()
+                .map(|(p, s)| match s {
+                    crate::seal::Seal::Nested { cdhash, requirement } => NestedSealView {
+                        path: p.to_owned(),
+                        cdhash: cdhash.as_ref().map(hex::encode),
+                        requirement: requirement.clone(),
+                    },
+                    _ => NestedSealView { path: p.to_owned(), cdhash: None, requirement: None },
+                })
+                .collect(),
+            error: None,
+        },
+        Err(p) => SealView { path, version: 0, rules: 0, rules2: 0, files: 0, files2: 0, nested: Vec::new(), error: Some(p.to_string()) },
+    }
+}
+
+fn slice_view(path: &str, slice: &Slice, facts: &SliceFacts) -> SliceView {
+    let embedded = |d: &Option<Result<Document, crate::Problem>>| {
+        d.as_ref().map(|r| match r {
+            Ok(doc) => to_json(&doc.value),
+            Err(p) => Json::String(format!("unreadable: {p}")),
+        })
+    };
+    SliceView {
+        arch: slice.arch.clone(),
+        index: slice.index,
+        offset: slice.file_range.offset,
+        size: slice.file_range.size,
+        file_type: slice.file_type_name,
+        build: slice
+            .build_targets
+            .iter()
+            .map(|t| BuildView { command: t.command, platform: t.platform_name, minos: t.minos.clone(), sdk: t.sdk.clone() })
+            .collect(),
+        install_name: slice.install_name.clone(),
+        dylibs: slice.dylibs.clone(),
+        rpaths: slice.rpaths.clone(),
+        encryption: slice.encryption,
+        embedded_info_plist: embedded(&facts.info_plist),
+        embedded_launchd_plist: embedded(&facts.launchd_plist),
+        signing: signing_kind(facts.signature.as_ref()),
+        signature: facts.signature.as_ref().map(|s| signature_view(path, s)),
+        problems: slice.problems.iter().map(|p| problem_view(path, p)).collect(),
+    }
+}
+
+/// How a slice is signed: certificate when the CMS blob carries data.
+pub fn signing_kind(sig: Option<&Signature>) -> SigningKind {
+    let Some(sig) = sig else { return SigningKind::Unsigned };
+    let Some(cd) = sig.primary() else { return SigningKind::Malformed };
+    if cd.is_linker_signed() {
+        return SigningKind::LinkerSigned;
+    }
+    let cms_len = sig.blob_range(crate::codesign::superblob::Slot::Signature).map(|r| r.size).unwrap_or(0);
+    if cd.is_adhoc() || cms_len <= 8 {
+        SigningKind::Adhoc
+    } else {
+        SigningKind::Certificate
+    }
+}
+
+fn signature_view(path: &str, sig: &Signature) -> SignatureView {
+    let blobs = sig
+        .superblob
+        .as_ref()
+        .map(|sb| {
+            sb.blobs
+                .iter()
+                .map(|b| BlobView { slot: b.slot.name(), magic: format!("{:#010x}", b.magic), offset: b.offset, length: b.length })
+                .collect()
+        })
+        .unwrap_or_default();
+    let code_directories = sig
+        .code_directories
+        .iter()
+        .map(|c| {
+            let cd = &c.cd;
+            CodeDirectoryView {
+                slot: c.slot.name(),
+                version: format!("{:#x}", cd.version),
+                flags: format!("{:#x}", cd.flags),
+                flag_names: cd.flag_names.clone(),
+                identifier: cd.identifier.clone(),
+                team_id: cd.team_id.clone(),
+                hash_type: cd.hash_type.map(|h| h.name().to_owned()).unwrap_or_else(|| format!("unknown({})", cd.hash_type_code)),
+                hash_size: cd.hash_size,
+                page_size: cd.page_size().unwrap_or(0),
+                code_limit: cd.effective_code_limit(),
+                code_slots: cd.n_code_slots,
+                special_slots: cd.n_special_slots,
+                special_slots_present: cd.special_slots_present(),
+                platform: cd.platform,
+                exec_seg_base: cd.exec_seg_base,
+                exec_seg_limit: cd.exec_seg_limit,
+                exec_seg_flags: cd.exec_seg_flags.map(|f| format!("{f:#x}")),
+                exec_seg_flag_names: cd.exec_seg_flag_names.clone(),
+                runtime_version: cd.runtime_version(),
+                cdhash: cd.cdhash_truncated.clone(),
+                cdhash_full: cd.cdhash.clone(),
+                size: cd.length,
+            }
+        })
+        .collect();
+    let (entitlements, entitlements_error) = match sig.entitlements.as_ref().map(|e| &e.document) {
+        Some(Ok(doc)) => (Some(to_json(&doc.value)), None),
+        Some(Err(p)) => (None, Some(p.to_string())),
+        None => (None, None),
+    };
+    SignatureView {
+        offset: sig.range.offset,
+        size: sig.range.size,
+        blobs,
+        code_directories,
+        entitlements,
+        entitlements_error,
+        problems: sig.problems.iter().map(|p| problem_view(path, p)).collect(),
+    }
+}
+

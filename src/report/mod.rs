@@ -1,0 +1,4 @@
+//! Rendering: every output format reads a finished view of the model and computes nothing new.
+
+pub mod inspect;
+pub mod inspect_text;
