@@ -180,6 +180,11 @@ impl Tree {
     }
 }
 
+/// Reads a zip or ipa held in memory into a tree (nested archives, tests, fuzzing).
+pub fn archive_from_bytes(bytes: &[u8], origin: &str) -> Tree {
+    archive::read_zip(bytes, origin.to_owned())
+}
+
 fn split(path: &str) -> Vec<&str> {
     path.split('/').collect()
 }

@@ -1,0 +1,182 @@
+//! No input crashes bundlelint: truncated, bit-flipped and hand-corrupted variants of real files,
+//! cyclic and escaping symlinks, and malformed archives all yield facts, problems or a clean
+//! error — never a panic or a hang.
+
+use std::path::Path;
+
+use bundlelint::input::{Entry, FileData, InputKind, Tree};
+use bundlelint::model::{Code, Scan};
+use bundlelint::report::{inspect::InspectReport, inspect_text};
+
+/// Small deterministic generator, so failures reproduce.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Reads `bytes` as a single-file input, renders it both ways, and returns the scan.
+fn read_all_ways(name: &str, bytes: Vec<u8>) -> Scan {
+    let tree = Tree::from_entries(name, InputKind::File, [(name.to_owned(), Entry::File(FileData::from_vec(bytes)))]);
+    let scan = Scan::from_tree(tree);
+    let report = InspectReport::from_scan(&scan);
+    let _ = inspect_text::render(&report);
+    serde_json::to_string(&report).expect("report serialises");
+    scan
+}
+
+const SAMPLES: &[&str] = &[
+    "mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector",
+    "small/libextfunc_rpath.dylib",
+    "small/fsevents.node",
+    "santa/testdata/signed-with-teamid",
+    "santa/testdata/cal-yikes-universal_signed",
+    "app-info/payload/frameworks/libswiftPhotos.dylib",
+];
+
+fn sample(path: &str) -> Vec<u8> {
+    std::fs::read(Path::new("corpus/real").join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The signature region of the first slice, to aim corruption where the parsers work.
+fn signature_region(bytes: &[u8]) -> Option<(usize, usize)> {
+    let scan = read_all_ways("x", bytes.to_vec());
+    let (_, facts) = scan.code_items().next()?;
+    let Code::MachO { slices, .. } = &facts.code else { return None };
+    let sig = slices.iter().find_map(|s| s.signature.as_ref())?;
+    Some((sig.range.offset as usize, sig.range.size as usize))
+}
+
+/// Whether reading reported anything malformed, anywhere.
+fn has_problem(scan: &Scan) -> bool {
+    scan.code_items().any(|(_, facts)| match &facts.code {
+        Code::MachO { file, slices } => {
+            !file.problems.is_empty()
+                || file.slices.iter().any(|s| !s.problems.is_empty())
+                || slices.iter().any(|s| s.signature.as_ref().is_some_and(|sig| !sig.problems.is_empty()))
+        }
+        Code::Detached(sig) => !sig.problems.is_empty(),
+        Code::Unreadable(_) | Code::NotMachO(_) => true,
+        Code::None => false,
+    }) || scan.code_items().next().is_none()
+}
+
+#[test]
+fn truncations_are_problems_not_panics() {
+    for path in SAMPLES {
+        let bytes = sample(path);
+        let mut cuts: Vec<usize> = (0..64).map(|i| bytes.len() * i / 64).collect();
+        if let Some((off, len)) = signature_region(&bytes) {
+            cuts.extend((0..48).map(|i| off + len * i / 48));
+        }
+        for cut in cuts.into_iter().filter(|&c| c < bytes.len()) {
+            let scan = read_all_ways(path, bytes[..cut].to_vec());
+            assert!(has_problem(&scan), "{path} cut at {cut} bytes read without any problem");
+        }
+    }
+}
+
+#[test]
+fn bit_flips_in_headers_and_signatures_never_panic() {
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for path in SAMPLES {
+        let bytes = sample(path);
+        let (sig_off, sig_len) = signature_region(&bytes).unwrap_or((0, bytes.len()));
+        for round in 0..150 {
+            let mut bad = bytes.clone();
+            for _ in 0..1 + rng.below(4) {
+                // Alternate between the load commands and the signature.
+                let at = if round % 2 == 0 { rng.below(4096.min(bad.len())) } else { sig_off + rng.below(sig_len) };
+                if let Some(b) = bad.get_mut(at) {
+                    *b ^= 1 << rng.below(8);
+                }
+            }
+            read_all_ways(path, bad);
+        }
+    }
+}
+
+/// Overwrites big-endian u32 fields of the SuperBlob and CodeDirectory with hostile values.
+#[test]
+fn hostile_counts_and_offsets_are_problems() {
+    let hostile = [0u32, 1, 7, 8, 0x7fff_ffff, 0x8000_0000, 0xffff_fff8, u32::MAX];
+    for path in SAMPLES {
+        let bytes = sample(path);
+        let Some((off, len)) = signature_region(&bytes) else { continue };
+        // Every u32 of the SuperBlob header and index, and of the first CodeDirectory header.
+        let fields: Vec<usize> = (0..len.min(160)).step_by(4).map(|i| off + i).collect();
+        for &at in &fields {
+            for v in hostile {
+                let mut bad = bytes.clone();
+                if at + 4 <= bad.len() {
+                    bad[at..at + 4].copy_from_slice(&v.to_be_bytes());
+                }
+                read_all_ways(path, bad);
+            }
+        }
+    }
+}
+
+#[test]
+fn universal_headers_with_hostile_entries_are_problems() {
+    let bytes = sample("small/libextfunc_rpath.dylib");
+    for field in 0..(8 + 2 * 20) / 4 {
+        for v in [0u32, 1, 0xffff_ffff, 0x8000_0000, 64] {
+            let mut bad = bytes.clone();
+            bad[field * 4..field * 4 + 4].copy_from_slice(&v.to_be_bytes());
+            read_all_ways("fat", bad);
+        }
+    }
+}
+
+#[test]
+fn non_macho_and_empty_inputs_are_reported() {
+    for bytes in [Vec::new(), vec![0xca, 0xfe, 0xba, 0xbe], vec![0xcf, 0xfa, 0xed, 0xfe], b"PK\x03\x04".to_vec()] {
+        read_all_ways("odd", bytes);
+    }
+}
+
+#[test]
+fn cyclic_and_escaping_symlinks_in_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Loop.app/Contents");
+    std::fs::create_dir_all(app.join("MacOS")).unwrap();
+    std::fs::write(app.join("Info.plist"), b"<plist><dict><key>CFBundleExecutable</key><string>Loop</string></dict></plist>").unwrap();
+    std::os::unix::fs::symlink("Loop", app.join("MacOS/Loop2")).unwrap();
+    std::os::unix::fs::symlink("Loop2", app.join("MacOS/Loop")).unwrap();
+    std::os::unix::fs::symlink("../../..", app.join("Up")).unwrap();
+    std::os::unix::fs::symlink("/etc", app.join("Abs")).unwrap();
+    std::os::unix::fs::symlink(".", app.join("Self")).unwrap();
+    let scan = Scan::open(&dir.path().join("Loop.app")).unwrap();
+    let (item, facts) = scan.code_items().next().unwrap();
+    assert_eq!(item.executable, None, "a cyclic link is not an executable");
+    assert!(matches!(facts.code, Code::Unreadable(_)), "{:?}", facts.code);
+    let _ = inspect_text::render(&InspectReport::from_scan(&scan));
+}
+
+#[test]
+fn malformed_zips_are_findings() {
+    let real = std::fs::read("corpus/real/app-info/apps/macos.zip").unwrap();
+    let mut rng = XorShift(42);
+    for cut in [0, 4, 30, real.len() / 2, real.len() - 22, real.len() - 1] {
+        let tree = bundlelint::input::archive_from_bytes(&real[..cut], "cut.zip");
+        let _ = Scan::from_tree(tree);
+    }
+    for _ in 0..60 {
+        let mut bad = real.clone();
+        // Corrupt the central directory, where the member table lives.
+        let at = bad.len() - 1 - rng.below(2048.min(bad.len()));
+        bad[at] ^= 1 << rng.below(8);
+        let scan = Scan::from_tree(bundlelint::input::archive_from_bytes(&bad, "bad.zip"));
+        let _ = InspectReport::from_scan(&scan);
+    }
+}
