@@ -22,7 +22,8 @@ fn scan_file(path: &str) -> Scan {
     let full = Path::new(CORPUS).join(path);
     let bytes = std::fs::read(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
     let name = full.file_name().unwrap().to_string_lossy().into_owned();
-    let tree = Tree::from_entries(path, InputKind::File, [(name, bundlelint::input::Entry::File(FileData::from_vec(bytes)))]);
+    let tree =
+        Tree::from_entries(path, InputKind::File, [(name, bundlelint::input::Entry::File(FileData::from_vec(bytes)))]);
     Scan::from_tree(tree)
 }
 
@@ -89,7 +90,11 @@ fn every_slice_agrees_with_facts() {
                 assert_eq!(cd.cd.hash_type.map(|h| h.name()), w["hash_type"].as_str(), "{c}: hash type");
                 assert_eq!(cd.cd.cdhash_truncated.as_deref(), w["cdhash"].as_str(), "{c}: cdhash");
                 assert_eq!(u64::from(cd.cd.n_code_slots), w["n_code_slots"].as_u64().unwrap(), "{c}: code slots");
-                assert_eq!(u64::from(cd.cd.n_special_slots), w["n_special_slots"].as_u64().unwrap(), "{c}: special slots");
+                assert_eq!(
+                    u64::from(cd.cd.n_special_slots),
+                    w["n_special_slots"].as_u64().unwrap(),
+                    "{c}: special slots"
+                );
                 assert_eq!(cd.cd.effective_code_limit(), w["code_limit"].as_u64().unwrap(), "{c}: code limit");
                 assert_eq!(cd.cd.page_size(), w["page_size"].as_u64(), "{c}: page size");
                 let present: Vec<u64> = cd.cd.special_slots_present().into_iter().map(u64::from).collect();
@@ -100,7 +105,11 @@ fn every_slice_agrees_with_facts() {
                     let ours = cd.cd.exec_seg_flags.unwrap_or(0);
                     assert_eq!(ours, u64::from(hex_u32(&Value::String(flags.into()))), "{c}: exec seg flags");
                 }
-                assert_eq!(cd.cd.runtime_version().as_deref(), w.get("runtime_version").and_then(Value::as_str), "{c}: runtime");
+                assert_eq!(
+                    cd.cd.runtime_version().as_deref(),
+                    w.get("runtime_version").and_then(Value::as_str),
+                    "{c}: runtime"
+                );
                 checked_cds += 1;
             }
             let want_keys: BTreeSet<String> =
@@ -113,7 +122,11 @@ fn every_slice_agrees_with_facts() {
                 .map(|d| d.keys().cloned().collect())
                 .unwrap_or_default();
             assert_eq!(keys, want_keys, "{ctx}: entitlement keys");
-            assert_eq!(sig.blob_range(Slot::Signature).is_some(), want.get("cms").is_some() || slots.contains("CMSSignature"), "{ctx}: CMS slot");
+            assert_eq!(
+                sig.blob_range(Slot::Signature).is_some(),
+                want.get("cms").is_some() || slots.contains("CMSSignature"),
+                "{ctx}: CMS slot"
+            );
         }
     }
     assert!(checked_slices >= 40, "only {checked_slices} slices checked");

@@ -150,7 +150,11 @@ fn cyclic_and_escaping_symlinks_in_directories() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("Loop.app/Contents");
     std::fs::create_dir_all(app.join("MacOS")).unwrap();
-    std::fs::write(app.join("Info.plist"), b"<plist><dict><key>CFBundleExecutable</key><string>Loop</string></dict></plist>").unwrap();
+    std::fs::write(
+        app.join("Info.plist"),
+        b"<plist><dict><key>CFBundleExecutable</key><string>Loop</string></dict></plist>",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("Loop", app.join("MacOS/Loop2")).unwrap();
     std::os::unix::fs::symlink("Loop2", app.join("MacOS/Loop")).unwrap();
     std::os::unix::fs::symlink("../../..", app.join("Up")).unwrap();

@@ -95,9 +95,7 @@ impl Header {
     }
 
     fn content_start(&self) -> Result<usize, Problem> {
-        self.offset
-            .checked_add(self.header_len)
-            .ok_or_else(|| problem(self.offset, "element offset overflows"))
+        self.offset.checked_add(self.header_len).ok_or_else(|| problem(self.offset, "element offset overflows"))
     }
 }
 
@@ -107,17 +105,13 @@ fn problem(offset: usize, message: impl Into<String>) -> Problem {
 
 /// Reads the identifier and length octets of the element at `offset`.
 fn read_header(input: &[u8], offset: usize) -> Result<Header, Problem> {
-    let first = *input
-        .get(offset)
-        .ok_or_else(|| problem(offset, "element header runs past the end of the data"))?;
+    let first = *input.get(offset).ok_or_else(|| problem(offset, "element header runs past the end of the data"))?;
     let identifier_len = identifier_len(input, offset, first)?;
-    let length_offset = offset
-        .checked_add(identifier_len)
-        .ok_or_else(|| problem(offset, "element offset overflows"))?;
+    let length_offset =
+        offset.checked_add(identifier_len).ok_or_else(|| problem(offset, "element offset overflows"))?;
     let (length, length_len, minimal_length) = read_length(input, length_offset)?;
-    let header_len = identifier_len
-        .checked_add(length_len)
-        .ok_or_else(|| problem(offset, "element header length overflows"))?;
+    let header_len =
+        identifier_len.checked_add(length_len).ok_or_else(|| problem(offset, "element header length overflows"))?;
     Ok(Header { offset, first, identifier_len, length, header_len, minimal_length })
 }
 
@@ -128,9 +122,7 @@ fn identifier_len(input: &[u8], offset: usize, first: u8) -> Result<usize, Probl
     }
     for extra in 1..=MAX_TAG_NUMBER_OCTETS {
         let at = offset.saturating_add(extra);
-        let octet = *input
-            .get(at)
-            .ok_or_else(|| problem(offset, "high tag number runs past the end of the data"))?;
+        let octet = *input.get(at).ok_or_else(|| problem(offset, "high tag number runs past the end of the data"))?;
         if octet & 0x80 == 0 {
             return Ok(extra.saturating_add(1));
         }
@@ -141,9 +133,7 @@ fn identifier_len(input: &[u8], offset: usize, first: u8) -> Result<usize, Probl
 /// Reads a length field: returns the length, the number of octets it took and whether that
 /// encoding was minimal (DER's requirement).
 fn read_length(input: &[u8], offset: usize) -> Result<(Length, usize, bool), Problem> {
-    let first = *input
-        .get(offset)
-        .ok_or_else(|| problem(offset, "length field runs past the end of the data"))?;
+    let first = *input.get(offset).ok_or_else(|| problem(offset, "length field runs past the end of the data"))?;
     match first {
         0x00..=0x7f => Ok((Length::Definite(usize::from(first)), 1, true)),
         0x80 => Ok((Length::Indefinite, 1, false)),
@@ -253,9 +243,8 @@ impl Normalizer<'_> {
             return self.flatten_string(&header, depth, out);
         }
         let mut content = Vec::new();
-        let end = self.children(&header, |child_offset| {
-            self.element(child_offset, depth.saturating_add(1), &mut content)
-        })?;
+        let end =
+            self.children(&header, |child_offset| self.element(child_offset, depth.saturating_add(1), &mut content))?;
         self.emit(out, identifier, &content, offset, end)?;
         Ok(end)
     }
@@ -344,7 +333,14 @@ impl Normalizer<'_> {
 
     /// Appends identifier, minimal length and content to `out`. The element spanned
     /// `start..end` of the input; its DER may not outgrow that by more than [`MAX_OUTPUT_FACTOR`].
-    fn emit(&self, out: &mut Vec<u8>, identifier: &[u8], content: &[u8], start: usize, end: usize) -> Result<(), Problem> {
+    fn emit(
+        &self,
+        out: &mut Vec<u8>,
+        identifier: &[u8],
+        content: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Result<(), Problem> {
         let span = end.saturating_sub(start);
         let size = identifier.len().saturating_add(content.len()).saturating_add(9);
         if size > span.saturating_mul(MAX_OUTPUT_FACTOR).saturating_add(16) {
@@ -357,10 +353,7 @@ impl Normalizer<'_> {
     }
 
     fn slice(&self, offset: usize, len: usize) -> Result<&[u8], Problem> {
-        offset
-            .checked_add(len)
-            .and_then(|end| self.input.get(offset..end))
-            .ok_or_else(|| self.overrun(offset, len))
+        offset.checked_add(len).and_then(|end| self.input.get(offset..end)).ok_or_else(|| self.overrun(offset, len))
     }
 
     fn overrun(&self, offset: usize, len: usize) -> Problem {
@@ -389,9 +382,8 @@ impl StringChunks {
         if self.unused_bits.is_some_and(|bits| bits != 0) {
             return Err(problem(offset, "BIT STRING chunk follows a chunk with unused bits"));
         }
-        let (&unused, bits) = content
-            .split_first()
-            .ok_or_else(|| problem(offset, "BIT STRING chunk without its unused-bits octet"))?;
+        let (&unused, bits) =
+            content.split_first().ok_or_else(|| problem(offset, "BIT STRING chunk without its unused-bits octet"))?;
         if unused > 7 {
             return Err(problem(offset, format!("BIT STRING chunk declares {unused} unused bits")));
         }
@@ -535,8 +527,7 @@ mod tests {
     fn constructed_octet_string_is_flattened_recursively() {
         let input = [
             0xa0, 0x80, // [0] indefinite
-            0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x24, 0x03, 0x04, 0x01, b'c', 0x04, 0x00, 0x00, 0x00,
-            0x00, 0x00,
+            0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x24, 0x03, 0x04, 0x01, b'c', 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
         ];
         assert_eq!(der(&input), [0xa0, 0x05, 0x04, 0x03, b'a', b'b', b'c']);
     }
@@ -570,14 +561,14 @@ mod tests {
         let cases: &[&[u8]] = &[
             &[],
             &[0x30],
-            &[0x30, 0x80, 0x02, 0x01, 0x05],        // missing end-of-contents
-            &[0x04, 0x80, 0x00, 0x00],              // primitive indefinite
-            &[0x30, 0x03, 0x02, 0x05, 0x00],        // child overruns parent
-            &[0x30, 0x85, 1, 0, 0, 0, 0],           // length too long
-            &[0x30, 0xff],                          // reserved length
+            &[0x30, 0x80, 0x02, 0x01, 0x05],             // missing end-of-contents
+            &[0x04, 0x80, 0x00, 0x00],                   // primitive indefinite
+            &[0x30, 0x03, 0x02, 0x05, 0x00],             // child overruns parent
+            &[0x30, 0x85, 1, 0, 0, 0, 0],                // length too long
+            &[0x30, 0xff],                               // reserved length
             &[0x24, 0x80, 0x02, 0x01, 0x00, 0x00, 0x00], // wrong chunk type
-            &[0x00, 0x00],                          // stray end-of-contents
-            &[0x30, 0x00, 0x00],                    // trailing byte
+            &[0x00, 0x00],                               // stray end-of-contents
+            &[0x30, 0x00, 0x00],                         // trailing byte
             &[0x1f, 0x81, 0x82, 0x83, 0x84, 0x85, 0x00], // tag number too long
         ];
         for case in cases {

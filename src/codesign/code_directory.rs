@@ -185,7 +185,10 @@ impl CodeDirectory {
 pub fn parse(blob: &[u8]) -> Result<CodeDirectory, Problem> {
     let magic = field_u32(blob, 0)?;
     if magic != MAGIC_CODE_DIRECTORY {
-        return Err(malformed(0, format!("CodeDirectory magic is {magic:#010x}, expected {MAGIC_CODE_DIRECTORY:#010x}")));
+        return Err(malformed(
+            0,
+            format!("CodeDirectory magic is {magic:#010x}, expected {MAGIC_CODE_DIRECTORY:#010x}"),
+        ));
     }
     let length = field_u32(blob, 4)?;
     if length as usize > blob.len() {
@@ -194,7 +197,10 @@ pub fn parse(blob: &[u8]) -> Result<CodeDirectory, Problem> {
     let blob = &blob[..length as usize];
     let version = field_u32(blob, 8)?;
     if version < VERSION_EARLIEST {
-        return Err(malformed(8, format!("CodeDirectory version {version:#x} is older than the earliest supported {VERSION_EARLIEST:#x}")));
+        return Err(malformed(
+            8,
+            format!("CodeDirectory version {version:#x} is older than the earliest supported {VERSION_EARLIEST:#x}"),
+        ));
     }
     let since = |v: u32| version >= v;
     let flags = field_u32(blob, 12)?;
@@ -229,22 +235,32 @@ pub fn parse(blob: &[u8]) -> Result<CodeDirectory, Problem> {
         return Err(malformed(24, format!("CodeDirectory declares {n_special_slots} special slots")));
     }
     let identifier_raw = bytes::c_str(blob, ident_offset as usize)
-        .ok_or_else(|| malformed(20, format!("identifier at {ident_offset:#x} is not a NUL-terminated string inside the CodeDirectory")))?
+        .ok_or_else(|| {
+            malformed(
+                20,
+                format!("identifier at {ident_offset:#x} is not a NUL-terminated string inside the CodeDirectory"),
+            )
+        })?
         .to_vec();
     let team_id = match team_offset {
         Some(0) | None => None,
         Some(off) => Some(
-            String::from_utf8_lossy(
-                bytes::c_str(blob, off as usize)
-                    .ok_or_else(|| malformed(48, format!("team identifier at {off:#x} is not a NUL-terminated string inside the CodeDirectory")))?,
-            )
+            String::from_utf8_lossy(bytes::c_str(blob, off as usize).ok_or_else(|| {
+                malformed(
+                    48,
+                    format!("team identifier at {off:#x} is not a NUL-terminated string inside the CodeDirectory"),
+                )
+            })?)
             .into_owned(),
         ),
     };
     let size = usize::from(hash_size);
-    let special_start = (hash_offset as usize)
-        .checked_sub(n_special_slots as usize * size)
-        .ok_or_else(|| malformed(16, format!("{n_special_slots} special slots of {size} bytes do not fit before hashOffset {hash_offset:#x}")))?;
+    let special_start = (hash_offset as usize).checked_sub(n_special_slots as usize * size).ok_or_else(|| {
+        malformed(
+            16,
+            format!("{n_special_slots} special slots of {size} bytes do not fit before hashOffset {hash_offset:#x}"),
+        )
+    })?;
     let special_slots: Vec<Vec<u8>> = (0..n_special_slots as usize)
         .map(|i| {
             // Slot n is stored n digests before hashOffset.

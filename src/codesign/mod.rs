@@ -3,5 +3,5 @@
 pub mod ber;
 pub mod code_directory;
 pub mod digest;
-pub mod superblob;
 pub mod signature;
+pub mod superblob;

@@ -124,11 +124,15 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
         let blob_range = Range { offset: base + u64::from(blob.offset), size: u64::from(blob.length) };
         let at = blob_range.offset;
         match blob.slot {
-            Slot::CodeDirectory | Slot::AlternateCodeDirectory(_) => match blob.bytes(data).map(code_directory::parse) {
-                Some(Ok(cd)) => out.code_directories.push(SlotCodeDirectory { slot: blob.slot, range: blob_range, cd }),
-                Some(Err(p)) => out.problems.push(p.rebased(at)),
-                None => {}
-            },
+            Slot::CodeDirectory | Slot::AlternateCodeDirectory(_) => {
+                match blob.bytes(data).map(code_directory::parse) {
+                    Some(Ok(cd)) => {
+                        out.code_directories.push(SlotCodeDirectory { slot: blob.slot, range: blob_range, cd })
+                    }
+                    Some(Err(p)) => out.problems.push(p.rebased(at)),
+                    None => {}
+                }
+            }
             Slot::Entitlements => out.entitlements = Some(xml_entitlements(blob, data, at)),
             _ => out.blob_ranges.push((blob.slot, blob_range)),
         }
@@ -158,9 +162,10 @@ fn unexpected_magic(blob: &BlobEntry, at: u64) -> Option<Problem> {
         Slot::Requirements => MAGIC_REQUIREMENT_SET,
         Slot::Entitlements => MAGIC_ENTITLEMENTS,
         Slot::DerEntitlements => MAGIC_DER_ENTITLEMENTS,
-        Slot::LaunchConstraintSelf | Slot::LaunchConstraintParent | Slot::LaunchConstraintResponsible | Slot::LibraryConstraint => {
-            MAGIC_CONSTRAINTS
-        }
+        Slot::LaunchConstraintSelf
+        | Slot::LaunchConstraintParent
+        | Slot::LaunchConstraintResponsible
+        | Slot::LibraryConstraint => MAGIC_CONSTRAINTS,
         Slot::Signature => MAGIC_BLOB_WRAPPER,
         _ => return None,
     };

@@ -135,14 +135,21 @@ impl SuperBlob {
 /// Parses the SuperBlob at the start of `data` (the `LC_CODE_SIGNATURE` region). Offsets in
 /// problems are relative to `data`. Returns `Err` when not even the index can be read.
 pub fn parse(data: &[u8]) -> Result<(SuperBlob, Vec<Problem>), Problem> {
-    let magic = bytes::be_u32(data, 0).ok_or_else(|| malformed(0, "signature region shorter than a SuperBlob header"))?;
+    let magic =
+        bytes::be_u32(data, 0).ok_or_else(|| malformed(0, "signature region shorter than a SuperBlob header"))?;
     if magic != MAGIC_EMBEDDED_SIGNATURE {
-        return Err(malformed(0, format!("SuperBlob magic is {magic:#010x}, expected {MAGIC_EMBEDDED_SIGNATURE:#010x}")));
+        return Err(malformed(
+            0,
+            format!("SuperBlob magic is {magic:#010x}, expected {MAGIC_EMBEDDED_SIGNATURE:#010x}"),
+        ));
     }
     let length = bytes::be_u32(data, 4).ok_or_else(|| malformed(4, "SuperBlob header truncated"))?;
     let count = bytes::be_u32(data, 8).ok_or_else(|| malformed(8, "SuperBlob header truncated"))?;
     if length as usize > data.len() {
-        return Err(malformed(4, format!("SuperBlob length {length} exceeds the {}-byte signature region", data.len())));
+        return Err(malformed(
+            4,
+            format!("SuperBlob length {length} exceeds the {}-byte signature region", data.len()),
+        ));
     }
     if count > MAX_BLOBS {
         return Err(malformed(8, format!("SuperBlob claims {count} blobs (at most {MAX_BLOBS} are accepted)")));
@@ -164,12 +171,18 @@ pub fn parse(data: &[u8]) -> Result<(SuperBlob, Vec<Problem>), Problem> {
                 if let Some(clash) = blobs.iter().find(|b| overlaps(b, &entry)) {
                     problems.push(malformed(
                         at as u64,
-                        format!("blob {} at {offset:#x} overlaps blob {} at {:#x}", entry.slot.name(), clash.slot.name(), clash.offset),
+                        format!(
+                            "blob {} at {offset:#x} overlaps blob {} at {:#x}",
+                            entry.slot.name(),
+                            clash.slot.name(),
+                            clash.offset
+                        ),
                     ));
                     continue;
                 }
                 if blobs.iter().any(|b| b.slot == entry.slot) {
-                    problems.push(malformed(at as u64, format!("slot {} appears twice in the index", entry.slot.name())));
+                    problems
+                        .push(malformed(at as u64, format!("slot {} appears twice in the index", entry.slot.name())));
                     continue;
                 }
                 blobs.push(entry);
@@ -183,17 +196,27 @@ pub fn parse(data: &[u8]) -> Result<(SuperBlob, Vec<Problem>), Problem> {
 fn read_blob(superblob: &[u8], slot_type: u32, offset: u32, index_end: usize) -> Result<BlobEntry, Problem> {
     let slot = Slot::from_type(slot_type);
     if (offset as usize) < index_end {
-        return Err(malformed(u64::from(offset), format!("blob {} starts at {offset:#x}, inside the SuperBlob index", slot.name())));
+        return Err(malformed(
+            u64::from(offset),
+            format!("blob {} starts at {offset:#x}, inside the SuperBlob index", slot.name()),
+        ));
     }
     let magic = bytes::be_u32(superblob, offset as usize);
     let length = bytes::be_u32(superblob, offset as usize + 4);
     let (Some(magic), Some(length)) = (magic, length) else {
-        return Err(malformed(u64::from(offset), format!("blob {} at {offset:#x} lies outside the SuperBlob", slot.name())));
+        return Err(malformed(
+            u64::from(offset),
+            format!("blob {} at {offset:#x} lies outside the SuperBlob", slot.name()),
+        ));
     };
     if length < BLOB_HEADER_SIZE || u64::from(offset) + u64::from(length) > superblob.len() as u64 {
         return Err(malformed(
             u64::from(offset),
-            format!("blob {} at {offset:#x} claims {length} bytes; the SuperBlob holds {}", slot.name(), superblob.len()),
+            format!(
+                "blob {} at {offset:#x} claims {length} bytes; the SuperBlob holds {}",
+                slot.name(),
+                superblob.len()
+            ),
         ));
     }
     Ok(BlobEntry { slot, slot_type, offset, magic, length })

@@ -73,7 +73,9 @@ pub(super) fn add_launchd_plists(tree: &Tree, d: &mut Discovery) {
             .map(|a| a.iter().filter_map(plist::Value::as_string).map(str::to_owned).collect())
             .unwrap_or_default();
         let bundle_program = string("BundleProgram");
-        let target = owner.and_then(|o| resolve_program(tree, &d.items[o], bundle_program.as_deref())).and_then(|p| item_at(&d.items, &p));
+        let target = owner
+            .and_then(|o| resolve_program(tree, &d.items[o], bundle_program.as_deref()))
+            .and_then(|p| item_at(&d.items, &p));
         d.launchd_plists.push(LaunchdPlist {
             path: path.to_owned(),
             kind,

@@ -17,8 +17,25 @@ pub use launchd::{LaunchdKind, LaunchdPlist};
 
 /// Directory extensions that make a bundle.
 pub const BUNDLE_EXTENSIONS: &[&str] = &[
-    "app", "appex", "xpc", "framework", "bundle", "plugin", "systemextension", "kext", "dext", "qlgenerator",
-    "mdimporter", "saver", "prefpane", "component", "vst", "vst3", "xctest", "ideplugin", "appintents",
+    "app",
+    "appex",
+    "xpc",
+    "framework",
+    "bundle",
+    "plugin",
+    "systemextension",
+    "kext",
+    "dext",
+    "qlgenerator",
+    "mdimporter",
+    "saver",
+    "prefpane",
+    "component",
+    "vst",
+    "vst3",
+    "xctest",
+    "ideplugin",
+    "appintents",
 ];
 
 /// Where a code item sits and what the system will do with it.
@@ -216,7 +233,9 @@ fn bundle(tree: &Tree, root: &str, extension: &str, layout: Layout, content: Str
     let info_plist = match layout {
         Layout::Deep => existing(join(&content, "Info.plist")),
         Layout::Versioned => existing(join(&content, "Resources/Info.plist")),
-        Layout::Shallow => existing(join(&content, "Info.plist")).or_else(|| existing(join(&content, "Resources/Info.plist"))),
+        Layout::Shallow => {
+            existing(join(&content, "Info.plist")).or_else(|| existing(join(&content, "Resources/Info.plist")))
+        }
     };
     Bundle {
         root: root.to_owned(),
@@ -225,7 +244,8 @@ fn bundle(tree: &Tree, root: &str, extension: &str, layout: Layout, content: Str
         info_plist,
         code_resources: existing(join(&content, "_CodeSignature/CodeResources")),
         detached_signature: existing(join(&content, "_CodeSignature/CodeSignature")),
-        profile: existing(join(&content, "embedded.provisionprofile")).or_else(|| existing(join(&content, "embedded.mobileprovision"))),
+        profile: existing(join(&content, "embedded.provisionprofile"))
+            .or_else(|| existing(join(&content, "embedded.mobileprovision"))),
         stapled_ticket: (layout == Layout::Deep).then(|| existing(join(&content, "CodeResources"))).flatten(),
         executable_name: None,
         content,
@@ -233,14 +253,13 @@ fn bundle(tree: &Tree, root: &str, extension: &str, layout: Layout, content: Str
 }
 
 fn bundle_item(tree: &Tree, mut bundle: Bundle) -> CodeItem {
-    let info = bundle.info_plist.as_ref().and_then(|p| tree.file(p)).map(|f| {
-        f.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(Document::parse)
-    });
-    let executable_name = info
+    let info = bundle
+        .info_plist
         .as_ref()
-        .and_then(|r| r.as_ref().ok())
-        .and_then(|doc| doc.string("CFBundleExecutable"))
-        .map(str::to_owned);
+        .and_then(|p| tree.file(p))
+        .map(|f| f.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(Document::parse));
+    let executable_name =
+        info.as_ref().and_then(|r| r.as_ref().ok()).and_then(|doc| doc.string("CFBundleExecutable")).map(str::to_owned);
     let executable = executable_name.as_deref().and_then(|name| {
         let dir = match bundle.layout {
             Layout::Deep => join(&bundle.content, "MacOS"),
@@ -288,11 +307,8 @@ fn bundle_role(bundle: &Bundle, package_type: Option<&str>) -> Role {
 /// Every Mach-O file that is not a bundle's main executable becomes an item of its own.
 fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
     let claimed: std::collections::HashSet<String> = d.items.iter().filter_map(|i| i.executable.clone()).collect();
-    let bundles: Vec<(String, String)> = d
-        .items
-        .iter()
-        .filter_map(|i| i.bundle.as_ref().map(|b| (b.root.clone(), b.content.clone())))
-        .collect();
+    let bundles: Vec<(String, String)> =
+        d.items.iter().filter_map(|i| i.bundle.as_ref().map(|b| (b.root.clone(), b.content.clone()))).collect();
     for (path, entry) in tree.entries() {
         let Entry::File(data) = entry else { continue };
         if claimed.contains(path) || path.split('/').any(|c| c == "__MACOSX") {
@@ -302,10 +318,8 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
         if !crate::macho::is_macho(&head) {
             continue;
         }
-        let enclosing = bundles
-            .iter()
-            .filter(|(root, _)| path.starts_with(&format!("{root}/")))
-            .max_by_key(|(root, _)| root.len());
+        let enclosing =
+            bundles.iter().filter(|(root, _)| path.starts_with(&format!("{root}/"))).max_by_key(|(root, _)| root.len());
         let role = match enclosing {
             None => Role::Standalone,
             Some((_, content)) => loose_role(path.strip_prefix(&format!("{content}/")).unwrap_or(path), &head),

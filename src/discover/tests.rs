@@ -37,7 +37,7 @@ fn tree(entries: Vec<(&str, Entry)>) -> Tree {
     Tree::from_entries("t", InputKind::Directory, all)
 }
 
-fn role_of<'a>(d: &'a Discovery, path: &str) -> Option<Role> {
+fn role_of(d: &Discovery, path: &str) -> Option<Role> {
     d.items.iter().find(|i| i.path == path).map(|i| i.role)
 }
 
@@ -112,7 +112,8 @@ fn ios_flat_bundles() {
 
 #[test]
 fn executable_names_cannot_escape() {
-    let t = tree(vec![("A.app/Contents/Info.plist", info("../../../etc/passwd")), ("A.app/Contents/MacOS/x", file(b"x"))]);
+    let t =
+        tree(vec![("A.app/Contents/Info.plist", info("../../../etc/passwd")), ("A.app/Contents/MacOS/x", file(b"x"))]);
     let d = discover(&t);
     assert_eq!(d.items[0].executable, None);
 }

@@ -25,10 +25,8 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
 
 pub(super) fn looks_like_zip(path: &std::path::Path, data: &FileData) -> bool {
-    let by_name = path
-        .extension()
-        .map(|e| e.eq_ignore_ascii_case("zip") || e.eq_ignore_ascii_case("ipa"))
-        .unwrap_or(false);
+    let by_name =
+        path.extension().map(|e| e.eq_ignore_ascii_case("zip") || e.eq_ignore_ascii_case("ipa")).unwrap_or(false);
     let head = data.head(4);
     by_name || head == ZIP_MAGIC || head == ZIP_EMPTY_MAGIC
 }
@@ -60,7 +58,12 @@ impl ZipReader {
     fn read_all<R: Read + std::io::Seek>(&mut self, archive: &mut zip::ZipArchive<R>) {
         if archive.len() > MAX_ENTRIES {
             let n = archive.len();
-            self.note("", "input-archive-unsafe", None, format!("archive lists {n} members, more than the {MAX_ENTRIES} accepted"));
+            self.note(
+                "",
+                "input-archive-unsafe",
+                None,
+                format!("archive lists {n} members, more than the {MAX_ENTRIES} accepted"),
+            );
             return;
         }
         for index in 0..archive.len() {
@@ -73,7 +76,12 @@ impl ZipReader {
             };
             self.read_member(member);
             if self.expanded > MAX_ARCHIVE_BYTES {
-                self.note("", "input-archive-unsafe", None, format!("archive expands beyond {MAX_ARCHIVE_BYTES} bytes; the rest is not read"));
+                self.note(
+                    "",
+                    "input-archive-unsafe",
+                    None,
+                    format!("archive expands beyond {MAX_ARCHIVE_BYTES} bytes; the rest is not read"),
+                );
                 return;
             }
         }
@@ -102,7 +110,12 @@ impl ZipReader {
                 return self.note(&name, "input-archive-malformed", offset, format!("symlink target unreadable: {e}"));
             }
             if !link_stays_inside(&name, &target) {
-                return self.note(&name, "input-archive-unsafe", offset, format!("symlink `{name}` points to `{target}`, outside the archive; refused"));
+                return self.note(
+                    &name,
+                    "input-archive-unsafe",
+                    offset,
+                    format!("symlink `{name}` points to `{target}`, outside the archive; refused"),
+                );
             }
             self.add_parents(&name);
             self.entries.insert(name, Entry::Symlink(target));
@@ -118,7 +131,12 @@ impl ZipReader {
         }
         let size = bytes.len() as u64;
         if size > budget {
-            return self.note(&name, "input-archive-unsafe", offset, format!("member `{name}` expands beyond {budget} bytes (archive bomb); refused"));
+            return self.note(
+                &name,
+                "input-archive-unsafe",
+                offset,
+                format!("member `{name}` expands beyond {budget} bytes (archive bomb); refused"),
+            );
         }
         if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > MAX_COMPRESSION_RATIO {
             return self.note(&name, "input-archive-unsafe", offset, format!("member `{name}` expands {size} bytes from {compressed} (ratio over {MAX_COMPRESSION_RATIO}:1, archive bomb); refused"));
@@ -126,7 +144,12 @@ impl ZipReader {
         self.expanded += size;
         self.add_parents(&name);
         if self.entries.contains_key(&name) {
-            self.note(&name, "input-archive-malformed", offset, format!("member `{name}` appears more than once; the last copy is used"));
+            self.note(
+                &name,
+                "input-archive-malformed",
+                offset,
+                format!("member `{name}` appears more than once; the last copy is used"),
+            );
         }
         self.entries.insert(name, Entry::File(FileData::from_vec(bytes)));
     }

@@ -43,7 +43,11 @@ impl Walker {
         children.sort_by_key(|c| c.file_name());
         for child in children {
             if self.entries.len() >= MAX_ENTRIES {
-                return self.note(tree_dir, "input-limit", format!("more than {MAX_ENTRIES} entries; the rest is not read"));
+                return self.note(
+                    tree_dir,
+                    "input-limit",
+                    format!("more than {MAX_ENTRIES} entries; the rest is not read"),
+                );
             }
             let name = child.file_name();
             let name_str = name.to_string_lossy().into_owned();

@@ -177,7 +177,8 @@ impl Slice {
 /// Parses a thin or universal Mach-O. `Err` only when the bytes are not Mach-O at all or the
 /// universal header is unreadable; a broken slice is reported inside its [`Slice::problems`].
 pub fn parse(data: &[u8]) -> Result<MachOFile, Problem> {
-    let magic = bytes::be_u32(data, 0).ok_or_else(|| Problem::at("malformed-macho", 0, "file shorter than a Mach-O magic number"))?;
+    let magic = bytes::be_u32(data, 0)
+        .ok_or_else(|| Problem::at("malformed-macho", 0, "file shorter than a Mach-O magic number"))?;
     match magic {
         FAT_MAGIC | FAT_MAGIC_64 => parse_universal(data, magic == FAT_MAGIC_64),
         MH_MAGIC | MH_MAGIC_64 | MH_CIGAM | MH_CIGAM_64 => {
@@ -189,7 +190,8 @@ pub fn parse(data: &[u8]) -> Result<MachOFile, Problem> {
 }
 
 fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
-    let count = bytes::be_u32(data, 4).ok_or_else(|| Problem::at("malformed-macho", 4, "universal header truncated"))?;
+    let count =
+        bytes::be_u32(data, 4).ok_or_else(|| Problem::at("malformed-macho", 4, "universal header truncated"))?;
     if count == 0 || count > MAX_FAT_ARCHES {
         return Err(Problem::at("malformed-macho", 4, format!("universal header claims {count} architectures")));
     }
@@ -199,7 +201,11 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
     for index in 0..count as usize {
         let at = 8 + index * entry_size;
         let Some(arch) = read_fat_arch(data, at, wide) else {
-            problems.push(Problem::at("malformed-macho", at as u64, format!("universal entry #{index} lies past the end of the file")));
+            problems.push(Problem::at(
+                "malformed-macho",
+                at as u64,
+                format!("universal entry #{index} lies past the end of the file"),
+            ));
             break;
         };
         if arch.range.end() > data.len() as u64 {
@@ -225,7 +231,9 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
             continue;
         }
         let mut slice = parse_slice(data, arch.range, Some(index));
-        if (slice.cpu_type, slice.cpu_subtype & 0x00ff_ffff) != (arch.cpu_type, arch.cpu_subtype & 0x00ff_ffff) && slice.cpu_type != 0 {
+        if (slice.cpu_type, slice.cpu_subtype & 0x00ff_ffff) != (arch.cpu_type, arch.cpu_subtype & 0x00ff_ffff)
+            && slice.cpu_type != 0
+        {
             slice.problems.push(Problem::at(
                 "malformed-macho",
                 at as u64,
@@ -297,16 +305,28 @@ fn parse_slice(file: &[u8], range: Range, index: Option<usize>) -> Slice {
         Ok(Ok(m)) => m,
         Ok(Err(strict_error)) => match std::panic::catch_unwind(|| goblin::mach::MachO::parse_lossy(data, 0)) {
             Ok(Ok(m)) => {
-                slice.problems.push(Problem::at("malformed-macho", range.offset, format!("slice is not well formed: {strict_error}")));
+                slice.problems.push(Problem::at(
+                    "malformed-macho",
+                    range.offset,
+                    format!("slice is not well formed: {strict_error}"),
+                ));
                 m
             }
             _ => {
-                slice.problems.push(Problem::at("malformed-macho", range.offset, format!("slice cannot be parsed: {strict_error}")));
+                slice.problems.push(Problem::at(
+                    "malformed-macho",
+                    range.offset,
+                    format!("slice cannot be parsed: {strict_error}"),
+                ));
                 return slice;
             }
         },
         Err(_) => {
-            slice.problems.push(Problem::at("malformed-macho", range.offset, "slice cannot be parsed (parser failure)"));
+            slice.problems.push(Problem::at(
+                "malformed-macho",
+                range.offset,
+                "slice cannot be parsed (parser failure)",
+            ));
             return slice;
         }
     };
@@ -332,12 +352,24 @@ fn fill_load_commands(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, data: 
     for lc in &macho.load_commands {
         let lc_offset = lc.offset;
         match &lc.command {
-            C::BuildVersion(b) => slice.build_targets.push(build_target("LC_BUILD_VERSION", b.platform, b.minos, b.sdk)),
-            C::VersionMinMacosx(v) => slice.build_targets.push(build_target("LC_VERSION_MIN_MACOSX", 1, v.version, v.sdk)),
-            C::VersionMinIphoneos(v) => slice.build_targets.push(build_target("LC_VERSION_MIN_IPHONEOS", 2, v.version, v.sdk)),
+            C::BuildVersion(b) => {
+                slice.build_targets.push(build_target("LC_BUILD_VERSION", b.platform, b.minos, b.sdk))
+            }
+            C::VersionMinMacosx(v) => {
+                slice.build_targets.push(build_target("LC_VERSION_MIN_MACOSX", 1, v.version, v.sdk))
+            }
+            C::VersionMinIphoneos(v) => {
+                slice.build_targets.push(build_target("LC_VERSION_MIN_IPHONEOS", 2, v.version, v.sdk))
+            }
             C::VersionMinTvos(v) => slice.build_targets.push(build_target("LC_VERSION_MIN_TVOS", 3, v.version, v.sdk)),
-            C::VersionMinWatchos(v) => slice.build_targets.push(build_target("LC_VERSION_MIN_WATCHOS", 4, v.version, v.sdk)),
-            C::LoadDylib(d) | C::LoadWeakDylib(d) | C::ReexportDylib(d) | C::LazyLoadDylib(d) | C::LoadUpwardDylib(d) => {
+            C::VersionMinWatchos(v) => {
+                slice.build_targets.push(build_target("LC_VERSION_MIN_WATCHOS", 4, v.version, v.sdk))
+            }
+            C::LoadDylib(d)
+            | C::LoadWeakDylib(d)
+            | C::ReexportDylib(d)
+            | C::LazyLoadDylib(d)
+            | C::LoadUpwardDylib(d) => {
                 let kind = match &lc.command {
                     C::LoadWeakDylib(_) => DylibKind::Weak,
                     C::ReexportDylib(_) => DylibKind::Reexport,
@@ -365,7 +397,12 @@ fn fill_load_commands(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, data: 
                     slice.problems.push(Problem::at(
                         "malformed-macho",
                         base + lc_offset as u64,
-                        format!("LC_CODE_SIGNATURE claims bytes {:#x}..{:#x}, past the end of the {}-byte slice", range.offset, range.end(), data.len()),
+                        format!(
+                            "LC_CODE_SIGNATURE claims bytes {:#x}..{:#x}, past the end of the {}-byte slice",
+                            range.offset,
+                            range.end(),
+                            data.len()
+                        ),
                     ));
                 }
                 slice.code_signature = Some(range);
@@ -386,7 +423,11 @@ fn fill_segments(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, slice_len: 
             slice.problems.push(Problem::at(
                 "malformed-macho",
                 base,
-                format!("segment {name} claims file bytes {:#x}..{:#x}, past the end of the {slice_len}-byte slice", file_range.offset, file_range.end()),
+                format!(
+                    "segment {name} claims file bytes {:#x}..{:#x}, past the end of the {slice_len}-byte slice",
+                    file_range.offset,
+                    file_range.end()
+                ),
             ));
         }
         let mut sections = Vec::new();
@@ -395,11 +436,14 @@ fn fill_segments(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, slice_len: 
                 for (section, _) in list {
                     let sectname = fixed_name(&section.sectname);
                     let zero_fill = matches!(section.flags & 0xff, 0x1 | 0xc | 0x12);
-                    let file_range = (!zero_fill && section.offset != 0).then(|| Range { offset: u64::from(section.offset), size: section.size });
+                    let file_range = (!zero_fill && section.offset != 0)
+                        .then(|| Range { offset: u64::from(section.offset), size: section.size });
                     sections.push(SectionInfo { segment: fixed_name(&section.segname), name: sectname, file_range });
                 }
             }
-            Err(e) => slice.problems.push(Problem::at("malformed-macho", base, format!("sections of {name} unreadable: {e}"))),
+            Err(e) => {
+                slice.problems.push(Problem::at("malformed-macho", base, format!("sections of {name} unreadable: {e}")))
+            }
         }
         for s in &sections {
             let in_bounds = s.file_range.map(|r| r.end() <= slice_len).unwrap_or(true);
@@ -461,7 +505,11 @@ fn lc_string(data: &[u8], lc_offset: usize, str_offset: u32, cmdsize: u32) -> Op
 }
 
 fn bad_string(base: u64, lc_offset: usize, what: &str) -> Problem {
-    Problem::at("malformed-macho", base + lc_offset as u64, format!("{what} load command has its string outside the command"))
+    Problem::at(
+        "malformed-macho",
+        base + lc_offset as u64,
+        format!("{what} load command has its string outside the command"),
+    )
 }
 
 fn fixed_name(raw: &[u8; 16]) -> String {

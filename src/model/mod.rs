@@ -32,7 +32,10 @@ pub enum Code {
     Unreadable(Problem),
     /// The file is not Mach-O.
     NotMachO(Problem),
-    MachO { file: MachOFile, slices: Vec<SliceFacts> },
+    MachO {
+        file: MachOFile,
+        slices: Vec<SliceFacts>,
+    },
     /// A resource-only bundle signed in `_CodeSignature/CodeSignature`.
     Detached(Signature),
 }

@@ -6,7 +6,9 @@ use serde_json::{Map, Value as Json};
 /// dates RFC 3339 text, reals and integers numbers (unsigned beyond `i64` stay exact).
 pub fn to_json(value: &plist::Value) -> Json {
     match value {
-        plist::Value::Dictionary(d) => Json::Object(d.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>()),
+        plist::Value::Dictionary(d) => {
+            Json::Object(d.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>())
+        }
         plist::Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
         plist::Value::Boolean(b) => Json::Bool(*b),
         plist::Value::String(s) => Json::String(s.clone()),

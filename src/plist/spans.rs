@@ -56,11 +56,7 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
                     _ => {}
                 }
             }
-            Event::Empty(tag) => {
-                if tag.name().as_ref() != b"key" {
-                    enter_value(&mut stack);
-                }
-            }
+            Event::Empty(tag) if tag.name().as_ref() != b"key" => enter_value(&mut stack),
             Event::Text(text) if key_start.is_some() => {
                 if let Ok(t) = text.unescape() {
                     key_text.push_str(&t);

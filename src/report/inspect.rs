@@ -252,7 +252,10 @@ fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
     let info = item.info.as_ref().and_then(|r| match r {
         Ok(doc) => Some(doc),
         Err(p) => {
-            problems.push(problem_view(item.bundle.as_ref().and_then(|b| b.info_plist.as_deref()).unwrap_or(&item.path), p));
+            problems.push(problem_view(
+                item.bundle.as_ref().and_then(|b| b.info_plist.as_deref()).unwrap_or(&item.path),
+                p,
+            ));
             None
         }
     });
@@ -298,7 +301,12 @@ fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
         slices,
         detached_signature,
         sealed_resources,
-        launched_by: item.launched_by.iter().filter_map(|&i| scan.discovery.launchd_plists.get(i)).map(|p| p.path.clone()).collect(),
+        launched_by: item
+            .launched_by
+            .iter()
+            .filter_map(|&i| scan.discovery.launchd_plists.get(i))
+            .map(|p| p.path.clone())
+            .collect(),
         problems,
     }
 }
@@ -355,7 +363,16 @@ fn seal_view(path: String, cr: &Result<CodeResources, crate::Problem>) -> SealVi
                 .collect(),
             error: None,
         },
-        Err(p) => SealView { path, version: 0, rules: 0, rules2: 0, files: 0, files2: 0, nested: Vec::new(), error: Some(p.to_string()) },
+        Err(p) => SealView {
+            path,
+            version: 0,
+            rules: 0,
+            rules2: 0,
+            files: 0,
+            files2: 0,
+            nested: Vec::new(),
+            error: Some(p.to_string()),
+        },
     }
 }
 
@@ -375,7 +392,12 @@ fn slice_view(path: &str, slice: &Slice, facts: &SliceFacts) -> SliceView {
         build: slice
             .build_targets
             .iter()
-            .map(|t| BuildView { command: t.command, platform: t.platform_name, minos: t.minos.clone(), sdk: t.sdk.clone() })
+            .map(|t| BuildView {
+                command: t.command,
+                platform: t.platform_name,
+                minos: t.minos.clone(),
+                sdk: t.sdk.clone(),
+            })
             .collect(),
         install_name: slice.install_name.clone(),
         dylibs: slice.dylibs.clone(),
@@ -411,7 +433,12 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
         .map(|sb| {
             sb.blobs
                 .iter()
-                .map(|b| BlobView { slot: b.slot.name(), magic: format!("{:#010x}", b.magic), offset: b.offset, length: b.length })
+                .map(|b| BlobView {
+                    slot: b.slot.name(),
+                    magic: format!("{:#010x}", b.magic),
+                    offset: b.offset,
+                    length: b.length,
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -427,7 +454,10 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
                 flag_names: cd.flag_names.clone(),
                 identifier: cd.identifier.clone(),
                 team_id: cd.team_id.clone(),
-                hash_type: cd.hash_type.map(|h| h.name().to_owned()).unwrap_or_else(|| format!("unknown({})", cd.hash_type_code)),
+                hash_type: cd
+                    .hash_type
+                    .map(|h| h.name().to_owned())
+                    .unwrap_or_else(|| format!("unknown({})", cd.hash_type_code)),
                 hash_size: cd.hash_size,
                 page_size: cd.page_size().unwrap_or(0),
                 code_limit: cd.effective_code_limit(),
@@ -461,4 +491,3 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
         problems: sig.problems.iter().map(|p| problem_view(path, p)).collect(),
     }
 }
-

@@ -138,7 +138,12 @@ fn slice_block(out: &mut String, s: &SliceView) {
         field(out, 2, "rpath", Some(r));
     }
     if let Some(e) = &s.encryption {
-        field(out, 2, "Encryption", Some(&format!("cryptid={} range={:#x}+{:#x}", e.cryptid, e.range.offset, e.range.size)));
+        field(
+            out,
+            2,
+            "Encryption",
+            Some(&format!("cryptid={} range={:#x}+{:#x}", e.cryptid, e.range.offset, e.range.size)),
+        );
     }
     if let Some(p) = &s.embedded_info_plist {
         field(out, 2, "Embedded Info.plist", Some(&compact(p)));
@@ -164,7 +169,12 @@ fn signature_block(out: &mut String, depth: usize, sig: &SignatureView) {
         let _ = writeln!(out, "Entitlements:");
         entitlement_lines(out, depth + 1, e);
     }
-    field(out, depth, "Entitlements", sig.entitlements_error.as_deref().map(|e| format!("unreadable ({e})")).as_deref());
+    field(
+        out,
+        depth,
+        "Entitlements",
+        sig.entitlements_error.as_deref().map(|e| format!("unreadable ({e})")).as_deref(),
+    );
     for p in &sig.problems {
         problem_line(out, depth, p);
     }
@@ -174,7 +184,8 @@ fn code_directory_lines(out: &mut String, depth: usize, cd: &CodeDirectoryView) 
     if cd.slot == "CodeDirectory" {
         field(out, depth, "Identifier", Some(&cd.identifier));
     }
-    let flags = if cd.flag_names.is_empty() { cd.flags.clone() } else { format!("{}({})", cd.flags, cd.flag_names.join(",")) };
+    let flags =
+        if cd.flag_names.is_empty() { cd.flags.clone() } else { format!("{}({})", cd.flags, cd.flag_names.join(",")) };
     indent(out, depth);
     let _ = writeln!(
         out,
@@ -191,11 +202,29 @@ fn code_directory_lines(out: &mut String, depth: usize, cd: &CodeDirectoryView) 
     field(out, depth, "TeamIdentifier", Some(cd.team_id.as_deref().unwrap_or("not set")));
     field(out, depth, "Runtime Version", cd.runtime_version.as_deref());
     if let Some(f) = &cd.exec_seg_flags {
-        let names = if cd.exec_seg_flag_names.is_empty() { String::new() } else { format!("({})", cd.exec_seg_flag_names.join(",")) };
-        field(out, depth, "Executable Segment", Some(&format!("base={:#x} limit={:#x} flags={f}{names}", cd.exec_seg_base.unwrap_or(0), cd.exec_seg_limit.unwrap_or(0))));
+        let names = if cd.exec_seg_flag_names.is_empty() {
+            String::new()
+        } else {
+            format!("({})", cd.exec_seg_flag_names.join(","))
+        };
+        field(
+            out,
+            depth,
+            "Executable Segment",
+            Some(&format!(
+                "base={:#x} limit={:#x} flags={f}{names}",
+                cd.exec_seg_base.unwrap_or(0),
+                cd.exec_seg_limit.unwrap_or(0)
+            )),
+        );
     }
     let slots: Vec<String> = cd.special_slots_present.iter().map(|s| format!("-{s}")).collect();
-    field(out, depth, "Special slots hashed", Some(&if slots.is_empty() { "none".to_owned() } else { slots.join(" ") }));
+    field(
+        out,
+        depth,
+        "Special slots hashed",
+        Some(&if slots.is_empty() { "none".to_owned() } else { slots.join(" ") }),
+    );
 }
 
 fn entitlement_lines(out: &mut String, depth: usize, value: &Json) {

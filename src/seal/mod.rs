@@ -111,11 +111,26 @@ fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
     let mut rules = Vec::new();
     for (pattern, v) in dict {
         let rule = match v {
-            plist::Value::Boolean(true) => Rule { pattern: pattern.clone(), weight: None, omit: false, optional: false, nested: false, plain: true },
+            plist::Value::Boolean(true) => Rule {
+                pattern: pattern.clone(),
+                weight: None,
+                omit: false,
+                optional: false,
+                nested: false,
+                plain: true,
+            },
             plist::Value::Dictionary(d) => {
                 let flag = |k: &str| d.get(k).and_then(plist::Value::as_boolean).unwrap_or(false);
-                let weight = d.get("weight").and_then(|w| w.as_real().or_else(|| w.as_signed_integer().map(|i| i as f64)));
-                Rule { pattern: pattern.clone(), weight, omit: flag("omit"), optional: flag("optional"), nested: flag("nested"), plain: false }
+                let weight =
+                    d.get("weight").and_then(|w| w.as_real().or_else(|| w.as_signed_integer().map(|i| i as f64)));
+                Rule {
+                    pattern: pattern.clone(),
+                    weight,
+                    omit: flag("omit"),
+                    optional: flag("optional"),
+                    nested: flag("nested"),
+                    plain: false,
+                }
             }
             _ => {
                 problems.push(entry_problem(section, pattern, "is neither `true` nor a dictionary"));
