@@ -322,7 +322,7 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
             bundles.iter().filter(|(root, _)| path.starts_with(&format!("{root}/"))).max_by_key(|(root, _)| root.len());
         let role = match enclosing {
             None => Role::Standalone,
-            Some((_, content)) => loose_role(path.strip_prefix(&format!("{content}/")).unwrap_or(path), &head),
+            Some((_, content)) => loose_role(path.strip_prefix(&format!("{content}/")).unwrap_or(path), data),
         };
         d.items.push(CodeItem {
             path: path.to_owned(),
@@ -337,7 +337,7 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
 }
 
 /// Role of a loose Mach-O from its path relative to its bundle's content directory.
-fn loose_role(relative: &str, head: &[u8]) -> Role {
+fn loose_role(relative: &str, data: &input::FileData) -> Role {
     let first = relative.split('/').next().unwrap_or("");
     if ["Resources", "SharedSupport", "Documentation"].contains(&first) {
         return Role::MisplacedCode;
@@ -345,21 +345,27 @@ fn loose_role(relative: &str, head: &[u8]) -> Role {
     if relative.starts_with("Library/LaunchServices/") {
         return Role::SmJobBlessTool;
     }
-    match thin_file_type(head) {
+    match data.bytes().ok().and_then(first_slice_file_type) {
         Some(6) => Role::Dylib,
         Some(8) => Role::Plugin,
         _ => Role::HelperTool,
     }
 }
 
-/// `filetype` of a thin Mach-O header (little-endian, as every current Apple target is).
-fn thin_file_type(head: &[u8]) -> Option<u32> {
-    let magic = head.get(0..4)?;
+/// `filetype` of the Mach-O header, or of the first slice of a universal file. Current Apple
+/// targets are little-endian; the universal header is big-endian.
+fn first_slice_file_type(data: &[u8]) -> Option<u32> {
+    use crate::problem::bytes;
+    let thin_at = match bytes::be_u32(data, 0)? {
+        0xcafe_babe => bytes::be_u32(data, 16)? as usize,
+        0xcafe_babf => usize::try_from(bytes::be_u64(data, 16)?).ok()?,
+        _ => 0,
+    };
+    let magic = bytes::range(data, thin_at, 4)?;
     if magic != [0xcf, 0xfa, 0xed, 0xfe] && magic != [0xce, 0xfa, 0xed, 0xfe] {
-        // Universal: the first slice decides; its header is not in `head`, so go by the default.
         return None;
     }
-    head.get(12..16).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    bytes::range(data, thin_at + 12, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Sets each item's parent to the nearest enclosing item (items are sorted by path).

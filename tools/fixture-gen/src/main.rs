@@ -1,0 +1,49 @@
+//! fixture-gen: builds bundlelint's generated test corpus.
+//!
+//! ```text
+//! fixture-gen generate OUT_DIR --inputs BIN_DIR [--tsa-url URL]
+//! fixture-gen oracle OUT_DIR
+//! ```
+//!
+//! Normally run through `tools/make-fixtures.sh`, which prepares BIN_DIR
+//! (Mach-O inputs), OUT_DIR/pki (test PKI) and the loopback time-stamp server.
+
+mod generate;
+mod oracle;
+mod plistjson;
+mod reqs;
+
+use {
+    anyhow::{bail, Result},
+    std::path::PathBuf,
+};
+
+const USAGE: &str = "usage:
+  fixture-gen generate OUT_DIR --inputs BIN_DIR [--tsa-url URL]
+  fixture-gen oracle OUT_DIR";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(|s| s.as_str()) {
+        Some("generate") => {
+            let mut out = None;
+            let mut inputs = None;
+            let mut tsa_url = None;
+            let mut it = args[1..].iter();
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "--inputs" => inputs = it.next().map(PathBuf::from),
+                    "--tsa-url" => tsa_url = it.next().cloned(),
+                    s if !s.starts_with("--") && out.is_none() => out = Some(PathBuf::from(s)),
+                    _ => bail!("unexpected argument {a}\n{USAGE}"),
+                }
+            }
+            let (Some(out), Some(inputs)) = (out, inputs) else {
+                bail!("{USAGE}");
+            };
+            generate::run(generate::Args { out, inputs, tsa_url })
+        }
+        Some("oracle") if args.len() == 2 => oracle::run(&PathBuf::from(&args[1])),
+        _ => bail!("{USAGE}"),
+    }
+}

@@ -1,0 +1,2 @@
+/* libfixture.dylib */
+int fixture_lib_answer(void) { return 42; }
