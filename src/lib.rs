@@ -6,6 +6,7 @@
 
 pub mod codesign;
 pub mod discover;
+pub mod finding;
 pub mod input;
 pub mod macho;
 pub mod model;

@@ -1,0 +1,103 @@
+//! Findings: what a rule or the verifier reports about a place in the input.
+
+use serde::Serialize;
+
+use crate::macho::Range;
+use crate::plist::Span;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One reported fact about the input, with everything a user needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Kebab-case rule id (`sig-page-hash-mismatch`).
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// One line naming the concrete values.
+    pub message: String,
+    /// Tree path of the file the finding is about (`App.app/Contents/MacOS/App`).
+    pub path: String,
+    /// The code item it belongs to, when there is one (`App.app`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The architecture slice, for per-slice findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Byte range in `path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<Range>,
+    /// Line and column in `path` when it is a text source (XML plist).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static str, severity: Severity, path: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity,
+            message: message.into(),
+            path: path.into(),
+            item: None,
+            arch: None,
+            range: None,
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn item(mut self, item: impl Into<String>) -> Finding {
+        self.item = Some(item.into());
+        self
+    }
+
+    pub fn arch(mut self, arch: impl Into<String>) -> Finding {
+        self.arch = Some(arch.into());
+        self
+    }
+
+    pub fn range(mut self, range: Range) -> Finding {
+        self.range = Some(range);
+        self
+    }
+
+    pub fn at_offset(mut self, offset: u64) -> Finding {
+        self.range = Some(Range { offset, size: 0 });
+        self
+    }
+
+    pub fn span(mut self, span: Option<Span>) -> Finding {
+        self.span = span;
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The order findings are reported in: by path, then position, then rule.
+    pub fn sort_key(&self) -> (&str, Option<&str>, u64, &'static str, &str) {
+        (self.path.as_str(), self.arch.as_deref(), self.range.map_or(0, |r| r.offset), self.rule, self.message.as_str())
+    }
+}
