@@ -4,14 +4,18 @@
 //! items and their roles, the parsers ([`macho`], [`codesign`], [`profile`], [`plist`], [`seal`])
 //! turn bytes into plain facts with byte ranges, [`model`] assembles them, and [`report`] renders.
 
+pub mod catalog;
+pub mod checks;
 pub mod codesign;
 pub mod discover;
+pub mod engine;
 pub mod finding;
 pub mod input;
 pub mod macho;
 pub mod model;
 pub mod plist;
 pub mod problem;
+pub mod profile;
 pub mod report;
 pub mod seal;
 

@@ -5,8 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use bundlelint::catalog::{self, Policy};
+use bundlelint::engine::{self, Settings};
+use bundlelint::finding::Severity;
 use bundlelint::model::Scan;
-use bundlelint::report::{inspect::InspectReport, inspect_text};
+use bundlelint::report::{check::CheckReport, concise, full, inspect::InspectReport, inspect_text};
 
 /// Validate and lint Apple code bundles from their bytes, on any OS.
 #[derive(Parser)]
@@ -18,6 +21,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Report what macOS, the notary service or App Store validation would reject, for every
+    /// nested code item. Exit 0 when clean, 1 with findings at or above --fail-on, 2 on errors.
+    Check {
+        /// Bundles, folders, Mach-O files, .zip or .ipa archives.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Full)]
+        format: CheckFormat,
+        /// The distribution channel to judge against; detected from the signing certificate if absent.
+        #[arg(long, value_parser = parse_policy)]
+        policy: Option<Policy>,
+        /// Report only these rules (ids, or prefixes such as `notary-`); repeatable.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Never report these rules (ids or prefixes); repeatable.
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// Lowest severity that makes the exit code 1.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// Exit 0 even when there are findings.
+        #[arg(long)]
+        exit_zero: bool,
+    },
+    /// Print a rule's documentation: what it checks, why, the failure it predicts, how to fix it.
+    Rule {
+        /// The rule id, e.g. sig-identifier-malformed.
+        id: String,
+    },
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Show what codesign -dvvv, --entitlements, -d -r- and a profile dump would show, for every
     /// code item and slice.
     Inspect {
@@ -36,6 +73,37 @@ enum InspectFormat {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    /// Each finding with its context and fix (colour on terminals; NO_COLOR honoured).
+    Full,
+    /// One line per finding.
+    Concise,
+    /// One JSON document per input (schema `bundlelint.check/1`).
+    Json,
+    /// One JSON object per finding per line.
+    JsonLines,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+fn parse_policy(s: &str) -> Result<Policy, String> {
+    Policy::from_name(s).ok_or_else(|| format!("unknown policy `{s}` (developer-id, app-store, development)"))
+}
+
+/// Exit code when findings reach --fail-on.
+const EXIT_FINDINGS: u8 = 1;
 /// Exit code for usage, configuration and I/O errors.
 const EXIT_ERROR: u8 = 2;
 
@@ -43,7 +111,97 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { path, format } => inspect(&path, format),
+        Command::Check { paths, format, policy, select, ignore, fail_on, exit_zero } => {
+            let settings = Settings { policy, select, ignore, ..Settings::default() };
+            let threshold = match fail_on {
+                FailOn::Error => Severity::Error,
+                FailOn::Warning => Severity::Warning,
+                FailOn::Info => Severity::Info,
+            };
+            check(&paths, format, &settings, threshold, exit_zero)
+        }
+        Command::Rule { id } => rule(&id),
+        Command::Rules { format } => rules(format),
     }
+}
+
+fn check(
+    paths: &[PathBuf],
+    format: CheckFormat,
+    settings: &Settings,
+    threshold: Severity,
+    exit_zero: bool,
+) -> ExitCode {
+    let colour = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mut failed = false;
+    let mut out = String::new();
+    for path in paths {
+        let scan = match Scan::open(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("bundlelint: cannot read {}: {e}", path.display());
+                return ExitCode::from(EXIT_ERROR);
+            }
+        };
+        let outcome = engine::check(&scan, settings);
+        failed |= outcome.findings.iter().any(|f| f.severity >= threshold);
+        let report = CheckReport::new(&scan, outcome);
+        let rendered = match format {
+            CheckFormat::Full => Ok(full::render(&report, &scan, colour)),
+            CheckFormat::Concise => Ok(concise::render(&report)),
+            CheckFormat::Json => serde_json::to_string_pretty(&report).map(|j| j + "\n"),
+            CheckFormat::JsonLines => report
+                .findings
+                .iter()
+                .map(|f| serde_json::to_string(f).map(|l| l + "\n"))
+                .collect::<Result<String, _>>(),
+        };
+        match rendered {
+            Ok(text) => out.push_str(&text),
+            Err(e) => {
+                eprintln!("bundlelint: cannot render: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
+    print!("{out}");
+    if failed && !exit_zero {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn rule(id: &str) -> ExitCode {
+    match catalog::meta(id) {
+        Some(meta) => {
+            println!("{}", meta.page());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("bundlelint: no rule `{id}`; `bundlelint rules` lists them");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn rules(format: ListFormat) -> ExitCode {
+    let metas = catalog::catalog();
+    match format {
+        ListFormat::Text => {
+            for m in metas {
+                println!("{:<40} {:<8} {}", m.id, m.severity.name(), m.summary);
+            }
+        }
+        ListFormat::Json => match serde_json::to_string_pretty(metas) {
+            Ok(j) => println!("{j}"),
+            Err(e) => {
+                eprintln!("bundlelint: cannot render JSON: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        },
+    }
+    ExitCode::SUCCESS
 }
 
 fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {

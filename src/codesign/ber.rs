@@ -1,8 +1,10 @@
 //! BER → DER normalisation, and a strict reader for the DER it produces.
 //!
-//! Apple's CMS signatures (code signatures written by `codesign`, provisioning profiles) are BER:
-//! indefinite lengths (`30 80 … 00 00`) and OCTET STRINGs split into constructed chunks. The
-//! `der`/`x509-cert` decoders accept DER only, so [`ber_to_der`] rewrites the *framing*:
+//! CMS is often BER: `codesign` writes the outer layers of its signatures with indefinite lengths
+//! (`30 80 … 00 00`), and streaming signers (OpenSSL's `cms -stream`, used for hand-made profiles)
+//! also split the encapsulated OCTET STRING into constructed chunks; Apple's own provisioning
+//! profiles are DER. The `der`/`x509-cert` decoders accept DER only, so [`ber_to_der`] rewrites
+//! the *framing*:
 //!
 //! * indefinite lengths become definite, minimal ones;
 //! * non-minimal definite lengths (`81 05`, `82 00 10`) become minimal;

@@ -15,15 +15,15 @@ use crate::Problem;
 const CODE: &str = "malformed-requirement";
 
 /// Deepest nesting of `and`/`or`/`!` accepted. Apple's interpreter stops at 1000; real
-/// requirements nest a few levels (a chain of N `and`s nests N deep), so 256 leaves room for long
-/// generated chains while keeping the recursion far from the stack limit.
-pub const MAX_DEPTH: usize = 256;
+/// requirements nest a few levels (a chain of N `and`s nests N deep), so 128 leaves room for long
+/// generated chains while keeping decoding, printing and dropping well inside a thread's stack
+/// even in unoptimised builds.
+pub const MAX_DEPTH: usize = 128;
 /// Most opcodes decoded from one requirement, bounding the work a hostile blob can cause.
 pub const MAX_OPS: usize = 4096;
 /// Most entries accepted in a requirement set; only five types exist.
 pub const MAX_REQUIREMENTS: u32 = 32;
 
-const BLOB_HEADER_SIZE: usize = 8;
 const REQUIREMENT_HEADER_SIZE: usize = 12;
 const SET_HEADER_SIZE: usize = 12;
 const SET_INDEX_ENTRY_SIZE: usize = 8;
@@ -66,6 +66,8 @@ mod op {
     pub const NOTARIZED: u32 = 21;
     pub const CERT_FIELD_DATE: u32 = 22;
     pub const LEGACY_DEV_ID: u32 = 23;
+    /// `exprOpCount`: opcodes below this value are known.
+    pub const COUNT: u32 = 24;
 }
 
 /// `MatchOperation` values from `requirement.h`.
@@ -91,9 +93,36 @@ mod match_op {
 /// empty string, which reqdumper adds so that an empty operand is printed as `""`). A string equal
 /// to one of them is quoted even when it is otherwise a bare word.
 const KEYWORDS: &[&str] = &[
-    "guest", "host", "designated", "library", "plugin", "or", "and", "always", "true", "never", "false", "identifier",
-    "cdhash", "platform", "notarized", "legacy", "anchor", "apple", "generic", "certificate", "cert", "trusted", "info",
-    "entitlement", "exists", "absent", "leaf", "root", "timestamp", "",
+    "guest",
+    "host",
+    "designated",
+    "library",
+    "plugin",
+    "or",
+    "and",
+    "always",
+    "true",
+    "never",
+    "false",
+    "identifier",
+    "cdhash",
+    "platform",
+    "notarized",
+    "legacy",
+    "anchor",
+    "apple",
+    "generic",
+    "certificate",
+    "cert",
+    "trusted",
+    "info",
+    "entitlement",
+    "exists",
+    "absent",
+    "leaf",
+    "root",
+    "timestamp",
+    "",
 ];
 
 /// Seconds from the Unix epoch to CFAbsoluteTime's epoch (2001-01-01T00:00:00Z).
@@ -112,6 +141,7 @@ pub enum RequirementType {
 }
 
 impl RequirementType {
+    /// The type named by a set's index entry.
     pub fn from_u32(value: u32) -> RequirementType {
         match value {
             1 => RequirementType::Host,
@@ -123,6 +153,7 @@ impl RequirementType {
         }
     }
 
+    /// The value stored in a set's index entry.
     pub fn to_u32(self) -> u32 {
         match self {
             RequirementType::Host => 1,
@@ -177,6 +208,7 @@ impl Operand {
         std::str::from_utf8(&self.0).ok()
     }
 
+    /// The operand's bytes as stored.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -195,12 +227,14 @@ pub enum CertSlot {
     Leaf,
     /// Slot -1: the anchor (root) certificate.
     Root,
-    /// Any other slot: positive values count from the leaf towards the anchor; other negative values
-    /// are stored as found.
+    /// Any other slot, as Apple's evaluator reads it: positive values count from the leaf (1 is
+    /// the leaf's issuer), negative values count back from the anchor (-2 is the certificate just
+    /// below the root).
     Index(i32),
 }
 
 impl CertSlot {
+    /// The slot named by a stored slot index.
     pub fn from_i32(value: i32) -> CertSlot {
         match value {
             0 => CertSlot::Leaf,
@@ -230,7 +264,10 @@ pub enum Match {
     OnOrBefore(i64),
     OnOrAfter(i64),
     /// An unknown match operation; Apple's interpreter reads one string operand for it.
-    Unknown { op: u32, value: Operand },
+    Unknown {
+        op: u32,
+        value: Operand,
+    },
 }
 
 /// A requirement expression.
@@ -247,30 +284,58 @@ pub enum Expr {
     /// `anchor apple generic`: chains to an Apple root in any capacity.
     AnchorAppleGeneric,
     /// `certificate SLOT = H"…"`: the SHA-1 of the certificate at SLOT.
-    AnchorHash { slot: CertSlot, hash: Vec<u8> },
+    AnchorHash {
+        slot: CertSlot,
+        hash: Vec<u8>,
+    },
     /// Legacy `info[KEY] = VALUE` (equality only).
-    InfoKeyValue { key: Operand, value: Operand },
+    InfoKeyValue {
+        key: Operand,
+        value: Operand,
+    },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
     /// `cdhash H"…"`
     CdHash(Vec<u8>),
     /// `info[KEY] MATCH`: a key of the Info.plist.
-    InfoKey { key: Operand, matcher: Match },
+    InfoKey {
+        key: Operand,
+        matcher: Match,
+    },
     /// `entitlement[KEY] MATCH`: a key of the entitlements.
-    Entitlement { key: Operand, matcher: Match },
+    Entitlement {
+        key: Operand,
+        matcher: Match,
+    },
     /// `certificate SLOT[FIELD] MATCH`, FIELD such as `subject.OU`.
-    CertField { slot: CertSlot, field: Operand, matcher: Match },
+    CertField {
+        slot: CertSlot,
+        field: Operand,
+        matcher: Match,
+    },
     /// `certificate SLOT trusted`
     TrustedCert(CertSlot),
     /// `anchor trusted`
     TrustedCerts,
     /// `certificate SLOT[field.OID] MATCH`: a certificate extension by dotted OID.
-    CertGeneric { slot: CertSlot, oid: String, matcher: Match },
+    CertGeneric {
+        slot: CertSlot,
+        oid: String,
+        matcher: Match,
+    },
     /// `certificate SLOT[policy.OID] MATCH`
-    CertPolicy { slot: CertSlot, oid: String, matcher: Match },
+    CertPolicy {
+        slot: CertSlot,
+        oid: String,
+        matcher: Match,
+    },
     /// `certificate SLOT[timestamp.OID] MATCH`
-    CertFieldDate { slot: CertSlot, oid: String, matcher: Match },
+    CertFieldDate {
+        slot: CertSlot,
+        oid: String,
+        matcher: Match,
+    },
     /// `anchor apple NAME`: a named anchor requirement shipped with the OS.
     NamedAnchor(Operand),
     /// `(NAME)`: a named requirement fragment shipped with the OS.
@@ -283,10 +348,17 @@ pub enum Expr {
     LegacyDeveloperId,
     /// An unknown opcode flagged `opGenericFalse`: its sized payload is skipped and it evaluates
     /// to false. `opcode` keeps the flag bits.
-    GenericFalse { opcode: u32, payload: Vec<u8> },
+    GenericFalse {
+        opcode: u32,
+        payload: Vec<u8>,
+    },
     /// An unknown opcode flagged `opGenericSkip`: its sized payload is skipped and evaluation
     /// continues with `next`. `opcode` keeps the flag bits.
-    GenericSkip { opcode: u32, payload: Vec<u8>, next: Box<Expr> },
+    GenericSkip {
+        opcode: u32,
+        payload: Vec<u8>,
+        next: Box<Expr>,
+    },
 }
 
 /// Parses a requirement set blob (`0xfade0c01`): magic, length, count, then `count` ×
@@ -295,13 +367,19 @@ pub enum Expr {
 pub fn parse_requirement_set(blob: &[u8]) -> Result<Vec<RequirementEntry>, Problem> {
     let magic = bytes::be_u32(blob, 0).ok_or_else(|| malformed(0, "requirement set shorter than its header"))?;
     if magic != MAGIC_REQUIREMENT_SET {
-        return Err(malformed(0, format!("requirement set magic is {magic:#010x}, expected {MAGIC_REQUIREMENT_SET:#010x}")));
+        return Err(malformed(
+            0,
+            format!("requirement set magic is {magic:#010x}, expected {MAGIC_REQUIREMENT_SET:#010x}"),
+        ));
     }
     let length = read_u32(blob, 4, "requirement set header truncated")?;
     let count = read_u32(blob, 8, "requirement set header truncated")?;
     let set = declared_blob(blob, length, SET_HEADER_SIZE, "requirement set")?;
     if count > MAX_REQUIREMENTS {
-        return Err(malformed(8, format!("requirement set claims {count} entries (at most {MAX_REQUIREMENTS} are accepted)")));
+        return Err(malformed(
+            8,
+            format!("requirement set claims {count} entries (at most {MAX_REQUIREMENTS} are accepted)"),
+        ));
     }
     // count ≤ MAX_REQUIREMENTS, so this cannot overflow.
     let index_end = SET_HEADER_SIZE + count as usize * SET_INDEX_ENTRY_SIZE;
@@ -324,10 +402,14 @@ fn requirement_at(set: &[u8], offset: usize, index_end: usize) -> Result<Require
     if offset < index_end {
         return Err(malformed(offset as u64, format!("requirement at {offset:#x} starts inside the set's index")));
     }
-    let length = bytes::be_u32(set, offset.saturating_add(4))
-        .ok_or_else(|| malformed(offset as u64, format!("requirement at {offset:#x} lies outside the {}-byte set", set.len())))?;
+    let length = bytes::be_u32(set, offset.saturating_add(4)).ok_or_else(|| {
+        malformed(offset as u64, format!("requirement at {offset:#x} lies outside the {}-byte set", set.len()))
+    })?;
     let blob = bytes::range(set, offset, length as usize).ok_or_else(|| {
-        malformed(offset as u64, format!("requirement at {offset:#x} claims {length} bytes; the set holds {}", set.len()))
+        malformed(
+            offset as u64,
+            format!("requirement at {offset:#x} claims {length} bytes; the set holds {}", set.len()),
+        )
     })?;
     parse_requirement(blob).map_err(|p| p.rebased(offset as u64))
 }
@@ -346,7 +428,10 @@ pub fn parse_requirement(blob: &[u8]) -> Result<Requirement, Problem> {
     match kind {
         KIND_EXPRESSION => {}
         KIND_LIGHTWEIGHT => {
-            return Err(malformed(8, "requirement is in lightweight (DER) form, kind 2, which has no expression program"))
+            return Err(malformed(
+                8,
+                "requirement is in lightweight (DER) form, kind 2, which has no expression program",
+            ))
         }
         other => return Err(malformed(8, format!("requirement kind {other} is unknown (1 = expression form)"))),
     }
@@ -367,6 +452,13 @@ fn declared_blob<'a>(blob: &'a [u8], length: u32, header: usize, what: &str) -> 
 
 fn read_u32(data: &[u8], offset: usize, what: &str) -> Result<u32, Problem> {
     bytes::be_u32(data, offset).ok_or_else(|| malformed(offset as u64, what))
+}
+
+fn unknown_opcode(at: usize, opcode: u32) -> Problem {
+    malformed(
+        at as u64,
+        format!("opcode {opcode:#x} is unknown and not flagged as skippable, so the requirement cannot be evaluated"),
+    )
 }
 
 fn malformed(offset: u64, message: impl Into<String>) -> Problem {
@@ -405,7 +497,10 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let length = self.u32()? as usize;
         let value = bytes::range(self.data, self.pos, length).ok_or_else(|| {
-            malformed(at as u64, format!("{length}-byte operand runs past the end of the {}-byte requirement", self.data.len()))
+            malformed(
+                at as u64,
+                format!("{length}-byte operand runs past the end of the {}-byte requirement", self.data.len()),
+            )
         })?;
         self.pos = self.pos.saturating_add(length.checked_next_multiple_of(4).unwrap_or(usize::MAX));
         Ok(value)
@@ -429,17 +524,55 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let length = self.u32()? as usize;
         let payload = bytes::range(self.data, self.pos, length).ok_or_else(|| {
-            malformed(at as u64, format!("{length}-byte opcode payload runs past the end of the {}-byte requirement", self.data.len()))
+            malformed(
+                at as u64,
+                format!("{length}-byte opcode payload runs past the end of the {}-byte requirement", self.data.len()),
+            )
         })?;
         self.pos = self.pos.saturating_add(length);
         Ok(payload.to_vec())
     }
 
     fn truncated(&self, what: &str) -> Problem {
-        malformed(self.pos as u64, format!("requirement ends where {what} was expected ({} bytes long)", self.data.len()))
+        malformed(
+            self.pos as u64,
+            format!("requirement ends where {what} was expected ({} bytes long)", self.data.len()),
+        )
     }
 
+    /// One expression. Only the composite opcodes recurse; everything else, including error
+    /// construction, is kept out of line so that each level of recursion costs a small stack frame.
     fn expr(&mut self, depth: usize) -> Result<Expr, Problem> {
+        self.enter(depth)?;
+        let at = self.pos;
+        let opcode = self.u32()?;
+        // Known opcodes are recognised whatever their flag bits, as in Apple's interpreter.
+        match opcode & !OP_FLAG_MASK {
+            op::AND => {
+                let left = self.boxed_expr(depth)?;
+                Ok(Expr::And(left, self.boxed_expr(depth)?))
+            }
+            op::OR => {
+                let left = self.boxed_expr(depth)?;
+                Ok(Expr::Or(left, self.boxed_expr(depth)?))
+            }
+            op::NOT => Ok(Expr::Not(self.boxed_expr(depth)?)),
+            known if known < op::COUNT => self.leaf(known, at),
+            _ if opcode & OP_GENERIC_FALSE == 0 && opcode & OP_GENERIC_SKIP != 0 => {
+                let payload = self.sized_payload()?;
+                Ok(Expr::GenericSkip { opcode, payload, next: self.boxed_expr(depth)? })
+            }
+            _ => self.generic_false(opcode, at),
+        }
+    }
+
+    fn boxed_expr(&mut self, depth: usize) -> Result<Box<Expr>, Problem> {
+        self.expr(depth.saturating_add(1)).map(Box::new)
+    }
+
+    /// Counts one more operation at `depth`, refusing hostile nesting and size.
+    #[inline(never)]
+    fn enter(&mut self, depth: usize) -> Result<(), Problem> {
         if depth >= MAX_DEPTH {
             return Err(malformed(self.pos as u64, format!("expression nests deeper than {MAX_DEPTH} levels")));
         }
@@ -447,20 +580,30 @@ impl<'a> Reader<'a> {
         if self.ops > MAX_OPS {
             return Err(malformed(self.pos as u64, format!("requirement holds more than {MAX_OPS} operations")));
         }
-        let at = self.pos;
-        let opcode = self.u32()?;
-        // Known opcodes are recognised whatever their flag bits, as in Apple's interpreter.
-        let expr = match opcode & !OP_FLAG_MASK {
+        Ok(())
+    }
+
+    /// An unknown opcode: skippable as false when flagged `opGenericFalse` (which wins over
+    /// `opGenericSkip`, as in Apple's interpreter), otherwise unusable.
+    #[inline(never)]
+    fn generic_false(&mut self, opcode: u32, at: usize) -> Result<Expr, Problem> {
+        if opcode & OP_GENERIC_FALSE != 0 {
+            return Ok(Expr::GenericFalse { opcode, payload: self.sized_payload()? });
+        }
+        Err(unknown_opcode(at, opcode))
+    }
+
+    /// The operands of a known, non-composite opcode.
+    #[inline(never)]
+    fn leaf(&mut self, opcode: u32, at: usize) -> Result<Expr, Problem> {
+        let expr = match opcode {
             op::FALSE => Expr::False,
             op::TRUE => Expr::True,
             op::IDENT => Expr::Identifier(self.operand()?),
             op::APPLE_ANCHOR => Expr::AnchorApple,
             op::ANCHOR_HASH => Expr::AnchorHash { slot: self.slot()?, hash: self.data()?.to_vec() },
             op::INFO_KEY_VALUE => Expr::InfoKeyValue { key: self.operand()?, value: self.operand()? },
-            op::AND => Expr::And(Box::new(self.expr(depth + 1)?), Box::new(self.expr(depth + 1)?)),
-            op::OR => Expr::Or(Box::new(self.expr(depth + 1)?), Box::new(self.expr(depth + 1)?)),
             op::CD_HASH => Expr::CdHash(self.data()?.to_vec()),
-            op::NOT => Expr::Not(Box::new(self.expr(depth + 1)?)),
             op::INFO_KEY_FIELD => Expr::InfoKey { key: self.operand()?, matcher: self.matcher()? },
             op::CERT_FIELD => Expr::CertField { slot: self.slot()?, field: self.operand()?, matcher: self.matcher()? },
             op::TRUSTED_CERT => Expr::TrustedCert(self.slot()?),
@@ -473,19 +616,11 @@ impl<'a> Reader<'a> {
             op::NAMED_CODE => Expr::NamedCode(self.operand()?),
             op::PLATFORM => Expr::Platform(self.i32()?),
             op::NOTARIZED => Expr::Notarized,
-            op::CERT_FIELD_DATE => Expr::CertFieldDate { slot: self.slot()?, oid: self.oid()?, matcher: self.matcher()? },
+            op::CERT_FIELD_DATE => {
+                Expr::CertFieldDate { slot: self.slot()?, oid: self.oid()?, matcher: self.matcher()? }
+            }
             op::LEGACY_DEV_ID => Expr::LegacyDeveloperId,
-            _ if opcode & OP_GENERIC_FALSE != 0 => Expr::GenericFalse { opcode, payload: self.sized_payload()? },
-            _ if opcode & OP_GENERIC_SKIP != 0 => {
-                let payload = self.sized_payload()?;
-                Expr::GenericSkip { opcode, payload, next: Box::new(self.expr(depth + 1)?) }
-            }
-            _ => {
-                return Err(malformed(
-                    at as u64,
-                    format!("opcode {opcode:#x} is unknown and not flagged as skippable, so the requirement cannot be evaluated"),
-                ))
-            }
+            _ => return Err(unknown_opcode(at, opcode)),
         };
         Ok(expr)
     }
@@ -567,7 +702,26 @@ impl fmt::Display for Expr {
 }
 
 impl Expr {
+    /// Prints the expression at syntax level `level`. Only the composite forms recurse; leaves are
+    /// printed by [`Expr::write_leaf`], kept out of line so deep trees use small stack frames.
     fn write(&self, f: &mut fmt::Formatter<'_>, level: Level) -> fmt::Result {
+        match self {
+            Expr::And(left, right) => write_binary(f, level, Level::And, " and ", left, right),
+            Expr::Or(left, right) => write_binary(f, level, Level::Or, " or ", left, right),
+            Expr::Not(inner) => {
+                f.write_str("! ")?;
+                inner.write(f, Level::Primary)
+            }
+            Expr::GenericSkip { opcode, next, .. } => {
+                write!(f, " /* opcode {} */ ", opcode & !OP_FLAG_MASK)?;
+                next.write(f, level)
+            }
+            leaf => leaf.write_leaf(f),
+        }
+    }
+
+    #[inline(never)]
+    fn write_leaf(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::False => f.write_str("never"),
             Expr::True => f.write_str("always"),
@@ -586,12 +740,6 @@ impl Expr {
                 write_operand(f, key, true)?;
                 f.write_str("] = ")?;
                 write_operand(f, value, false)
-            }
-            Expr::And(left, right) => write_binary(f, level, Level::And, " and ", left, right),
-            Expr::Or(left, right) => write_binary(f, level, Level::Or, " or ", left, right),
-            Expr::Not(inner) => {
-                f.write_str("! ")?;
-                inner.write(f, Level::Primary)
             }
             Expr::CdHash(hash) => {
                 f.write_str("cdhash ")?;
@@ -632,15 +780,20 @@ impl Expr {
             Expr::Notarized => f.write_str("notarized"),
             Expr::LegacyDeveloperId => f.write_str("legacy"),
             Expr::GenericFalse { opcode, .. } => write!(f, " false /* opcode {} */", opcode & !OP_FLAG_MASK),
-            Expr::GenericSkip { opcode, next, .. } => {
-                write!(f, " /* opcode {} */ ", opcode & !OP_FLAG_MASK)?;
-                next.write(f, level)
-            }
+            // Composite forms are printed by `write`.
+            Expr::And(..) | Expr::Or(..) | Expr::Not(..) | Expr::GenericSkip { .. } => self.write(f, Level::Primary),
         }
     }
 }
 
-fn write_binary(f: &mut fmt::Formatter<'_>, outer: Level, own: Level, joiner: &str, left: &Expr, right: &Expr) -> fmt::Result {
+fn write_binary(
+    f: &mut fmt::Formatter<'_>,
+    outer: Level,
+    own: Level,
+    joiner: &str,
+    left: &Expr,
+    right: &Expr,
+) -> fmt::Result {
     let parenthesise = outer < own;
     if parenthesise {
         f.write_str("(")?;
@@ -988,15 +1141,27 @@ mod tests {
             ),
             (Program::default().op(op::CD_HASH).data(&[1, 2, 3]), "cdhash H\"010203\""),
             (
-                Program::default().op(op::INFO_KEY_FIELD).data(b"CFBundleShortVersionString").u32(match_op::GREATER_EQUAL).data(b"2.0"),
+                Program::default()
+                    .op(op::INFO_KEY_FIELD)
+                    .data(b"CFBundleShortVersionString")
+                    .u32(match_op::GREATER_EQUAL)
+                    .data(b"2.0"),
                 "info[CFBundleShortVersionString] >= \"2.0\"",
             ),
             (
-                Program::default().op(op::ENTITLEMENT_FIELD).data(b"com.apple.security.app-sandbox").u32(match_op::EXISTS),
+                Program::default()
+                    .op(op::ENTITLEMENT_FIELD)
+                    .data(b"com.apple.security.app-sandbox")
+                    .u32(match_op::EXISTS),
                 "entitlement[\"com.apple.security.app-sandbox\"] /* exists */",
             ),
             (
-                Program::default().op(op::CERT_FIELD).u32(2).data(b"subject.CN").u32(match_op::BEGINS_WITH).data(b"Apple"),
+                Program::default()
+                    .op(op::CERT_FIELD)
+                    .u32(2)
+                    .data(b"subject.CN")
+                    .u32(match_op::BEGINS_WITH)
+                    .data(b"Apple"),
                 "certificate 2[subject.CN] = Apple*",
             ),
             (
@@ -1022,8 +1187,13 @@ mod tests {
                 "certificate leaf[timestamp.1.2.3] > <2001-01-01 00:00:00 +0000>",
             ),
             (
-                Program::default().op(op::CERT_FIELD_DATE).u32(0).data(&[0x2a, 0x03]).u32(match_op::ON_OR_AFTER).i64(602_000_000),
-                "certificate leaf[timestamp.1.2.3] >= <2020-01-28 14:13:20 +0000>",
+                Program::default()
+                    .op(op::CERT_FIELD_DATE)
+                    .u32(0)
+                    .data(&[0x2a, 0x03])
+                    .u32(match_op::ON_OR_AFTER)
+                    .i64(602_000_000),
+                "certificate leaf[timestamp.1.2.3] >= <2020-01-29 14:13:20 +0000>",
             ),
             (Program::default().op(op::NAMED_ANCHOR).data(b"developer"), "anchor apple developer"),
             (Program::default().op(op::NAMED_CODE).data(b"frag"), "(frag)"),
@@ -1050,7 +1220,11 @@ mod tests {
         let Expr::And(rest, team) = &req.expr else { panic!("{:?}", req.expr) };
         assert_eq!(
             **team,
-            Expr::CertField { slot: CertSlot::Leaf, field: "subject.OU".into(), matcher: Match::Equal("ABCDE12345".into()) }
+            Expr::CertField {
+                slot: CertSlot::Leaf,
+                field: "subject.OU".into(),
+                matcher: Match::Equal("ABCDE12345".into())
+            }
         );
         let Expr::And(rest, leaf) = &**rest else { panic!() };
         assert_eq!(
@@ -1078,8 +1252,8 @@ mod tests {
     fn dates_print_like_cfdate() {
         assert_eq!(CfDate(0).to_string(), "2001-01-01 00:00:00 +0000");
         assert_eq!(CfDate(-1).to_string(), "2000-12-31 23:59:59 +0000");
-        assert_eq!(CfDate(i64::MAX).to_string().len() > 10, true);
-        assert_eq!(CfDate(i64::MIN).to_string().ends_with("+0000"), true);
+        assert!(CfDate(i64::MAX).to_string().len() > 10);
+        assert!(CfDate(i64::MIN).to_string().ends_with("+0000"));
     }
 
     #[test]
@@ -1147,6 +1321,25 @@ mod tests {
         }
         let deep = deep.op(op::TRUE);
         assert!(parse_requirement(&deep.blob()).unwrap_err().message.contains("nests"));
+
+        // The deepest accepted tree parses, prints, compares and drops within a quarter of the
+        // 2 MiB stack that spawned threads get by default, even unoptimised.
+        let mut chain = Program::default();
+        for _ in 0..MAX_DEPTH - 2 {
+            chain = chain.op(op::AND);
+        }
+        chain = chain.op(op::TRUE);
+        for _ in 0..MAX_DEPTH - 2 {
+            chain = chain.op(op::NOT).op(op::FALSE);
+        }
+        let blob = chain.blob();
+        let worker = std::thread::Builder::new().stack_size(512 * 1024).spawn(move || {
+            let requirement = parse_requirement(&blob).unwrap();
+            let text = requirement.to_string();
+            assert!(text.starts_with("always and ! never and "));
+            assert_eq!(requirement.clone(), requirement);
+        });
+        worker.unwrap().join().unwrap();
 
         // A balanced tree of depth 12 is shallow but holds 8191 operations.
         fn balanced(program: Program, depth: u32) -> Program {
@@ -1232,26 +1425,42 @@ mod tests {
         render_requirement_set(&parse_requirement_set(&real_requirement_set(path)).unwrap())
     }
 
+    /// The designated requirement Xcode writes for a Developer ID app: "Mac App Store, or
+    /// Developer ID of this team".
     #[test]
     fn real_developer_id_app() {
         assert_eq!(
             real_text(MITMPROXY),
-            "designated => identifier \"org.mitmproxy.macos-redirector\" and anchor apple generic and \
+            "designated => anchor apple generic and identifier \"org.mitmproxy.macos-redirector\" and \
+             (certificate leaf[field.1.2.840.113635.100.6.1.9] /* exists */ or \
              certificate 1[field.1.2.840.113635.100.6.2.6] /* exists */ and \
              certificate leaf[field.1.2.840.113635.100.6.1.13] /* exists */ and \
-             certificate leaf[subject.OU] = S8XHQB96PW\n"
+             certificate leaf[subject.OU] = S8XHQB96PW)\n"
         );
+        let entries = parse_requirement_set(&real_requirement_set(MITMPROXY)).unwrap();
+        let Ok(Requirement { expr: Expr::And(_, either) }) = &entries[0].requirement else { panic!() };
+        assert!(matches!(**either, Expr::Or(..)));
     }
 
+    /// A requirement pinning the leaf's common name, whose value needs quotes.
     #[test]
     fn real_app_store_distribution_framework() {
         assert_eq!(
             real_text("app-info/payload/frameworks/FMDB.framework/FMDB"),
-            "designated => anchor apple generic and identifier \"org.cocoapods.FMDB\" and \
-             (certificate leaf[field.1.2.840.113635.100.6.1.9] /* exists */ or \
-             certificate 1[field.1.2.840.113635.100.6.2.6] /* exists */ and \
-             certificate leaf[field.1.2.840.113635.100.6.1.13] /* exists */ and \
-             certificate leaf[subject.OU] = WKR87TTKML)\n"
+            "designated => identifier \"org.cocoapods.FMDB\" and anchor apple generic and \
+             certificate leaf[subject.CN] = \"Apple Distribution: Niceliving (Beijing) Technology Co., Ltd. (WKR87TTKML)\" and \
+             certificate 1[field.1.2.840.113635.100.6.2.1] /* exists */\n"
+        );
+    }
+
+    /// A bare word identifier (no dots or dashes) is printed without quotes.
+    #[test]
+    fn real_development_signed_tool() {
+        assert_eq!(
+            real_text("santa/testdata/signed-with-teamid"),
+            "designated => identifier goodcert and anchor apple generic and \
+             certificate leaf[subject.CN] = \"Apple Development: Google Development (69FHSU289T)\" and \
+             certificate 1[field.1.2.840.113635.100.6.2.1] /* exists */\n"
         );
     }
 
@@ -1271,7 +1480,9 @@ mod tests {
             }
         }
         assert_eq!(
-            real_text("sparkle-tests/SUUpdateValidatorTest/CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements"),
+            real_text(
+                "sparkle-tests/SUUpdateValidatorTest/CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements"
+            ),
             "designated => identifier \"org.sparkle-project.Sparkle.SUUpdateValidatorTestBundle.CodeSigned\"\n"
         );
     }

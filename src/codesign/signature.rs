@@ -27,6 +27,8 @@ pub struct SlotCodeDirectory {
 /// XML entitlements as stored, and parsed.
 #[derive(Debug, Clone)]
 pub struct XmlEntitlements {
+    /// Blob range within the file.
+    pub range: Range,
     pub text: Vec<u8>,
     pub document: Result<Document, Problem>,
 }
@@ -72,9 +74,34 @@ impl Signature {
         self.code_directories.iter().map(|c| &c.cd).max_by_key(|cd| hash_rank(cd))
     }
 
+    /// The entitlements the system enforces: the XML blob when it parses.
+    pub fn entitlements_value(&self) -> Option<&plist::Value> {
+        self.entitlements.as_ref().and_then(|e| e.document.as_ref().ok()).map(|d| &d.value)
+    }
+
+    /// File range of the XML entitlements blob.
+    pub fn entitlements_range(&self) -> Option<Range> {
+        self.entitlements.as_ref().map(|e| e.range)
+    }
+
     /// The file range of the blob in `slot`.
     pub fn blob_range(&self, slot: Slot) -> Option<Range> {
         self.blob_ranges.iter().find(|(s, _)| *s == slot).map(|(_, r)| *r)
+    }
+}
+
+/// How a slice is signed: certificate when the CMS blob carries data.
+pub fn signing_kind(sig: Option<&Signature>) -> SigningKind {
+    let Some(sig) = sig else { return SigningKind::Unsigned };
+    let Some(cd) = sig.primary() else { return SigningKind::Malformed };
+    if cd.is_linker_signed() {
+        return SigningKind::LinkerSigned;
+    }
+    let cms_len = sig.blob_range(Slot::Signature).map(|r| r.size).unwrap_or(0);
+    if cd.is_adhoc() || cms_len <= 8 {
+        SigningKind::Adhoc
+    } else {
+        SigningKind::Certificate
     }
 }
 
@@ -133,7 +160,7 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
                     None => {}
                 }
             }
-            Slot::Entitlements => out.entitlements = Some(xml_entitlements(blob, data, at)),
+            Slot::Entitlements => out.entitlements = Some(xml_entitlements(blob, data, blob_range)),
             _ => out.blob_ranges.push((blob.slot, blob_range)),
         }
         if let Some(p) = unexpected_magic(blob, at) {
@@ -148,10 +175,11 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
     out
 }
 
-fn xml_entitlements(blob: &BlobEntry, data: &[u8], at: u64) -> XmlEntitlements {
+fn xml_entitlements(blob: &BlobEntry, data: &[u8], range: Range) -> XmlEntitlements {
     let text = blob.payload(data).unwrap_or_default().to_vec();
-    let document = Document::parse(&text).map_err(|p| Problem { code: "malformed-entitlements", ..p.rebased(at + 8) });
-    XmlEntitlements { text, document }
+    let document =
+        Document::parse(&text).map_err(|p| Problem { code: "malformed-entitlements", ..p.rebased(range.offset + 8) });
+    XmlEntitlements { range, text, document }
 }
 
 /// A blob whose magic does not match its slot is reported; it is still indexed.

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::codesign::signature::{Signature, SigningKind};
+use crate::codesign::signature::{signing_kind, Signature, SigningKind};
 use crate::discover::{CodeItem, Layout};
 use crate::macho::Slice;
 use crate::model::{Code, ItemFacts, Scan, SliceFacts};
@@ -408,21 +408,6 @@ fn slice_view(path: &str, slice: &Slice, facts: &SliceFacts) -> SliceView {
         signing: signing_kind(facts.signature.as_ref()),
         signature: facts.signature.as_ref().map(|s| signature_view(path, s)),
         problems: slice.problems.iter().map(|p| problem_view(path, p)).collect(),
-    }
-}
-
-/// How a slice is signed: certificate when the CMS blob carries data.
-pub fn signing_kind(sig: Option<&Signature>) -> SigningKind {
-    let Some(sig) = sig else { return SigningKind::Unsigned };
-    let Some(cd) = sig.primary() else { return SigningKind::Malformed };
-    if cd.is_linker_signed() {
-        return SigningKind::LinkerSigned;
-    }
-    let cms_len = sig.blob_range(crate::codesign::superblob::Slot::Signature).map(|r| r.size).unwrap_or(0);
-    if cd.is_adhoc() || cms_len <= 8 {
-        SigningKind::Adhoc
-    } else {
-        SigningKind::Certificate
     }
 }
 

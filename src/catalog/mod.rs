@@ -1,0 +1,160 @@
+//! The rule catalog: one Markdown page per rule under `rules/<family>/<id>.md`, embedded at build
+//! time. The page's TOML front matter is the rule's metadata (severity, scope, policies, the
+//! failure it predicts); its body is the documentation `bundlelint rule ID` prints.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Severity;
+
+mod pages {
+    include!(concat!(env!("OUT_DIR"), "/rule_pages.rs"));
+}
+
+/// The gates a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// Developer ID distribution: the notarization gate.
+    DeveloperId,
+    /// Mac App Store / App Store upload.
+    AppStore,
+    /// Local development builds.
+    Development,
+}
+
+impl Policy {
+    pub const ALL: [Policy; 3] = [Policy::DeveloperId, Policy::AppStore, Policy::Development];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::DeveloperId => "developer-id",
+            Policy::AppStore => "app-store",
+            Policy::Development => "development",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Policy> {
+        Policy::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    Input,
+    Bundle,
+    CodeItem,
+    Slice,
+    Profile,
+    Plist,
+}
+
+/// Front matter of a rule page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub id: String,
+    /// One sentence (SARIF `shortDescription`).
+    pub summary: String,
+    pub severity: Severity,
+    pub scope: Scope,
+    /// Policies the rule applies under; all when absent.
+    #[serde(default = "all_policies")]
+    pub policies: Vec<Policy>,
+    /// Severity per policy when it differs from `severity`.
+    #[serde(default)]
+    pub severity_by_policy: std::collections::BTreeMap<String, Severity>,
+    /// Exact messages of the failure the rule predicts (notary, AMFI, launchd, App Store).
+    #[serde(default)]
+    pub predicts: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Set when filled in from the page, not written in front matter.
+    #[serde(skip_deserializing)]
+    pub family: String,
+    #[serde(skip)]
+    pub page_path: &'static str,
+    #[serde(skip)]
+    pub body: &'static str,
+}
+
+fn all_policies() -> Vec<Policy> {
+    Policy::ALL.to_vec()
+}
+
+impl RuleMeta {
+    /// Default severity under `policy`.
+    pub fn severity_for(&self, policy: Policy) -> Severity {
+        self.severity_by_policy.get(policy.name()).copied().unwrap_or(self.severity)
+    }
+
+    pub fn applies_to(&self, policy: Policy) -> bool {
+        self.policies.contains(&policy)
+    }
+
+    /// The full page, front matter removed, with a title line.
+    pub fn page(&self) -> String {
+        format!("# {}\n\n{}\n\n{}", self.id, self.summary, self.body.trim())
+    }
+}
+
+/// A page that does not parse: the meta-tests report these.
+#[derive(Debug, Clone)]
+pub struct PageError {
+    pub path: &'static str,
+    pub message: String,
+}
+
+/// Every rule page, parsed once.
+pub fn catalog() -> &'static [RuleMeta] {
+    &parsed().0
+}
+
+/// Pages that could not be parsed (empty in a healthy build; a meta-test asserts it).
+pub fn page_errors() -> &'static [PageError] {
+    &parsed().1
+}
+
+/// The page of rule `id`.
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    catalog().iter().find(|m| m.id == id)
+}
+
+fn parsed() -> &'static (Vec<RuleMeta>, Vec<PageError>) {
+    static PARSED: OnceLock<(Vec<RuleMeta>, Vec<PageError>)> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        let mut metas = Vec::new();
+        let mut errors = Vec::new();
+        for &(path, text) in pages::PAGES {
+            match parse_page(path, text) {
+                Ok(m) => metas.push(m),
+                Err(message) => errors.push(PageError { path, message }),
+            }
+        }
+        metas.sort_by(|a, b| a.id.cmp(&b.id));
+        (metas, errors)
+    })
+}
+
+fn parse_page(path: &'static str, text: &'static str) -> Result<RuleMeta, String> {
+    let rest = text.strip_prefix("+++\n").ok_or("page does not start with `+++` front matter")?;
+    let end = rest.find("\n+++\n").ok_or("front matter is not closed by `+++`")?;
+    let (front, body) = (&rest[..end], &rest[end + 5..]);
+    let mut meta: RuleMeta = toml::from_str(front).map_err(|e| format!("front matter: {e}"))?;
+    let family = path.split('/').next().unwrap_or_default();
+    let file_id = path.rsplit('/').next().and_then(|n| n.strip_suffix(".md")).unwrap_or_default();
+    if file_id != meta.id {
+        return Err(format!("file name `{file_id}` differs from id `{}`", meta.id));
+    }
+    meta.family = family.to_owned();
+    meta.page_path = path;
+    meta.body = body;
+    Ok(meta)
+}
+
+/// The headings every page carries, in order.
+pub const REQUIRED_HEADINGS: &[&str] =
+    &["## What it checks", "## Why it matters", "## The failure it predicts", "## How to fix", "## References"];

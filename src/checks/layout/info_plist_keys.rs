@@ -1,0 +1,43 @@
+//! `layout-info-plist-keys`: a bundle's Info.plist exists and declares its identity.
+
+use crate::checks::{Check, Context, ItemView, Rule, Sink};
+use crate::discover::Role;
+
+pub static RULE: Rule = Rule { id: "layout-info-plist-keys", check: Check::Item(check) };
+
+const REQUIRED: &[&str] = &["CFBundleIdentifier", "CFBundleExecutable", "CFBundlePackageType"];
+
+fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
+    let Some(bundle) = &item.item.bundle else { return };
+    if item.item.role == Role::ResourceBundle {
+        return;
+    }
+    let path = &item.item.path;
+    let Some(info_path) = bundle.info_plist.as_deref() else {
+        sink.item(item, RULE.id, format!("`{path}` has no Info.plist"))
+            .help = Some("add Contents/Info.plist (iOS: Info.plist at the bundle root) with CFBundleIdentifier, CFBundleExecutable and CFBundlePackageType".into());
+        return;
+    };
+    // A plist that does not parse is reported as malformed-plist.
+    let Some(info) = item.info() else { return };
+    let Some(dict) = info.dict() else { return };
+    let missing: Vec<&str> =
+        REQUIRED.iter().copied().filter(|k| dict.get(k).and_then(plist::Value::as_string).is_none()).collect();
+    if !missing.is_empty() {
+        let f = sink
+            .finding(RULE.id, info_path, format!("Info.plist of `{path}` lacks {}", missing.join(", ")))
+            .item(path.clone())
+            .help("declare the bundle's identifier, executable name and package type (APPL, FMWK, XPC!, BNDL…)");
+        sink.push(f);
+    }
+    if let Some(id) = info.string("CFBundleIdentifier") {
+        if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-')) {
+            let f = sink
+                .finding(RULE.id, info_path, format!("CFBundleIdentifier {id:?} of `{path}` contains {bad:?}; only letters, digits, `.` and `-` are allowed"))
+                .item(path.clone())
+                .span(info.key_span("CFBundleIdentifier"))
+                .help("use a reverse-DNS identifier made of letters, digits, hyphens and periods");
+            sink.push(f);
+        }
+    }
+}

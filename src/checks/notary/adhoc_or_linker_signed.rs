@@ -1,0 +1,19 @@
+//! `notary-adhoc-or-linker-signed`: notarized code is signed with a certificate, not ad hoc.
+
+use crate::checks::{Check, Context, Rule, Sink, SliceView};
+use crate::codesign::signature::{signing_kind, SigningKind};
+
+pub static RULE: Rule = Rule { id: "notary-adhoc-or-linker-signed", check: Check::Slice(check) };
+
+fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
+    let how = match signing_kind(slice.signature()) {
+        SigningKind::Adhoc => "ad-hoc signed (no certificate)",
+        SigningKind::LinkerSigned => "only linker-signed (the linker's ad-hoc signature)",
+        _ => return,
+    };
+    let path = slice.item.code_path();
+    let f = slice
+        .finding(sink, RULE.id, format!("`{path}` [{}] is {how}", slice.slice.arch))
+        .help("re-sign with a Developer ID Application certificate; ad-hoc signatures only run locally");
+    sink.push(f);
+}

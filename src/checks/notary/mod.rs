@@ -1,0 +1,21 @@
+//! Catalog section A: what the notary service rejects ("The binary is not signed.", …).
+
+mod adhoc_or_linker_signed;
+mod entitlements_not_xml;
+mod get_task_allow;
+mod hardened_runtime_missing;
+mod sdk_too_old;
+mod unsigned_code;
+mod weak_digest;
+
+use super::Rule;
+
+pub static RULES: &[&Rule] = &[
+    &adhoc_or_linker_signed::RULE,
+    &entitlements_not_xml::RULE,
+    &get_task_allow::RULE,
+    &hardened_runtime_missing::RULE,
+    &sdk_too_old::RULE,
+    &unsigned_code::RULE,
+    &weak_digest::RULE,
+];

@@ -1,0 +1,75 @@
+//! Running the rules over a scan: which rules apply, in parallel per item, with severities from
+//! their pages and the user's settings, sorted deterministically.
+
+mod problems;
+pub mod settings;
+
+use rayon::prelude::*;
+
+use crate::catalog::{self, Policy};
+use crate::checks::{self, Check, Context, Sink};
+use crate::finding::Finding;
+use crate::model::Scan;
+
+pub use settings::{PolicySource, Settings};
+
+/// The result of `check`.
+#[derive(Debug)]
+pub struct Outcome {
+    pub policy: Policy,
+    pub policy_source: PolicySource,
+    pub findings: Vec<Finding>,
+}
+
+/// Runs every selected rule over `scan`.
+pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
+    let (policy, policy_source) = settings.policy_for(scan);
+    let cx = Context { scan, policy };
+    let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
+    let mut findings: Vec<Finding> =
+        problems::findings(scan).into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
+    findings.extend(run_rules(&cx, &rules));
+    let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    Outcome { policy, policy_source, findings }
+}
+
+fn run_rules(cx: &Context<'_>, rules: &[&checks::Rule]) -> Vec<Finding> {
+    let mut sink = Sink::default();
+    for rule in rules {
+        if let Check::Scan(f) = rule.check {
+            f(cx, &mut sink);
+        }
+    }
+    let items: Vec<_> = cx.items().collect();
+    let per_item: Vec<Vec<Finding>> = items
+        .par_iter()
+        .map(|item| {
+            let mut sink = Sink::default();
+            let slices = item.slices();
+            for rule in rules {
+                match rule.check {
+                    Check::Item(f) => f(cx, item, &mut sink),
+                    Check::Slice(f) => slices.iter().for_each(|s| f(cx, s, &mut sink)),
+                    Check::Scan(_) | Check::Reported => {}
+                }
+            }
+            sink.findings
+        })
+        .collect();
+    sink.findings.extend(per_item.into_iter().flatten());
+    sink.findings
+}
+
+/// Ids of every rule the engine can report, for the meta-tests and `bundlelint rules`.
+pub fn rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = checks::all().iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The page of a rule, which must exist for every id (a meta-test checks it).
+pub fn page(id: &str) -> Option<&'static catalog::RuleMeta> {
+    catalog::meta(id)
+}

@@ -1,0 +1,89 @@
+//! What the user asked for: the policy, rule selection, severities and per-path ignores.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{self, Policy};
+use crate::finding::{Finding, Severity};
+use crate::model::Scan;
+
+/// Where the policy in effect came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicySource {
+    /// `--policy` or the config file.
+    Chosen,
+    /// From the main executable's signing certificate.
+    Detected,
+    /// Nothing to detect from: the notarization gate, the strictest macOS distribution policy.
+    Default,
+}
+
+/// A per-path ignore: rules not reported for paths matching a glob.
+#[derive(Debug, Clone)]
+pub struct PathIgnore {
+    pub glob: globset::GlobMatcher,
+    /// Rule ids or prefixes (`notary-`); empty means every rule.
+    pub rules: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub policy: Option<Policy>,
+    /// Only these rules (ids or prefixes such as `notary-`); empty means all.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: BTreeMap<String, Severity>,
+    pub path_ignores: Vec<PathIgnore>,
+}
+
+/// Whether `id` is named by a selector: the exact id, a family prefix ending in `-`, or `ALL`.
+fn matches(selector: &str, id: &str) -> bool {
+    selector == "ALL" || selector == id || (selector.ends_with('-') && id.starts_with(selector))
+}
+
+impl Settings {
+    /// Whether rule `id` runs under `policy`.
+    pub fn enabled(&self, id: &str, policy: Policy) -> bool {
+        let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id));
+        let ignored = self.ignore.iter().any(|s| matches(s, id));
+        let applies = catalog::meta(id).is_none_or(|m| m.applies_to(policy));
+        selected && !ignored && applies
+    }
+
+    /// Sets the severity from the rule's page and the overrides; drops ignored paths.
+    pub fn finalise(&self, mut f: Finding, policy: Policy) -> Option<Finding> {
+        if self
+            .path_ignores
+            .iter()
+            .any(|pi| pi.glob.is_match(&f.path) && (pi.rules.is_empty() || pi.rules.iter().any(|r| matches(r, f.rule))))
+        {
+            return None;
+        }
+        if let Some(meta) = catalog::meta(f.rule) {
+            f.severity = meta.severity_for(policy);
+        }
+        if let Some(s) = self.severity.iter().filter(|(sel, _)| matches(sel, f.rule)).map(|(_, s)| *s).last() {
+            f.severity = s;
+        }
+        Some(f)
+    }
+
+    /// The policy in effect: chosen, else detected from the main executable's signature.
+    pub fn policy_for(&self, scan: &Scan) -> (Policy, PolicySource) {
+        if let Some(p) = self.policy {
+            return (p, PolicySource::Chosen);
+        }
+        match detect_policy(scan) {
+            Some(p) => (p, PolicySource::Detected),
+            None => (Policy::DeveloperId, PolicySource::Default),
+        }
+    }
+}
+
+/// The policy the main code's signing certificate implies. Certificate kinds come from the CMS
+/// reader; until a certificate-signed main executable is found there is nothing to detect.
+fn detect_policy(scan: &Scan) -> Option<Policy> {
+    let _ = scan;
+    None
+}

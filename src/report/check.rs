@@ -1,0 +1,103 @@
+//! The result of `bundlelint check`, as every renderer sees it.
+
+use serde::Serialize;
+
+use crate::catalog::Policy;
+use crate::engine::{Outcome, PolicySource};
+use crate::finding::{Finding, Severity};
+use crate::model::Scan;
+
+/// Version of the `--format json` document; bumped on any incompatible change.
+pub const SCHEMA: &str = "bundlelint.check/1";
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PolicyView {
+    pub name: &'static str,
+    pub source: PolicySource,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemSummary {
+    pub path: String,
+    pub role: &'static str,
+    pub archs: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+/// One checked input.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub input: String,
+    pub policy: PolicyView,
+    pub items: Vec<ItemSummary>,
+    pub findings: Vec<Finding>,
+    pub summary: Counts,
+}
+
+impl CheckReport {
+    pub fn new(scan: &Scan, outcome: Outcome) -> CheckReport {
+        let items = scan
+            .code_items()
+            .map(|(item, facts)| ItemSummary {
+                path: item.path.clone(),
+                role: item.role.name(),
+                archs: match &facts.code {
+                    crate::model::Code::MachO { file, .. } => file.slices.iter().map(|s| s.arch.clone()).collect(),
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        let summary = count(&outcome.findings);
+        CheckReport {
+            schema: SCHEMA,
+            tool: tool(),
+            input: scan.tree.origin.clone(),
+            policy: PolicyView { name: outcome.policy.name(), source: outcome.policy_source },
+            items,
+            findings: outcome.findings,
+            summary,
+        }
+    }
+
+    pub fn policy(&self) -> Option<Policy> {
+        Policy::from_name(self.policy.name)
+    }
+}
+
+pub fn tool() -> Tool {
+    Tool { name: "bundlelint", version: env!("CARGO_PKG_VERSION") }
+}
+
+pub fn count(findings: &[Finding]) -> Counts {
+    let mut c = Counts::default();
+    for f in findings {
+        match f.severity {
+            Severity::Error => c.error += 1,
+            Severity::Warning => c.warning += 1,
+            Severity::Info => c.info += 1,
+        }
+    }
+    c
+}
+
+/// `App.app/Contents/MacOS/App [arm64]`: the logical location users read.
+pub fn location(f: &Finding) -> String {
+    match &f.arch {
+        Some(a) => format!("{} [{a}]", f.path),
+        None => f.path.clone(),
+    }
+}

@@ -1,0 +1,120 @@
+//! `--format full`: each finding as a miette diagnostic — the rule, the message, where (with the
+//! offending XML key underlined when the source is a text plist), and how to fix it.
+
+use std::fmt::Write;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use super::check::{location, CheckReport};
+use crate::finding::{Finding, Severity};
+use crate::model::Scan;
+
+/// A finding as miette sees it.
+#[derive(Debug)]
+struct Shown<'a> {
+    finding: &'a Finding,
+    source: Option<NamedSource<String>>,
+    label: Option<LabeledSpan>,
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl Diagnostic for Shown<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.finding.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(format!("bundlelint rule {}", self.finding.rule)))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+}
+
+/// Renders every finding. `scan` provides the text of plists so spans can be shown in context;
+/// `colour` selects the themed output.
+pub fn render(report: &CheckReport, scan: &Scan, colour: bool) -> String {
+    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let mut out = String::new();
+    for f in &report.findings {
+        let shown = shown(f, scan);
+        if handler.render_report(&mut out, &shown).is_err() {
+            let _ = writeln!(out, "{}[{}] {}", f.severity.name(), f.rule, f.message);
+        }
+        if f.span.is_none() {
+            let _ = writeln!(
+                out,
+                "  at {}{}",
+                location(f),
+                f.range.map(|r| format!(", byte {:#x}", r.offset)).unwrap_or_default()
+            );
+        }
+        out.push('\n');
+    }
+    let c = &report.summary;
+    let _ = writeln!(
+        out,
+        "{}: {} error{}, {} warning{}, {} info (policy {})",
+        report.input,
+        c.error,
+        plural(c.error),
+        c.warning,
+        plural(c.warning),
+        c.info,
+        report.policy.name
+    );
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Attaches the text plist a finding points into, when it has a span.
+fn shown<'a>(f: &'a Finding, scan: &Scan) -> Shown<'a> {
+    let text = f
+        .span
+        .and_then(|_| scan.tree.file(&f.path))
+        .and_then(|d| d.bytes().ok())
+        .and_then(|b| std::str::from_utf8(b).ok());
+    match (f.span, text) {
+        (Some(span), Some(text)) => {
+            let at = SourceSpan::new((span.offset as usize).into(), span.length as usize);
+            Shown {
+                finding: f,
+                source: Some(NamedSource::new(&f.path, text.to_owned())),
+                label: Some(LabeledSpan::at(at, "here")),
+            }
+        }
+        _ => Shown { finding: f, source: None, label: None },
+    }
+}
