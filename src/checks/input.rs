@@ -22,4 +22,10 @@ reported! {
     MALFORMED_PLIST = "malformed-plist";
     MALFORMED_ENTITLEMENTS = "malformed-entitlements";
     MALFORMED_CODE_RESOURCES = "malformed-code-resources";
+    MALFORMED_REQUIREMENT = "malformed-requirement";
+    MALFORMED_DER_ENTITLEMENTS = "malformed-der-entitlements";
+    MALFORMED_CONSTRAINTS = "malformed-constraints";
+    MALFORMED_CMS = "malformed-cms";
+    MALFORMED_CERTIFICATE = "malformed-certificate";
+    MALFORMED_PROFILE = "malformed-profile";
 }

@@ -9,10 +9,6 @@
 //! Nothing here verifies a signature; the facts (digests, signed-attribute DER, signature bytes,
 //! certificates) are kept for the verifier.
 
-use std::cell::Cell;
-use std::fmt;
-use std::io::Cursor;
-
 use der::asn1::ObjectIdentifier;
 use der::Decode;
 use serde::Serialize;
@@ -38,13 +34,6 @@ pub const MAX_SIGNERS: usize = 16;
 pub const MAX_ATTRIBUTES: usize = 64;
 /// Most values read per attribute, and most code-directory hashes per cdhash attribute.
 pub const MAX_ATTRIBUTE_VALUES: usize = 64;
-/// Deepest nesting of arrays and dictionaries accepted in a property list read from CMS content.
-/// Provisioning profiles nest four deep; the bound keeps recursion (while reading, and in the
-/// destructor of the value) far from the stack's end.
-pub const MAX_PLIST_DEPTH: usize = 32;
-/// Most values accepted in one property list. Binary plists may reference one object from many
-/// places, which a reader expands: without a bound, a few hundred bytes could expand exponentially.
-pub const MAX_PLIST_VALUES: usize = 1_000_000;
 
 const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 const OID_DATA: &str = "1.2.840.113549.1.7.1";
@@ -197,6 +186,36 @@ pub struct TimestampFacts {
     /// DER of the TSTInfo, for verifying the token's messageDigest.
     #[serde(skip)]
     pub tst_info_der: Vec<u8>,
+}
+
+impl CmsInfo {
+    /// The first signer's certificate followed by its issuers found among the embedded
+    /// certificates, leaf first — the `Authority=` lines of `codesign -dvv`. Stops at a
+    /// self-signed certificate, a missing issuer, or a loop.
+    pub fn signer_chain(&self) -> Vec<&CertificateInfo> {
+        let Some(mut index) = self.signers.first().and_then(|s| s.signer_certificate_index) else { return Vec::new() };
+        let mut chain: Vec<&CertificateInfo> = Vec::new();
+        let mut seen = vec![false; self.certificates.len()];
+        while let Some(cert) = self.certificates.get(index) {
+            if std::mem::replace(&mut seen[index], true) {
+                break;
+            }
+            chain.push(cert);
+            if cert.is_self_signed {
+                break;
+            }
+            match self.certificates.iter().position(|c| c.subject == cert.issuer && !std::ptr::eq(c, cert)) {
+                Some(next) => index = next,
+                None => break,
+            }
+        }
+        chain
+    }
+
+    /// The signing certificate.
+    pub fn leaf(&self) -> Option<&CertificateInfo> {
+        self.certificates.get(self.signers.first()?.signer_certificate_index?)
+    }
 }
 
 /// Parses a CMS SignedData: a ContentInfo, BER or DER, optionally followed by zero padding.
@@ -604,7 +623,7 @@ fn cdhash2_entry(value: Element<'_>) -> Result<CdHash, Problem> {
 
 /// The `cdhashes` array of data in the plist `{cdhashes: [data, …]}`, as lowercase hex.
 fn cdhashes_from_plist(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let (value, _) = read_plist_bounded(bytes)?;
+    let (value, _) = crate::plist::read_bounded(bytes)?;
     let hashes = value
         .as_dictionary()
         .ok_or("top level is not a dictionary")?
@@ -938,157 +957,6 @@ fn relocate_inner_problems(info: &mut CmsInfo) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Property lists carried in CMS
-// ---------------------------------------------------------------------------------------------
-
-/// Encoding of a property list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PlistFormat {
-    Xml,
-    Binary,
-}
-
-/// Reads an XML or binary property list into a [`plist::Value`] within [`MAX_PLIST_DEPTH`] and
-/// [`MAX_PLIST_VALUES`]; the error is one line naming what is wrong.
-///
-/// Used for the plists CMS carries: the cdhashes attribute and a provisioning profile's content.
-/// `plist::Value::from_reader` would accept any nesting, and both reading and dropping a deeply
-/// nested value recurse once per level.
-pub fn read_plist_bounded(bytes: &[u8]) -> Result<(plist::Value, PlistFormat), String> {
-    let result = if bytes.starts_with(BINARY_PLIST_MAGIC) {
-        plist::from_bytes::<BoundedValue>(bytes).map(|v| (v.0, PlistFormat::Binary))
-    } else {
-        plist::from_reader_xml::<_, BoundedValue>(Cursor::new(bytes)).map(|v| (v.0, PlistFormat::Xml))
-    };
-    result.map_err(|e| e.to_string())
-}
-
-const BINARY_PLIST_MAGIC: &[u8] = b"bplist00";
-
-/// Newtype name with which `plist::Value`'s own deserializer asks the plist reader to report
-/// dates and UIDs as such rather than as strings and integers; reused so the bounded value keeps
-/// the same types.
-const PLIST_VALUE_NEWTYPE: &str = "PLIST-VALUE";
-const PLIST_DATE_VARIANT: &str = "PLIST-DATE";
-const PLIST_UID_VARIANT: &str = "PLIST-UID";
-
-/// A `plist::Value` deserialized within the limits.
-struct BoundedValue(plist::Value);
-
-impl<'de> serde::Deserialize<'de> for BoundedValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let remaining = Cell::new(MAX_PLIST_VALUES);
-        let seed = BoundedSeed { depth: 0, remaining: &remaining };
-        serde::de::DeserializeSeed::deserialize(seed, deserializer).map(BoundedValue)
-    }
-}
-
-/// Reads one value at `depth`, drawing on the shared value budget.
-#[derive(Clone, Copy)]
-struct BoundedSeed<'b> {
-    depth: usize,
-    remaining: &'b Cell<usize>,
-}
-
-impl BoundedSeed<'_> {
-    fn child<E: serde::de::Error>(self) -> Result<Self, E> {
-        let depth = self.depth.saturating_add(1);
-        if depth > MAX_PLIST_DEPTH {
-            return Err(E::custom(format!("property list nested deeper than {MAX_PLIST_DEPTH}")));
-        }
-        Ok(BoundedSeed { depth, ..self })
-    }
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for BoundedSeed<'_> {
-    type Value = plist::Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<plist::Value, D::Error> {
-        let remaining = self.remaining.get().checked_sub(1).ok_or_else(|| {
-            <D::Error as serde::de::Error>::custom(format!("property list holds more than {MAX_PLIST_VALUES} values"))
-        })?;
-        self.remaining.set(remaining);
-        deserializer.deserialize_newtype_struct(PLIST_VALUE_NEWTYPE, BoundedVisitor(self))
-    }
-}
-
-struct BoundedVisitor<'b>(BoundedSeed<'b>);
-
-impl<'de> serde::de::Visitor<'de> for BoundedVisitor<'_> {
-    type Value = plist::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a property list value")
-    }
-
-    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<plist::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<plist::Value, E> {
-        Ok(plist::Value::Boolean(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<plist::Value, E> {
-        Ok(plist::Value::Integer(v.into()))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<plist::Value, E> {
-        Ok(plist::Value::Integer(v.into()))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<plist::Value, E> {
-        Ok(plist::Value::Real(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<plist::Value, E> {
-        Ok(plist::Value::String(v.to_string()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<plist::Value, E> {
-        Ok(plist::Value::String(v))
-    }
-
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<plist::Value, E> {
-        Ok(plist::Value::Data(v.to_vec()))
-    }
-
-    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<plist::Value, E> {
-        Ok(plist::Value::Data(v))
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<plist::Value, A::Error> {
-        let child = self.0.child()?;
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(child)? {
-            items.push(item);
-        }
-        Ok(plist::Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<plist::Value, A::Error> {
-        let child = self.0.child()?;
-        let mut dictionary = plist::Dictionary::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(child)?;
-            dictionary.insert(key, value);
-        }
-        Ok(plist::Value::Dictionary(dictionary))
-    }
-
-    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<plist::Value, A::Error> {
-        use serde::de::VariantAccess;
-        let (name, variant) = data.variant::<String>()?;
-        match name.as_str() {
-            PLIST_DATE_VARIANT => Ok(plist::Value::Date(variant.newtype_variant()?)),
-            PLIST_UID_VARIANT => Ok(plist::Value::Uid(variant.newtype_variant()?)),
-            other => Err(serde::de::Error::unknown_variant(other, &[PLIST_DATE_VARIANT, PLIST_UID_VARIANT])),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1333,8 +1201,8 @@ mod tests {
     fn bounded_plist_reading() {
         let xml = b"<plist><dict><key>d</key><date>2020-07-21T08:44:54Z</date><key>u</key><integer>-3</integer>\
 <key>r</key><real>1.5</real><key>b</key><true/><key>x</key><data>AAE=</data></dict></plist>";
-        let (value, format) = read_plist_bounded(xml).unwrap();
-        assert_eq!(format, PlistFormat::Xml);
+        let (value, format) = crate::plist::read_bounded(xml).unwrap();
+        assert_eq!(format, crate::plist::Format::Xml);
         let dict = value.as_dictionary().unwrap();
         assert_eq!(
             dict.get("d").and_then(plist::Value::as_date).map(|d| d.to_xml_format()).as_deref(),
@@ -1344,15 +1212,15 @@ mod tests {
         assert_eq!(dict.get("x").and_then(plist::Value::as_data), Some(&[0u8, 1][..]));
         let mut binary = Vec::new();
         value.to_writer_binary(&mut binary).unwrap();
-        let (again, format) = read_plist_bounded(&binary).unwrap();
-        assert_eq!(format, PlistFormat::Binary);
+        let (again, format) = crate::plist::read_bounded(&binary).unwrap();
+        assert_eq!(format, crate::plist::Format::Binary);
         assert_eq!(again, value);
 
         let nested = |depth: usize| format!("<plist>{}{}</plist>", "<array>".repeat(depth), "</array>".repeat(depth));
-        assert!(read_plist_bounded(nested(MAX_PLIST_DEPTH).as_bytes()).is_ok());
-        let error = read_plist_bounded(nested(MAX_PLIST_DEPTH + 1).as_bytes()).unwrap_err();
+        assert!(crate::plist::read_bounded(nested(crate::plist::MAX_PLIST_DEPTH).as_bytes()).is_ok());
+        let error = crate::plist::read_bounded(nested(crate::plist::MAX_PLIST_DEPTH + 1).as_bytes()).unwrap_err();
         assert!(error.contains("nested"), "{error}");
         // Far deeper than any stack could recurse: refused at the limit, not by overflowing.
-        assert!(read_plist_bounded(nested(200_000).as_bytes()).is_err());
+        assert!(crate::plist::read_bounded(nested(200_000).as_bytes()).is_err());
     }
 }

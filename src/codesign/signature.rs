@@ -5,7 +5,11 @@
 
 use serde::Serialize;
 
+use super::cms::{self, CmsInfo};
 use super::code_directory::{self, CodeDirectory};
+use super::constraints::{self, Constraints};
+use super::der_plist::{self, DerPlist};
+use super::requirement::{self, RequirementEntry};
 use super::superblob::{self, BlobEntry, Slot, SuperBlob};
 use crate::macho::Range;
 use crate::plist::Document;
@@ -33,6 +37,15 @@ pub struct XmlEntitlements {
     pub document: Result<Document, Problem>,
 }
 
+/// The CMS slot's content.
+#[derive(Debug, Clone)]
+pub enum CmsBlob {
+    /// An empty wrapper: ad-hoc signatures carry one.
+    Empty,
+    Parsed(Box<CmsInfo>),
+    Malformed(Problem),
+}
+
 /// How a slice is signed, in codesign's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -57,8 +70,12 @@ pub struct Signature {
     /// Primary first, then alternates in slot order.
     pub code_directories: Vec<SlotCodeDirectory>,
     pub entitlements: Option<XmlEntitlements>,
-    /// Blobs of slots this module does not decode itself, with their file ranges, for the
-    /// decoders built on top (requirements, DER entitlements, constraints, CMS).
+    pub requirements: Decoded<Vec<RequirementEntry>>,
+    pub der_entitlements: Decoded<DerPlist>,
+    /// Launch constraints (self, parent, responsible) and library constraints, by slot.
+    pub constraints: Vec<(Slot, Result<Constraints, Problem>)>,
+    pub cms: Option<CmsBlob>,
+    /// Every blob's slot and file range.
     pub blob_ranges: Vec<(Slot, Range)>,
     pub problems: Vec<Problem>,
 }
@@ -74,9 +91,23 @@ impl Signature {
         self.code_directories.iter().map(|c| &c.cd).max_by_key(|cd| hash_rank(cd))
     }
 
-    /// The entitlements the system enforces: the XML blob when it parses.
+    /// The entitlements: the XML blob when it parses, else the DER blob.
     pub fn entitlements_value(&self) -> Option<&plist::Value> {
-        self.entitlements.as_ref().and_then(|e| e.document.as_ref().ok()).map(|d| &d.value)
+        let xml = self.entitlements.as_ref().and_then(|e| e.document.as_ref().ok()).map(|d| &d.value);
+        xml.or_else(|| self.der_entitlements.as_ref()?.as_ref().ok().map(|d| &d.value))
+    }
+
+    /// The parsed CMS signature, when certificate-signed.
+    pub fn cms_info(&self) -> Option<&CmsInfo> {
+        match &self.cms {
+            Some(CmsBlob::Parsed(info)) => Some(info),
+            _ => None,
+        }
+    }
+
+    /// The constraints in `slot`, if present and decodable.
+    pub fn constraint(&self, slot: Slot) -> Option<&Constraints> {
+        self.constraints.iter().find(|(s, _)| *s == slot).and_then(|(_, c)| c.as_ref().ok())
     }
 
     /// File range of the XML entitlements blob.
@@ -126,6 +157,10 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
         superblob: None,
         code_directories: Vec::new(),
         entitlements: None,
+        requirements: None,
+        der_entitlements: None,
+        constraints: Vec::new(),
+        cms: None,
         blob_ranges: Vec::new(),
         problems: Vec::new(),
     };
@@ -150,29 +185,70 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
     for blob in &sb.blobs {
         let blob_range = Range { offset: base + u64::from(blob.offset), size: u64::from(blob.length) };
         let at = blob_range.offset;
+        out.blob_ranges.push((blob.slot, blob_range));
+        let whole = blob.bytes(data).unwrap_or_default();
+        let payload = blob.payload(data).unwrap_or_default();
+        // Decoders report offsets within what they were given; rebase onto the file.
+        let payload_at = at + 8;
         match blob.slot {
-            Slot::CodeDirectory | Slot::AlternateCodeDirectory(_) => {
-                match blob.bytes(data).map(code_directory::parse) {
-                    Some(Ok(cd)) => {
-                        out.code_directories.push(SlotCodeDirectory { slot: blob.slot, range: blob_range, cd })
-                    }
-                    Some(Err(p)) => out.problems.push(p.rebased(at)),
-                    None => {}
-                }
-            }
+            Slot::CodeDirectory | Slot::AlternateCodeDirectory(_) => match code_directory::parse(whole) {
+                Ok(cd) => out.code_directories.push(SlotCodeDirectory { slot: blob.slot, range: blob_range, cd }),
+                Err(p) => out.problems.push(p.rebased(at)),
+            },
             Slot::Entitlements => out.entitlements = Some(xml_entitlements(blob, data, blob_range)),
-            _ => out.blob_ranges.push((blob.slot, blob_range)),
+            Slot::Requirements => {
+                out.requirements = Some(requirement::parse_requirement_set(whole).map_err(|p| p.rebased(at)));
+            }
+            Slot::DerEntitlements => {
+                out.der_entitlements =
+                    Some(der_plist::decode_der_entitlements(payload).map_err(|p| p.rebased(payload_at)));
+            }
+            Slot::LaunchConstraintSelf
+            | Slot::LaunchConstraintParent
+            | Slot::LaunchConstraintResponsible
+            | Slot::LibraryConstraint => {
+                out.constraints
+                    .push((blob.slot, constraints::decode_constraints(payload).map_err(|p| p.rebased(payload_at))));
+            }
+            Slot::Signature => {
+                out.cms = Some(match cms::parse_cms_payload(payload) {
+                    Ok(None) => CmsBlob::Empty,
+                    Ok(Some(info)) => CmsBlob::Parsed(Box::new(info)),
+                    Err(p) => CmsBlob::Malformed(p.rebased(payload_at)),
+                });
+            }
+            _ => {}
         }
         if let Some(p) = unexpected_magic(blob, at) {
             out.problems.push(p);
         }
     }
     out.code_directories.sort_by_key(|c| c.slot);
+    out.problems.extend(decode_problems(&out));
     if out.code_directories.is_empty() {
         out.problems.push(Problem::at("malformed-superblob", base, "signature has no readable CodeDirectory"));
     }
     out.superblob = Some(sb);
     out
+}
+
+/// Problems of the blobs decoded above, so every problem is also in [`Signature::problems`].
+fn decode_problems(sig: &Signature) -> Vec<Problem> {
+    let mut found: Vec<Problem> = Vec::new();
+    if let Some(Err(p)) = &sig.requirements {
+        found.push(p.clone());
+    }
+    if let Some(Ok(entries)) = &sig.requirements {
+        found.extend(entries.iter().filter_map(|e| e.requirement.as_ref().err().cloned()));
+    }
+    if let Some(Err(p)) = &sig.der_entitlements {
+        found.push(p.clone());
+    }
+    found.extend(sig.constraints.iter().filter_map(|(_, c)| c.as_ref().err().cloned()));
+    if let Some(CmsBlob::Malformed(p)) = &sig.cms {
+        found.push(p.clone());
+    }
+    found
 }
 
 fn xml_entitlements(blob: &BlobEntry, data: &[u8], range: Range) -> XmlEntitlements {

@@ -21,6 +21,11 @@ pub(super) fn findings(scan: &Scan) -> Vec<Finding> {
             out.push(finding(p, &plist.path));
         }
     }
+    for (file, facts) in scan.profiles() {
+        if let Err(p) = &facts.profile {
+            out.push(finding(p, &file.path));
+        }
+    }
     for (item, facts) in scan.code_items() {
         let exe = item.executable.as_deref().unwrap_or(&item.path);
         let of_item = |f: Finding| f.item(item.path.clone());

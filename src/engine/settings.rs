@@ -42,6 +42,16 @@ fn matches(selector: &str, id: &str) -> bool {
     selector == "ALL" || selector == id || (selector.ends_with('-') && id.starts_with(selector))
 }
 
+fn specificity(selector: &str, id: &str) -> usize {
+    if selector == id {
+        usize::MAX
+    } else if selector == "ALL" {
+        0
+    } else {
+        selector.len()
+    }
+}
+
 impl Settings {
     /// Whether rule `id` runs under `policy`.
     pub fn enabled(&self, id: &str, policy: Policy) -> bool {
@@ -63,8 +73,10 @@ impl Settings {
         if let Some(meta) = catalog::meta(f.rule) {
             f.severity = meta.severity_for(policy);
         }
-        if let Some(s) = self.severity.iter().filter(|(sel, _)| matches(sel, f.rule)).map(|(_, s)| *s).last() {
-            f.severity = s;
+        // The most specific selector wins: an exact id over a family prefix over `ALL`.
+        let chosen = self.severity.iter().filter(|(sel, _)| matches(sel, f.rule)).max_by_key(|(sel, _)| specificity(sel, f.rule));
+        if let Some((_, s)) = chosen {
+            f.severity = *s;
         }
         Some(f)
     }

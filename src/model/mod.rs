@@ -6,10 +6,11 @@
 use rayon::prelude::*;
 
 use crate::codesign::signature::{self, Signature};
-use crate::discover::{self, CodeItem, Discovery};
+use crate::discover::{self, CodeItem, Discovery, ProfileFile};
 use crate::input::{PathProblem, Tree};
 use crate::macho::{self, MachOFile, Range};
 use crate::plist::Document;
+use crate::profile::{self, ProvisioningProfile};
 use crate::seal::CodeResources;
 use crate::Problem;
 
@@ -37,7 +38,7 @@ pub enum Code {
         slices: Vec<SliceFacts>,
     },
     /// A resource-only bundle signed in `_CodeSignature/CodeSignature`.
-    Detached(Signature),
+    Detached(Box<Signature>),
 }
 
 /// Parsed facts of one code item (same index as in [`Discovery::items`]).
@@ -47,12 +48,19 @@ pub struct ItemFacts {
     pub code_resources: Option<Result<CodeResources, Problem>>,
 }
 
+/// A provisioning profile, parsed (same index as in [`Discovery::profiles`]).
+#[derive(Debug, Clone)]
+pub struct ProfileFacts {
+    pub profile: Result<ProvisioningProfile, Problem>,
+}
+
 /// Everything read from one input.
 #[derive(Debug)]
 pub struct Scan {
     pub tree: Tree,
     pub discovery: Discovery,
     pub items: Vec<ItemFacts>,
+    pub profiles: Vec<ProfileFacts>,
 }
 
 impl Scan {
@@ -64,12 +72,23 @@ impl Scan {
     pub fn from_tree(tree: Tree) -> Scan {
         let discovery = discover::discover(&tree);
         let items = discovery.items.par_iter().map(|item| item_facts(&tree, item)).collect();
-        Scan { tree, discovery, items }
+        let profiles = discovery.profiles.par_iter().map(|p| profile_facts(&tree, &p.path)).collect();
+        Scan { tree, discovery, items, profiles }
     }
 
     /// Code items with their facts.
     pub fn code_items(&self) -> impl Iterator<Item = (&CodeItem, &ItemFacts)> {
         self.discovery.items.iter().zip(&self.items)
+    }
+
+    /// Profiles with their facts.
+    pub fn profiles(&self) -> impl Iterator<Item = (&ProfileFile, &ProfileFacts)> {
+        self.discovery.profiles.iter().zip(&self.profiles)
+    }
+
+    /// The profile embedded in code item `index`, parsed.
+    pub fn embedded_profile(&self, index: usize) -> Option<(&ProfileFile, &ProvisioningProfile)> {
+        self.profiles().find(|(f, _)| f.owner == Some(index)).and_then(|(f, p)| Some((f, p.profile.as_ref().ok()?)))
     }
 
     /// Problems met while opening the input.
@@ -90,7 +109,7 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
             Some(f) => match f.bytes() {
                 Ok(bytes) => {
                     let whole = Range { offset: 0, size: bytes.len() as u64 };
-                    Code::Detached(signature::parse(bytes, whole, whole))
+                    Code::Detached(Box::new(signature::parse(bytes, whole, whole)))
                 }
                 Err(e) => Code::Unreadable(Problem::new("input-unreadable", e)),
             },
@@ -105,6 +124,15 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
         (None, None) => Code::None,
     };
     ItemFacts { code, code_resources }
+}
+
+fn profile_facts(tree: &Tree, path: &str) -> ProfileFacts {
+    let profile = match tree.file(path).map(|f| f.bytes()) {
+        Some(Ok(bytes)) => profile::parse_profile(bytes),
+        Some(Err(e)) => Err(Problem::new("input-unreadable", e)),
+        None => Err(Problem::new("input-unreadable", format!("{path} is not a regular file"))),
+    };
+    ProfileFacts { profile }
 }
 
 fn read_code(tree: &Tree, path: &str) -> Code {

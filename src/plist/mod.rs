@@ -2,14 +2,16 @@
 //! the line and column of every dictionary key when the source is XML, so editor diagnostics can
 //! point at the offending key.
 
-mod json;
+mod bounded;
+pub mod json;
 mod spans;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use json::to_json;
+pub use bounded::{read_bounded, MAX_PLIST_DEPTH, MAX_PLIST_VALUES};
+pub use json::{dictionary_to_json, serialize_dictionary, to_json};
 pub use spans::Span;
 
 use crate::Problem;
@@ -34,12 +36,7 @@ pub struct Document {
 impl Document {
     /// Parses XML or binary plist bytes. Offsets in the problem are relative to `data`.
     pub fn parse(data: &[u8]) -> Result<Document, Problem> {
-        let format = if data.starts_with(b"bplist") { Format::Binary } else { Format::Xml };
-        let value = match format {
-            Format::Binary => plist::Value::from_reader(std::io::Cursor::new(data)),
-            Format::Xml => plist::Value::from_reader_xml(data),
-        }
-        .map_err(|e| malformed(data, &e))?;
+        let (value, format) = read_bounded(data).map_err(|e| malformed(data, &e))?;
         let key_spans = match format {
             Format::Xml => spans::key_spans(data),
             Format::Binary => BTreeMap::new(),
@@ -63,8 +60,7 @@ impl Document {
     }
 }
 
-fn malformed(data: &[u8], error: &plist::Error) -> Problem {
-    let message = error.to_string();
+fn malformed(data: &[u8], message: &str) -> Problem {
     // The plist crate exposes the failing position only through its message: "… (offset N)".
     let offset = message
         .rsplit_once("(offset ")

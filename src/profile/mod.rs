@@ -5,12 +5,11 @@
 //! Parsing reads facts only; whether the signature verifies, whether the profile has expired and
 //! whether it matches the app are decided by the rules.
 
-pub mod json;
-
 use serde::Serialize;
 
 use crate::codesign::certificate::{parse_certificate, CertificateInfo};
-use crate::codesign::cms::{self, read_plist_bounded, CmsInfo, PlistFormat};
+use crate::codesign::cms::{self, CmsInfo};
+use crate::plist::{read_bounded, Format};
 use crate::Problem;
 
 /// Problem code for files that are not well-formed provisioning profiles.
@@ -48,7 +47,7 @@ pub struct ProvisioningProfile {
     /// The signed envelope.
     pub cms: CmsInfo,
     /// Encoding of the content.
-    pub plist_format: PlistFormat,
+    pub plist_format: Format,
     /// `Name`.
     pub name: Option<String>,
     /// `UUID`.
@@ -80,7 +79,7 @@ pub struct ProvisioningProfile {
     /// `ProvisionedDevices`: device UDIDs.
     pub provisioned_devices: Vec<String>,
     /// `Entitlements`: what apps signed under this profile may claim.
-    #[serde(serialize_with = "json::serialize_dictionary")]
+    #[serde(serialize_with = "crate::plist::serialize_dictionary")]
     pub entitlements: plist::Dictionary,
     /// `DeveloperCertificates`: the certificates allowed to sign under this profile, in order.
     pub developer_certificates: Vec<Result<CertificateInfo, Problem>>,
@@ -136,7 +135,7 @@ pub fn parse_profile(bytes: &[u8]) -> Result<ProvisioningProfile, Problem> {
         .as_deref()
         .ok_or_else(|| Problem::new(PROBLEM_CODE, "the SignedData is detached: it carries no property list"))?;
     let (value, plist_format) =
-        read_plist_bounded(content).map_err(|e| Problem::new(PROBLEM_CODE, format!("signed property list: {e}")))?;
+        read_bounded(content).map_err(|e| Problem::new(PROBLEM_CODE, format!("signed property list: {e}")))?;
     let plist::Value::Dictionary(raw) = value else {
         return Err(Problem::new(PROBLEM_CODE, "signed property list is not a dictionary"));
     };
@@ -173,7 +172,7 @@ fn recode(problem: Problem) -> Problem {
 }
 
 /// Reads the known keys of the profile dictionary.
-fn read_fields(cms: CmsInfo, plist_format: PlistFormat, raw: plist::Dictionary) -> ProvisioningProfile {
+fn read_fields(cms: CmsInfo, plist_format: Format, raw: plist::Dictionary) -> ProvisioningProfile {
     let mut fields = Fields { dictionary: &raw, problems: Vec::new() };
     let creation = fields.date("CreationDate");
     let expiration = fields.date("ExpirationDate");
@@ -287,7 +286,9 @@ impl Fields<'_> {
 
     /// RFC 3339 text and Unix seconds of a date.
     fn date(&mut self, key: &str) -> Option<(String, Option<i64>)> {
-        self.typed(key, "a date", |v| v.as_date().map(|d| (json::date_text(d), json::unix_from_date(d))))
+        self.typed(key, "a date", |v| {
+            v.as_date().map(|d| (crate::plist::json::date_text(d), crate::plist::json::unix_from_date(d)))
+        })
     }
 
     /// An array of strings; non-string entries are recorded and skipped.

@@ -75,7 +75,7 @@ fn profiles_match_independent_facts() {
         assert_eq!(signer_common_name(&profile.cms).as_deref(), fact["signer_CN"].as_str(), "{path}");
         assert_eq!(profile.cms.certificates.len() as u64, fact["n_certs"].as_u64().unwrap(), "{path}");
         assert!(profile.problems.is_empty(), "{path}: {:?}", profile.problems);
-        assert_eq!(profile.plist_format, PlistFormat::Xml);
+        assert_eq!(profile.plist_format, crate::plist::Format::Xml);
         assert_signed_attributes_cover_content(&bytes, &profile.cms, path);
         assert!(!profile.cms.was_ber, "{path}: Apple's provisioning profiles are DER");
     }
@@ -214,7 +214,7 @@ fn binary_plist_inside_chunked_ber() {
     let profile = parse_profile(&ber_signed_data(&content)).unwrap();
     assert!(profile.cms.was_ber);
     assert_eq!(profile.cms.encapsulated_content.as_deref(), Some(&content[..]));
-    assert_eq!(profile.plist_format, PlistFormat::Binary);
+    assert_eq!(profile.plist_format, crate::plist::Format::Binary);
     assert_eq!(profile.name.as_deref(), Some("com.icyleaf.ios"));
     assert_eq!(profile.creation_date.as_deref(), Some("2019-06-20T11:47:07Z"));
     assert_eq!(profile.provisions_all_devices, Some(true));

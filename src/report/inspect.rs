@@ -173,8 +173,48 @@ pub struct SignatureView {
     pub entitlements: Option<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entitlements_error: Option<String>,
+    /// DER entitlements (slot -7) as JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub der_entitlements: Option<Json>,
+    /// Requirements as `codesign -d -r-` prints them, one per line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<Vec<RequirementView>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<ConstraintView>,
+    /// The CMS signature: certificates, signer attributes, timestamp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cms: Option<CmsView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<ProblemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequirementView {
+    pub kind: String,
+    /// The requirement in codesign's language, or why it could not be decoded.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConstraintView {
+    pub slot: String,
+    /// A readable form (`team-identifier == "ABCDE12345" and launch-type == 3`).
+    pub text: String,
+    pub ccat: Option<i64>,
+    pub comp: Option<i64>,
+    pub vers: Option<i64>,
+    pub requirements: Json,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CmsView {
+    /// Subjects' common names, leaf first (codesign's `Authority=` lines).
+    pub authorities: Vec<String>,
+    pub signing_time: Option<String>,
+    /// The secure timestamp's time and authority.
+    pub timestamp: Option<String>,
+    pub timestamp_authority: Option<String>,
+    pub info: crate::codesign::cms::CmsInfo,
 }
 
 #[derive(Debug, Serialize)]
@@ -196,6 +236,10 @@ pub struct LaunchdView {
 pub struct ProfileView {
     pub path: String,
     pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::profile::ProvisioningProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl InspectReport {
@@ -219,10 +263,13 @@ impl InspectReport {
             })
             .collect();
         let profiles = scan
-            .discovery
-            .profiles
-            .iter()
-            .map(|p| ProfileView { path: p.path.clone(), owner: item_path(p.owner) })
+            .profiles()
+            .map(|(p, facts)| ProfileView {
+                path: p.path.clone(),
+                owner: item_path(p.owner),
+                profile: facts.profile.as_ref().ok().cloned(),
+                error: facts.profile.as_ref().err().map(ToString::to_string),
+            })
             .collect();
         let problems = scan
             .input_problems()
@@ -466,6 +513,55 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
         Some(Err(p)) => (None, Some(p.to_string())),
         None => (None, None),
     };
+    let requirements = sig.requirements.as_ref().map(|r| match r {
+        Ok(entries) => entries
+            .iter()
+            .map(|e| RequirementView {
+                kind: e.kind.prefix().trim_end().trim_end_matches(" =>").to_owned(),
+                text: match &e.requirement {
+                    Ok(req) => req.to_string(),
+                    Err(p) => format!("/* {p} */"),
+                },
+            })
+            .collect(),
+        Err(p) => vec![RequirementView { kind: "set".into(), text: format!("/* {p} */") }],
+    });
+    let constraints = sig
+        .constraints
+        .iter()
+        .map(|(slot, c)| match c {
+            Ok(c) => ConstraintView {
+                slot: slot.name(),
+                text: c.to_string(),
+                ccat: c.ccat,
+                comp: c.comp,
+                vers: c.vers,
+                requirements: to_json(&c.raw),
+            },
+            Err(p) => ConstraintView {
+                slot: slot.name(),
+                text: format!("/* {p} */"),
+                ccat: None,
+                comp: None,
+                vers: None,
+                requirements: Json::Null,
+            },
+        })
+        .collect();
+    let cms = sig.cms_info().map(|info| {
+        let stamp = info.signers.first().and_then(|s| s.timestamp.as_ref());
+        CmsView {
+            authorities: info
+                .signer_chain()
+                .iter()
+                .map(|c| c.common_name.clone().unwrap_or_else(|| c.subject.clone()))
+                .collect(),
+            signing_time: info.signers.first().and_then(|s| s.signing_time.clone()),
+            timestamp: stamp.map(|t| t.time.clone()),
+            timestamp_authority: stamp.and_then(|t| t.tsa_name.clone()),
+            info: info.clone(),
+        }
+    });
     SignatureView {
         offset: sig.range.offset,
         size: sig.range.size,
@@ -473,6 +569,10 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
         code_directories,
         entitlements,
         entitlements_error,
+        der_entitlements: sig.der_entitlements.as_ref().and_then(|d| d.as_ref().ok()).map(|d| to_json(&d.value)),
+        requirements,
+        constraints,
+        cms,
         problems: sig.problems.iter().map(|p| problem_view(path, p)).collect(),
     }
 }

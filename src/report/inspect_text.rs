@@ -32,6 +32,10 @@ pub fn render(report: &InspectReport) -> String {
     for p in &report.profiles {
         let _ = writeln!(out, "\nprovisioning profile {}", p.path);
         field(&mut out, 1, "Embedded in", p.owner.as_deref());
+        field(&mut out, 1, "Error", p.error.as_deref());
+        if let Some(profile) = &p.profile {
+            profile_lines(&mut out, profile);
+        }
     }
     out
 }
@@ -163,7 +167,34 @@ fn signature_block(out: &mut String, depth: usize, sig: &SignatureView) {
     for cd in &sig.code_directories {
         code_directory_lines(out, depth, cd);
     }
+    if let Some(cms) = &sig.cms {
+        for a in &cms.authorities {
+            field(out, depth, "Authority", Some(a));
+        }
+        match (&cms.timestamp, &cms.signing_time) {
+            (Some(t), _) => field(
+                out,
+                depth,
+                "Timestamp",
+                Some(&format!("{t} ({})", cms.timestamp_authority.as_deref().unwrap_or("unknown authority"))),
+            ),
+            (None, Some(t)) => field(out, depth, "Signed Time", Some(t)),
+            (None, None) => {}
+        }
+    }
     field(out, depth, "Signature size", Some(&sig.size.to_string()));
+    if let Some(reqs) = &sig.requirements {
+        if reqs.is_empty() {
+            field(out, depth, "Requirements", Some("none"));
+        }
+        for r in reqs {
+            indent(out, depth);
+            let _ = writeln!(out, "{} => {}", r.kind, r.text);
+        }
+    }
+    for c in &sig.constraints {
+        field(out, depth, &c.slot, Some(&c.text));
+    }
     if let Some(e) = &sig.entitlements {
         indent(out, depth);
         let _ = writeln!(out, "Entitlements:");
@@ -252,4 +283,43 @@ fn entitlement_lines(out: &mut String, depth: usize, value: &Json) {
 
 fn compact(v: &Json) -> String {
     serde_json::to_string(v).unwrap_or_default()
+}
+
+fn profile_lines(out: &mut String, p: &crate::profile::ProvisioningProfile) {
+    field(out, 1, "Name", p.name.as_deref());
+    field(out, 1, "UUID", p.uuid.as_deref());
+    field(out, 1, "Kind", Some(&serde_plain(&p.kind)));
+    field(
+        out,
+        1,
+        "Team",
+        Some(&format!("{} ({})", p.team_identifiers.join(", "), p.team_name.as_deref().unwrap_or("?"))),
+    );
+    field(out, 1, "AppID", p.application_identifier());
+    field(out, 1, "Platforms", Some(&p.platforms.join(", ")));
+    field(out, 1, "Created", p.creation_date.as_deref());
+    field(out, 1, "Expires", p.expiration_date.as_deref());
+    if p.provisions_all_devices == Some(true) {
+        field(out, 1, "Devices", Some("all"));
+    } else {
+        field(out, 1, "Devices", Some(&p.provisioned_devices.len().to_string()));
+    }
+    for c in &p.developer_certificates {
+        match c {
+            Ok(c) => field(
+                out,
+                1,
+                "DeveloperCertificate",
+                Some(&format!("{} (sha1 {})", c.common_name.as_deref().unwrap_or(&c.subject), c.sha1_fingerprint)),
+            ),
+            Err(e) => field(out, 1, "DeveloperCertificate", Some(&format!("unreadable ({e})"))),
+        }
+    }
+    if let Some(signer) = p.cms.leaf() {
+        field(out, 1, "Signed by", Some(signer.common_name.as_deref().unwrap_or(&signer.subject)));
+    }
+    indent(out, 1);
+    let _ = writeln!(out, "Entitlements:");
+    let ents = crate::plist::dictionary_to_json(&p.entitlements);
+    entitlement_lines(out, 2, &ents);
 }
