@@ -618,7 +618,7 @@ fn cdhash2_entry(value: Element<'_>) -> Result<CdHash, Problem> {
     let algorithm = fields.required(TAG_OID, "digest algorithm")?;
     let hash = fields.required(TAG_OCTET_STRING, "hash")?;
     fields.finish()?;
-    Ok(CdHash { algorithm: algorithm_name(&object_identifier(algorithm)?), hash_hex: hex::encode(hash.value) })
+    Ok(CdHash { algorithm: algorithm_text(algorithm)?, hash_hex: hex::encode(hash.value) })
 }
 
 /// The `cdhashes` array of data in the plist `{cdhashes: [data, …]}`, as lowercase hex.
@@ -823,19 +823,63 @@ fn object_identifier(element: Element<'_>) -> Result<ObjectIdentifier, Problem> 
         .map_err(|e| der_problem(PROBLEM_CODE, &e, element.offset, "OBJECT IDENTIFIER"))
 }
 
+/// The name of an algorithm OID, or its dotted text when it is not one `const-oid` can hold.
+fn algorithm_text(element: Element<'_>) -> Result<String, Problem> {
+    match object_identifier(element) {
+        Ok(oid) => Ok(algorithm_name(&oid)),
+        Err(_) => oid_string(element),
+    }
+}
+
+/// Dotted text of an OID. Decoded by hand rather than through `const-oid`, which refuses valid
+/// identifiers it cannot store (a first subidentifier above 127, as in `2.999.…`, or very large
+/// arcs); such OIDs appear as policies and attribute types and must not make a signature unreadable.
 fn oid_string(element: Element<'_>) -> Result<String, Problem> {
-    object_identifier(element).map(|oid| oid.to_string())
+    dotted_oid(element.value).ok_or_else(|| element.problem(PROBLEM_CODE, "OBJECT IDENTIFIER is not a valid base-128 encoding"))
+}
+
+/// Decodes the contents octets of an OID into dotted text; `None` when malformed.
+pub fn dotted_oid(contents: &[u8]) -> Option<String> {
+    let mut arcs: Vec<u128> = Vec::new();
+    let mut current: u128 = 0;
+    let mut pending = false;
+    for &byte in contents {
+        if !pending && byte == 0x80 {
+            return None; // Non-minimal encoding.
+        }
+        current = current.checked_mul(128)?.checked_add(u128::from(byte & 0x7f))?;
+        pending = byte & 0x80 != 0;
+        if !pending {
+            arcs.push(current);
+            current = 0;
+        }
+    }
+    if pending || arcs.is_empty() {
+        return None;
+    }
+    let first = arcs[0];
+    let (a, b) = match first {
+        0..=39 => (0, first),
+        40..=79 => (1, first - 40),
+        _ => (2, first - 80),
+    };
+    let mut text = format!("{a}.{b}");
+    for arc in &arcs[1..] {
+        text.push('.');
+        text.push_str(&arc.to_string());
+    }
+    Some(text)
 }
 
 /// Name of the algorithm in `AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY
 /// OPTIONAL }`.
 fn algorithm_identifier(element: Element<'_>) -> Result<String, Problem> {
     let mut fields = Fields::new(element, TAG_SEQUENCE, "AlgorithmIdentifier")?;
-    let oid = object_identifier(fields.required(TAG_OID, "algorithm")?)?;
+    let name = algorithm_text(fields.required(TAG_OID, "algorithm")?)?;
     // Parameters (NULL, curve OIDs, PSS parameters) are not needed for the facts.
     let _parameters = fields.children.next();
     fields.finish()?;
-    Ok(algorithm_name(&oid))
+    Ok(name)
 }
 
 /// A non-negative INTEGER that fits 64 bits, else `None` (versions are tiny; the value is a fact,
@@ -960,6 +1004,16 @@ fn relocate_inner_problems(info: &mut CmsInfo) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oids_outside_const_oid_range_still_decode() {
+        // 2.999.1.1: the first subidentifier (1079) takes two bytes.
+        assert_eq!(dotted_oid(&[0x88, 0x37, 0x01, 0x01]).as_deref(), Some("2.999.1.1"));
+        assert_eq!(dotted_oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d]).as_deref(), Some("1.2.840.113549"));
+        assert_eq!(dotted_oid(&[0x80, 0x01]), None);
+        assert_eq!(dotted_oid(&[0x86]), None);
+        assert_eq!(dotted_oid(&[]), None);
+    }
     use crate::codesign::certificate::CertificateKind;
 
     const BLOB_WRAPPER_MAGIC: [u8; 4] = [0xfa, 0xde, 0x0b, 0x01];

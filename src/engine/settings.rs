@@ -93,9 +93,17 @@ impl Settings {
     }
 }
 
-/// The policy the main code's signing certificate implies. Certificate kinds come from the CMS
-/// reader; until a certificate-signed main executable is found there is nothing to detect.
+/// The policy the main code's signing certificate implies: the outermost code item's first
+/// certificate-signed slice. Ad-hoc and unsigned code imply nothing.
 fn detect_policy(scan: &Scan) -> Option<Policy> {
-    let _ = scan;
-    None
+    use crate::codesign::certificate::CertificateKind as K;
+    let (_, facts) = scan.code_items().find(|(item, _)| item.parent.is_none())?;
+    let crate::model::Code::MachO { slices, .. } = &facts.code else { return None };
+    let leaf = slices.iter().find_map(|s| s.signature.as_ref()?.cms_info()?.leaf())?;
+    match leaf.kind {
+        K::DeveloperIdApplication | K::DeveloperIdKernel | K::DeveloperIdInstaller => Some(Policy::DeveloperId),
+        K::AppleDistribution | K::MacAppStore | K::MacInstallerDistribution | K::ApplePlatform => Some(Policy::AppStore),
+        K::AppleDevelopment => Some(Policy::Development),
+        _ => None,
+    }
 }

@@ -4,6 +4,8 @@ mod adhoc_or_linker_signed;
 mod entitlements_not_xml;
 mod get_task_allow;
 mod hardened_runtime_missing;
+mod no_secure_timestamp;
+mod not_developer_id;
 mod sdk_too_old;
 mod unsigned_code;
 mod weak_digest;
@@ -15,6 +17,8 @@ pub static RULES: &[&Rule] = &[
     &entitlements_not_xml::RULE,
     &get_task_allow::RULE,
     &hardened_runtime_missing::RULE,
+    &no_secure_timestamp::RULE,
+    &not_developer_id::RULE,
     &sdk_too_old::RULE,
     &unsigned_code::RULE,
     &weak_digest::RULE,

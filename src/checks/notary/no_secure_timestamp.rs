@@ -1,0 +1,22 @@
+//! `notary-no-secure-timestamp`: the signature carries an RFC 3161 timestamp, not only a
+//! signing time.
+
+use crate::checks::{Check, Context, Rule, Sink, SliceView};
+
+pub static RULE: Rule = Rule { id: "notary-no-secure-timestamp", check: Check::Slice(check) };
+
+fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
+    let Some(sig) = slice.signature() else { return };
+    let Some(cms) = sig.cms_info() else { return };
+    let Some(signer) = cms.signers.first() else { return };
+    if signer.timestamp.is_some() {
+        return;
+    }
+    let signed = signer.signing_time.as_deref().map(|t| format!(" (only a signing time, {t})")).unwrap_or_default();
+    let path = slice.item.code_path();
+    let mut f = slice
+        .finding(sink, RULE.id, format!("`{path}` [{}] has no secure timestamp{signed}", slice.slice.arch))
+        .help("sign with `codesign --timestamp` while online (Apple's timestamp server); `--timestamp=none` leaves it out");
+    f.range = sig.blob_range(crate::codesign::superblob::Slot::Signature);
+    sink.push(f);
+}
