@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use bundlelint::codesign::requirement::RequirementType;
 use bundlelint::codesign::signature::Signature;
+use bundlelint::codesign::superblob::Slot;
 use bundlelint::input::{Entry, FileData, InputKind, Tree};
 use bundlelint::model::{Code, Scan};
 use serde_json::Value;
@@ -29,6 +31,30 @@ fn slice_signature(scan: &Scan, index: usize) -> Option<&Signature> {
     let (_, facts) = scan.code_items().next()?;
     let Code::MachO { slices, .. } = &facts.code else { return None };
     slices.get(index)?.signature.as_ref()
+}
+
+fn plist_json(v: &plist::Value) -> Value {
+    bundlelint::plist::to_json(v)
+}
+
+fn non_null(v: &Value) -> Option<Value> {
+    (!v.is_null()).then(|| v.clone())
+}
+
+/// apple-codesign parenthesises every operand of `and`/`or` and quotes every string; codesign
+/// (and bundlelint) group only where precedence needs it and leave simple strings bare. Compare
+/// the texts without grouping and quoting.
+fn without_grouping(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, '(' | ')' | '"')).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn oid_name(oid: &str) -> &str {
+    match oid {
+        "2.16.840.1.101.3.4.2.1" => "sha256",
+        "1.3.14.3.2.26" => "sha1",
+        "2.16.840.1.101.3.4.2.2" => "sha384",
+        other => other,
+    }
 }
 
 fn hex_u32(v: &Value) -> u32 {
@@ -100,6 +126,57 @@ fn code_directories_agree_with_apple_codesign() {
             .map(|d| d.keys().cloned().collect());
         let want_keys = (!row["entitlements_xml_keys"].is_null()).then(|| keys_of(&row["entitlements_xml_keys"]));
         assert_eq!(xml_keys, want_keys, "{ctx}: XML entitlement keys");
+
+        let der = sig.der_entitlements.as_ref().map(|d| plist_json(&d.as_ref().expect("DER entitlements decode").value));
+        assert_eq!(der, non_null(&row["entitlements_der"]), "{ctx}: DER entitlements");
+
+        for (slot, key) in [
+            (Slot::LaunchConstraintSelf, "launch_constraints_self"),
+            (Slot::LaunchConstraintParent, "launch_constraints_parent"),
+            (Slot::LaunchConstraintResponsible, "launch_constraints_responsible"),
+            (Slot::LibraryConstraint, "library_constraints"),
+        ] {
+            let ours = sig.constraint(slot).map(|c| {
+                serde_json::json!({"ccat": c.ccat, "comp": c.comp, "vers": c.vers, "reqs": plist_json(c.raw.as_dictionary().and_then(|d| d.get("reqs")).unwrap())})
+            });
+            assert_eq!(ours, non_null(&row[key]), "{ctx}: {key}");
+        }
+
+        let designated = sig.requirements.as_ref().and_then(|r| r.as_ref().ok()).and_then(|entries| {
+            entries.iter().find(|e| e.kind == RequirementType::Designated).map(|e| e.requirement.as_ref().unwrap().to_string())
+        });
+        assert_eq!(
+            designated.as_deref().map(without_grouping),
+            row["designated_requirement"].as_str().map(without_grouping),
+            "{ctx}: designated requirement"
+        );
+
+        let cms = sig.cms_info();
+        assert_eq!(cms.is_some(), !row["cms"].is_null(), "{ctx}: CMS present");
+        if let (Some(cms), Some(want)) = (cms, row["cms"].as_object()) {
+            let subjects: Vec<&str> = cms.certificates.iter().map(|c| c.common_name.as_deref().unwrap_or("")).collect();
+            let want_subjects: Vec<&str> = want["certificates"].as_array().unwrap().iter().map(|c| c["subject_cn"].as_str().unwrap()).collect();
+            assert_eq!(subjects, want_subjects, "{ctx}: certificates");
+            let leaf = cms.leaf().expect("signer certificate found");
+            let want_leaf = want["certificates"].as_array().unwrap().iter().find(|c| c["subject_cn"].as_str() == leaf.common_name.as_deref()).unwrap();
+            assert_eq!(leaf.team_id(), want_leaf["team_id"].as_str(), "{ctx}: leaf team");
+            let kind = serde_json::to_value(leaf.kind).unwrap();
+            if let Some(profile) = want_leaf["profile"].as_str() {
+                assert_eq!(kind.as_str(), Some(profile), "{ctx}: leaf certificate kind");
+            }
+            let signer = &cms.signers[0];
+            assert_eq!(signer.signing_time.as_deref(), want["signing_time"].as_str(), "{ctx}: signing time");
+            assert_eq!(signer.timestamp.is_some(), want["has_timestamp"].as_bool().unwrap(), "{ctx}: secure timestamp");
+            assert_eq!(signer.message_digest_hex.as_deref(), want["message_digest"].as_str(), "{ctx}: message digest");
+            let cdhashes: Vec<(String, String)> = signer.cdhashes2.iter().map(|c| (c.algorithm.clone(), c.hash_hex.clone())).collect();
+            let want_cdhashes: Vec<(String, String)> = want["cdhash_digests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (oid_name(p[0].as_str().unwrap()).to_owned(), p[1].as_str().unwrap().to_owned()))
+                .collect();
+            assert_eq!(cdhashes, want_cdhashes, "{ctx}: cdhashes attribute");
+        }
     }
     assert!(compared >= 50, "only {compared} CodeDirectories compared");
 }

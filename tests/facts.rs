@@ -122,6 +122,48 @@ fn every_slice_agrees_with_facts() {
                 .map(|d| d.keys().cloned().collect())
                 .unwrap_or_default();
             assert_eq!(keys, want_keys, "{ctx}: entitlement keys");
+
+            let kinds: Vec<String> = sig
+                .requirements
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|entries| entries.iter().map(|e| e.kind.prefix().trim_end().trim_end_matches(" =>").to_owned()).collect())
+                .unwrap_or_default();
+            let want_kinds: Vec<String> = want["requirements"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            assert_eq!(kinds, want_kinds, "{ctx}: requirement types");
+            if let Some(len) = want.get("der_entitlements_len").and_then(Value::as_u64) {
+                let der = sig.blob_range(Slot::DerEntitlements).expect("DER entitlements blob");
+                assert_eq!(der.size - 8, len, "{ctx}: DER entitlements length");
+                assert!(matches!(sig.der_entitlements, Some(Ok(_))), "{ctx}: DER entitlements decode");
+            }
+            if let Some(cms_facts) = want.get("cms").filter(|c| c.get("signer_CN").is_some()) {
+                let cms = sig.cms_info().unwrap_or_else(|| panic!("{ctx}: CMS not read: {:?}", sig.cms));
+                let leaf = cms.leaf().expect("signer certificate");
+                assert_eq!(leaf.common_name.as_deref(), cms_facts["signer_CN"].as_str(), "{ctx}: signer");
+                assert_eq!(leaf.organizational_unit.as_deref(), cms_facts["signer_OU"].as_str(), "{ctx}: signer OU");
+                let certs: Vec<(Option<&str>, Option<&str>, String)> = cms
+                    .certificates
+                    .iter()
+                    .map(|c| (c.common_name.as_deref(), c.organizational_unit.as_deref(), c.not_after.replace('T', " ").replace('Z', "+00:00")))
+                    .collect();
+                let want_certs: Vec<(Option<&str>, Option<&str>, String)> = cms_facts["certs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| (c["CN"].as_str(), c["OU"].as_str(), c["not_after"].as_str().unwrap().to_owned()))
+                    .collect();
+                assert_eq!(certs, want_certs, "{ctx}: certificates");
+                let signer = &cms.signers[0];
+                let attrs: Vec<&str> = signer.signed_attributes.iter().map(|a| a.name.unwrap_or(a.oid.as_str())).collect();
+                let want_attrs: Vec<&str> = cms_facts["signed_attrs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                assert_eq!(attrs, want_attrs, "{ctx}: signed attributes");
+                let stamped = cms_facts.get("unsigned_attrs").is_some_and(|u| u.as_array().unwrap().iter().any(|v| v == "timestamp"));
+                assert_eq!(signer.timestamp.is_some(), stamped, "{ctx}: secure timestamp");
+                assert_eq!(signer.digest_algorithm, cms_facts["digest_alg"].as_str().unwrap(), "{ctx}: digest algorithm");
+            }
             assert_eq!(
                 sig.blob_range(Slot::Signature).is_some(),
                 want.get("cms").is_some() || slots.contains("CMSSignature"),
