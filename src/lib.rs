@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod codesign;
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod finding;
@@ -18,5 +19,6 @@ pub mod problem;
 pub mod profile;
 pub mod report;
 pub mod seal;
+pub mod verify;
 
 pub use problem::Problem;

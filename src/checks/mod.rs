@@ -5,9 +5,11 @@
 //! files and never re-parse; they read [`Scan`] through the views below and report through
 //! [`Sink`].
 
+pub mod expect;
 pub mod identity;
 pub mod input;
 pub mod layout;
+pub mod library;
 pub mod macho;
 pub mod notary;
 
@@ -40,11 +42,16 @@ pub enum Check {
 pub struct Context<'a> {
     pub scan: &'a Scan,
     pub policy: Policy,
+    pub settings: &'a crate::engine::Settings,
 }
 
 impl<'a> Context<'a> {
     pub fn items(&self) -> impl Iterator<Item = ItemView<'a>> + 'a {
-        let scan = self.scan;
+        Context::items_of(self.scan)
+    }
+
+    /// Every code item of `scan` as a view.
+    pub fn items_of(scan: &'a Scan) -> impl Iterator<Item = ItemView<'a>> + 'a {
         scan.code_items().enumerate().map(move |(index, (item, facts))| ItemView { scan, index, item, facts })
     }
 }
@@ -147,7 +154,9 @@ pub fn all() -> Vec<&'static Rule> {
     rules.extend_from_slice(input::RULES);
     rules.extend_from_slice(notary::RULES);
     rules.extend_from_slice(identity::RULES);
+    rules.extend_from_slice(expect::RULES);
     rules.extend_from_slice(layout::RULES);
+    rules.extend_from_slice(library::RULES);
     rules.extend_from_slice(macho::RULES);
     rules
 }

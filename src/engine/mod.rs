@@ -24,7 +24,7 @@ pub struct Outcome {
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let (policy, policy_source) = settings.policy_for(scan);
-    let cx = Context { scan, policy };
+    let cx = Context { scan, policy, settings };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
     let mut findings: Vec<Finding> =
         problems::findings(scan).into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();

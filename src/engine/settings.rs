@@ -27,6 +27,15 @@ pub struct PathIgnore {
     pub reason: String,
 }
 
+/// Values pinned in the configuration: a release signed otherwise fails (`expect-*` rules).
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    pub team_id: Option<String>,
+    /// Code item path → signing identifier.
+    pub identifiers: BTreeMap<String, String>,
+    pub certificate_kind: Option<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub policy: Option<Policy>,
@@ -35,6 +44,9 @@ pub struct Settings {
     pub ignore: Vec<String>,
     pub severity: BTreeMap<String, Severity>,
     pub path_ignores: Vec<PathIgnore>,
+    pub expect: Expectations,
+    /// Extra certificates trusted as chain anchors.
+    pub trust_anchors: Vec<std::path::PathBuf>,
 }
 
 /// Whether `id` is named by a selector: the exact id, a family prefix ending in `-`, or `ALL`.
@@ -53,6 +65,19 @@ fn specificity(selector: &str, id: &str) -> usize {
 }
 
 impl Settings {
+    /// Applies command-line choices over the configuration: a chosen policy replaces the file's,
+    /// selections and ignores add up.
+    pub fn merged_with(mut self, cli: Settings) -> Settings {
+        self.policy = cli.policy.or(self.policy);
+        if !cli.select.is_empty() {
+            self.select = cli.select;
+        }
+        self.ignore.extend(cli.ignore);
+        self.severity.extend(cli.severity);
+        self.trust_anchors.extend(cli.trust_anchors);
+        self
+    }
+
     /// Whether rule `id` runs under `policy`.
     pub fn enabled(&self, id: &str, policy: Policy) -> bool {
         let selected = self.select.is_empty() || self.select.iter().any(|s| matches(s, id));

@@ -15,7 +15,7 @@ pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sin
     for cd in &unit.cds {
         for problem in geometry_problems(unit, cd) {
             sink.add(
-                ctx.finding(SIG_CODELIMIT, unit.code_path, format!("{}: {}: {problem}", unit.arch_label(), cd.label()))
+                ctx.finding(SIG_CODELIMIT, &cd.path, format!("{}: {}: {problem}", unit.arch_label(), cd.label()))
                     .arch(unit.arch_label())
                     .range(cd.range)
                     .help("re-sign the code: the CodeDirectory does not describe the bytes it claims to cover"),

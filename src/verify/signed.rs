@@ -60,13 +60,6 @@ impl CdView<'_> {
             None => format!("{} (hash type {})", self.slot_name, self.cd.hash_type_code),
         }
     }
-
-    /// The cdhash truncated as codesign records it (the first 20 bytes of the digest).
-    pub fn cdhash_truncated(&self) -> Option<Vec<u8>> {
-        let hash_type = self.cd.hash_type?;
-        let full = hash_type.digest(self.blob);
-        Some(full.get(..20).unwrap_or(&full).to_vec())
-    }
 }
 
 /// Where the components bound by special slots come from.

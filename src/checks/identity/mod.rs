@@ -1,6 +1,7 @@
 //! Signing identity: identifiers and team IDs (catalog B1, identity part).
 
 mod bundle_team_mismatch;
+mod deep_signing_smell;
 mod identifier_bundle_mismatch;
 mod identifier_malformed;
 mod teamid_missing;
@@ -11,6 +12,7 @@ use super::Rule;
 
 pub static RULES: &[&Rule] = &[
     &bundle_team_mismatch::RULE,
+    &deep_signing_smell::RULE,
     &identifier_bundle_mismatch::RULE,
     &identifier_malformed::RULE,
     &teamid_missing::RULE,

@@ -1,6 +1,7 @@
 //! `sig-teamid-missing`: certificate-signed code records its team ID in the CodeDirectory.
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
+use crate::codesign::certificate::CertificateKind;
 use crate::codesign::signature::{signing_kind, SigningKind};
 
 pub static RULE: Rule = Rule { id: "sig-teamid-missing", check: Check::Slice(check) };
@@ -8,6 +9,11 @@ pub static RULE: Rule = Rule { id: "sig-teamid-missing", check: Check::Slice(che
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let sig = slice.signature();
     if signing_kind(sig) != SigningKind::Certificate {
+        return;
+    }
+    // Apple signs its own operating-system code ("Software Signing") without a team ID.
+    let leaf = sig.and_then(|s| s.cms_info()).and_then(|c| c.leaf());
+    if leaf.is_some_and(|l| l.kind == CertificateKind::ApplePlatform) {
         return;
     }
     let Some(cd) = sig.and_then(|s| s.code_directories.first()) else { return };

@@ -12,16 +12,12 @@ fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
         .collect();
     let Some((first_arch, first_team)) = teams.first() else { return };
     let Some((arch, team)) = teams.iter().find(|(_, t)| t != first_team) else { return };
-    let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "no team".to_owned());
+    let show = |t: &Option<String>| t.as_ref().map_or_else(|| "no team".to_owned(), |t| format!("team {t}"));
     let path = item.code_path();
     sink.item(
         item,
         RULE.id,
-        format!(
-            "`{path}` has team {} in its {first_arch} slice but {} in its {arch} slice",
-            show(first_team),
-            show(team)
-        ),
+        format!("`{path}` has {} in its {first_arch} slice but {} in its {arch} slice", show(first_team), show(team)),
     )
     .help = Some(
         "sign every architecture with the same identity (lipo the unsigned slices together, then sign once)".into(),

@@ -1,0 +1,97 @@
+//! Library loading: what each executable links, resolved the way dyld does inside the product.
+
+mod team_mismatch;
+mod unresolved_dependency;
+
+use super::{ItemView, Rule, SliceView};
+use crate::input::{join, parent};
+use crate::macho::DylibKind;
+
+pub static RULES: &[&Rule] = &[&team_mismatch::RULE, &unresolved_dependency::RULE];
+
+/// Where a load command's path leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// A file of the operating system (`/System/…`, `/usr/lib/…`): not shipped, not checked.
+    System,
+    /// A file inside the input, by tree path (symlinks resolved).
+    Bundled(String),
+    /// `@rpath`/`@executable_path`/`@loader_path` that names no file in the input.
+    Missing { tried: Vec<String> },
+    /// An absolute path outside the OS (`/usr/local/…`, `/opt/homebrew/…`, a build directory).
+    OutsideOs,
+    /// A relative reference in code that is not inside a bundle: nothing to resolve against.
+    Unknown,
+}
+
+fn is_system(path: &str) -> bool {
+    path.starts_with("/System/") || path.starts_with("/usr/lib/") || path.starts_with("/Library/Apple/")
+}
+
+/// Substitutes `@executable_path` and `@loader_path` in `path`, giving a tree path.
+fn substitute(path: &str, executable_dir: &str, loader_dir: &str) -> Option<String> {
+    if let Some(rest) = path.strip_prefix("@executable_path/") {
+        Some(join(executable_dir, rest))
+    } else if let Some(rest) = path.strip_prefix("@loader_path/") {
+        Some(join(loader_dir, rest))
+    } else {
+        None
+    }
+}
+
+/// The main executable whose process loads code in `item`: the nearest enclosing bundle's main
+/// executable, or the item itself.
+pub fn host_executable<'a>(item: &ItemView<'a>) -> Option<&'a str> {
+    let mut cursor = Some(*item);
+    while let Some(i) = cursor {
+        if i.item.bundle.is_some() || i.item.parent.is_none() {
+            return i.item.executable.as_deref();
+        }
+        cursor = i.parent();
+    }
+    None
+}
+
+/// Resolves `name` as loaded by `slice` (whose process runs `executable`), with dyld's rules:
+/// `@executable_path`, `@loader_path`, and `@rpath` expanded with the loader's `LC_RPATH`s.
+pub fn resolve(slice: &SliceView<'_>, executable: &str, name: &str) -> Resolution {
+    if is_system(name) {
+        return Resolution::System;
+    }
+    let tree = &slice.item.scan.tree;
+    let loader = slice.item.code_path();
+    let in_bundle = slice.item.item.bundle.is_some() || slice.item.item.parent.is_some();
+    if name.starts_with('/') {
+        return Resolution::OutsideOs;
+    }
+    if !in_bundle {
+        return Resolution::Unknown;
+    }
+    let (exe_dir, loader_dir) = (parent(executable), parent(loader));
+    let candidates: Vec<String> = if let Some(rest) = name.strip_prefix("@rpath/") {
+        slice
+            .slice
+            .rpaths
+            .iter()
+            .filter_map(|rp| {
+                if is_system(rp) || rp.starts_with('/') {
+                    return None;
+                }
+                substitute(rp.trim_end_matches('/'), exe_dir, loader_dir).map(|d| join(&d, rest))
+            })
+            .collect()
+    } else {
+        substitute(name, exe_dir, loader_dir).into_iter().collect()
+    };
+    for c in &candidates {
+        if let Some(found) = tree.resolve(c).filter(|p| tree.file(p).is_some()) {
+            return Resolution::Bundled(found);
+        }
+    }
+    Resolution::Missing { tried: candidates }
+}
+
+/// Whether a dependency must be present for the process to start.
+pub fn required(kind: DylibKind) -> bool {
+    !matches!(kind, DylibKind::Weak)
+}

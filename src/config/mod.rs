@@ -1,0 +1,246 @@
+//! `bundlelint.toml`: policy, rule selection, severities, per-path ignores, pinned expectations
+//! and extra trust anchors. Found upward from the input, or given with `--config`. Errors name
+//! the file, line and column of the offending key.
+
+pub mod baseline;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::catalog::Policy;
+use crate::engine::settings::{Expectations, PathIgnore, Settings};
+use crate::finding::Severity;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "bundlelint.toml";
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Rule id or prefix → severity.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    pub ignore_path: Vec<IgnorePath>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// PEM or DER certificates trusted as anchors besides Apple's roots.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnorePath {
+    pub glob: String,
+    #[serde(default)]
+    pub rules: Vec<String>,
+    pub reason: String,
+}
+
+/// Values a release must carry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Expect {
+    pub team_id: Option<String>,
+    /// Code item path (as bundlelint prints it) → signing identifier.
+    #[serde(default)]
+    pub identifiers: BTreeMap<String, String>,
+    /// Certificate kind of the main signer (`developer-id-application`, `apple-distribution`…).
+    pub certificate_kind: Option<String>,
+}
+
+/// A configuration error, located in its file.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The nearest `bundlelint.toml` in `input`'s directory or any parent.
+pub fn find_upward(input: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(input).ok()?;
+    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads and validates a configuration file into settings.
+pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError { path: path.to_owned(), line: 1, column: 1, message: format!("cannot read: {e}") })?;
+    parse(&text, path)
+}
+
+/// Parses configuration text (`path` is used in errors and to resolve relative anchor paths).
+pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_column(text, offset);
+        ConfigError { path: path.to_owned(), line, column, message }
+    };
+    let file: ConfigFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        at(offset, e.message().to_owned())
+    })?;
+    // Values that deserialise but mean nothing: locate their key in the text.
+    let key_at = |key: &str| text.find(key).unwrap_or(0);
+    let policy = match file.policy.as_deref() {
+        None => None,
+        Some(p) => Some(Policy::from_name(p).ok_or_else(|| {
+            at(key_at("policy"), format!("unknown policy `{p}`; expected developer-id, app-store or development"))
+        })?),
+    };
+    for selector in file.select.iter().chain(&file.ignore).chain(file.severity.keys()) {
+        check_selector(selector).map_err(|m| at(key_at(selector), m))?;
+    }
+    let mut path_ignores = Vec::new();
+    for ig in &file.ignore_path {
+        let glob = globset::Glob::new(&ig.glob).map_err(|e| at(key_at(&ig.glob), format!("invalid glob `{}`: {e}", ig.glob)))?;
+        for r in &ig.rules {
+            check_selector(r).map_err(|m| at(key_at(r), m))?;
+        }
+        if ig.reason.trim().is_empty() {
+            return Err(at(key_at(&ig.glob), format!("ignore-path `{}` needs a reason", ig.glob)));
+        }
+        path_ignores.push(PathIgnore { glob: glob.compile_matcher(), rules: ig.rules.clone(), reason: ig.reason.clone() });
+    }
+    if let Some(kind) = &file.expect.certificate_kind {
+        if !KNOWN_CERTIFICATE_KINDS.contains(&kind.as_str()) {
+            return Err(at(key_at(kind), format!("unknown certificate kind `{kind}`; expected one of {}", KNOWN_CERTIFICATE_KINDS.join(", "))));
+        }
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(Settings {
+        policy,
+        select: file.select,
+        ignore: file.ignore,
+        severity: file.severity,
+        path_ignores,
+        expect: Expectations {
+            team_id: file.expect.team_id,
+            identifiers: file.expect.identifiers,
+            certificate_kind: file.expect.certificate_kind,
+        },
+        trust_anchors: file.trust_anchors.iter().map(|p| base.join(p)).collect(),
+    })
+}
+
+/// Certificate kinds `expect.certificate-kind` may name (as `inspect` prints them).
+pub const KNOWN_CERTIFICATE_KINDS: &[&str] = &[
+    "developer-id-application",
+    "developer-id-kernel",
+    "apple-development",
+    "apple-distribution",
+    "mac-app-store",
+];
+
+/// A selector names a known rule, a family prefix ending in `-`, or `ALL`.
+fn check_selector(selector: &str) -> Result<(), String> {
+    let ids = crate::engine::rule_ids();
+    let known = selector == "ALL"
+        || ids.contains(&selector)
+        || (selector.ends_with('-') && ids.iter().any(|id| id.starts_with(selector)));
+    if known {
+        Ok(())
+    } else {
+        Err(format!("`{selector}` names no rule (`bundlelint rules` lists them; prefixes end with `-`)"))
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> ConfigError {
+        parse(text, Path::new("bundlelint.toml")).unwrap_err()
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let s = parse(
+            r#"
+policy = "app-store"
+select = ["notary-", "sig-identifier-malformed"]
+ignore = ["macho-arch-coverage"]
+trust-anchors = ["certs/root.pem"]
+
+[severity]
+"sig-universal-divergent" = "error"
+
+[[ignore-path]]
+glob = "**/Resources/vendor/**"
+rules = ["layout-code-in-resources"]
+reason = "vendor plug-in"
+
+[expect]
+team-id = "ABCDE12345"
+certificate-kind = "developer-id-application"
+identifiers = { "App.app" = "com.example.app" }
+"#,
+            Path::new("/repo/bundlelint.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.policy, Some(Policy::AppStore));
+        assert_eq!(s.select.len(), 2);
+        assert_eq!(s.severity["sig-universal-divergent"], Severity::Error);
+        assert!(s.path_ignores[0].glob.is_match("App.app/Contents/Resources/vendor/x"));
+        assert_eq!(s.expect.team_id.as_deref(), Some("ABCDE12345"));
+        assert_eq!(s.expect.identifiers["App.app"], "com.example.app");
+        assert_eq!(s.trust_anchors, [PathBuf::from("/repo/certs/root.pem")]);
+    }
+
+    #[test]
+    fn errors_point_at_the_key() {
+        let e = err("select = [\"notary-\"]\nunknown-key = 1\n");
+        assert_eq!((e.line, e.column), (2, 1), "{e}");
+        assert!(e.message.contains("unknown field"), "{e}");
+
+        let e = err("policy = \"mac\"\n");
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("unknown policy `mac`"));
+
+        let e = err("\n\nignore = [\"no-such-rule\"]\n");
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("names no rule"));
+
+        let e = err("[severity]\nnotary- = \"fatal\"\n");
+        assert_eq!(e.line, 2, "{e}");
+
+        let e = err("[[ignore-path]]\nglob = \"a/**\"\nreason = \"\"\n");
+        assert!(e.message.contains("needs a reason"), "{e}");
+
+        let e = err("[expect]\ncertificate-kind = \"root\"\n");
+        assert!(e.message.contains("unknown certificate kind"), "{e}");
+    }
+}

@@ -1,0 +1,113 @@
+//! A bundle's resource scope: the directory its seal is relative to, the envelope (rules and
+//! sealed files of the version codesign uses) and the compiled rules with the bundle's own
+//! exclusions.
+
+use std::collections::BTreeMap;
+
+use super::seal_rules::{BadPattern, RuleSet};
+use super::signed::CODE_RESOURCES;
+use crate::discover::{Bundle, Layout};
+use crate::input::join;
+use crate::seal::{CodeResources, Rule, Seal};
+
+/// The rules and files codesign validates: `rules2`/`files2` when `files2` exists (version 2),
+/// else `rules`/`files` (version 1). Beside a version 2 envelope the version 1 `files` are left
+/// alone, as codesign does (some signers write them from the unsigned state of nested files).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Envelope<'a> {
+    pub version: u8,
+    pub rules: &'a [Rule],
+    pub files: &'a BTreeMap<String, Seal>,
+}
+
+impl<'a> Envelope<'a> {
+    /// The envelope of `cr`, or why codesign would refuse it (`errSecCSResourcesInvalid`).
+    pub fn of(cr: &'a CodeResources) -> Result<Envelope<'a>, &'static str> {
+        if cr.has_files2 {
+            if !cr.has_rules2 {
+                return Err("has files2 but no rules2");
+            }
+            return Ok(Envelope { version: 2, rules: &cr.rules2, files: &cr.files2 });
+        }
+        if !cr.has_files || !cr.has_rules {
+            return Err("has neither files2 nor both rules and files");
+        }
+        Ok(Envelope { version: 1, rules: &cr.rules, files: &cr.files })
+    }
+}
+
+/// Where a bundle's seal applies and how its paths are decided.
+#[derive(Debug)]
+pub(super) struct Scope {
+    /// Tree path of the directory seal paths are relative to: `Contents` of a macOS bundle, the
+    /// version directory of a framework, the root of a flat bundle.
+    pub base: String,
+    pub rules: RuleSet,
+    pub bad_patterns: Vec<BadPattern>,
+}
+
+impl Scope {
+    pub fn new(bundle: &Bundle, main_executable: Option<&str>, rules: &[Rule]) -> Scope {
+        let base = bundle.content.clone();
+        let exclusions = exclusions(&base, main_executable);
+        let (rules, bad_patterns) = RuleSet::compile(rules, &exclusions);
+        Scope { base, rules, bad_patterns }
+    }
+
+    /// `path` relative to the base, when it lies below it.
+    pub fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
+        path.strip_prefix(self.base.as_str())?.strip_prefix('/').filter(|r| !r.is_empty())
+    }
+}
+
+/// The tree path codesign takes as the bundle's main executable: `CFBundleExecutable` where
+/// CFBundle looks for it, or the Info.plist of a bundle without one.
+pub(super) fn main_executable_path(bundle: &Bundle) -> Option<String> {
+    match &bundle.executable_name {
+        Some(name) => Some(match bundle.layout {
+            Layout::Deep => join(&bundle.content, &format!("MacOS/{name}")),
+            Layout::Shallow | Layout::Versioned => join(&bundle.content, name),
+        }),
+        None => bundle.info_plist.clone(),
+    }
+}
+
+/// The bundle's own exclusions (`BundleDiskRep::adjustResources`): the signature directory, the
+/// stapled ticket (`CodeResources` beside it), the App Store receipt, and the main executable
+/// (still a valid symlink target).
+fn exclusions(base: &str, main_executable: Option<&str>) -> Vec<(String, bool)> {
+    let mut list = vec![
+        ("^_CodeSignature$".to_owned(), false),
+        (format!("^{CODE_RESOURCES}$"), false),
+        ("^_MASReceipt$".to_owned(), false),
+    ];
+    let relative = main_executable.and_then(|p| p.strip_prefix(base)).and_then(|r| r.strip_prefix('/'));
+    if let Some(rel) = relative.filter(|r| !r.is_empty()) {
+        list.push((format!("^{}$", escape_re(rel)), true));
+    }
+    list
+}
+
+/// codesign's `ResourceBuilder::escapeRE`.
+fn escape_re(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\[]{}().+*?^$|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn main_executable_names_are_escaped() {
+        let list = exclusions("A.app/Contents", Some("A.app/Contents/MacOS/My App+1"));
+        assert_eq!(list.last().unwrap(), &("^MacOS/My App\\+1$".to_owned(), true));
+        assert_eq!(exclusions("A.app/Contents", Some("elsewhere/x")).len(), 3);
+    }
+}

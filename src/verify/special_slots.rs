@@ -1,0 +1,241 @@
+//! Special slots: each component a signature binds (Info.plist, requirements, CodeResources,
+//! entitlements, constraints…) hashes to the digest its slot records, a slot with a digest has its
+//! component, and a component that is present is bound by its slot.
+//!
+//! Blob components are hashed whole, header included. A bundle's signature binds the bundle's
+//! Info.plist and `_CodeSignature/CodeResources`; any other executable binds its embedded
+//! `__TEXT,__info_plist` section. Every CodeDirectory is checked (codesign reads only the one
+//! with the strongest hash; the kernel of an older system may read another).
+
+use super::context::{hex_prefix, ItemContext, Sink};
+use super::rules::{SIG_INFO_PLIST_NOT_BOUND, SIG_RESOURCES_NOT_SEALED, SIG_SPECIAL_SLOT_MISMATCH};
+use super::signed::{detached_component_name, CdView, ComponentSource, SignedUnit};
+use crate::finding::{Finding, Severity};
+use crate::input::join;
+use crate::macho::Range;
+
+/// The highest special slot codesign knows (`cdLibraryConstraint`).
+const LAST_KNOWN_SLOT: u32 = 11;
+const INFO_SLOT: u32 = 1;
+const RESOURCES_SLOT: u32 = 3;
+
+/// A component a special slot may bind, as found.
+#[derive(Debug)]
+struct Component<'a> {
+    bytes: &'a [u8],
+    /// Tree path of the file holding it.
+    path: String,
+    /// Where it lies in `path`, when it is part of a larger file.
+    range: Option<Range>,
+}
+
+/// What slot `slot` binds, for messages.
+fn slot_name(slot: u32) -> &'static str {
+    match slot {
+        1 => "Info.plist",
+        2 => "requirements",
+        3 => "CodeResources",
+        4 => "application",
+        5 => "XML entitlements",
+        6 => "rep-specific data",
+        7 => "DER entitlements",
+        8 => "launch constraints (self)",
+        9 => "launch constraints (parent)",
+        10 => "launch constraints (responsible process)",
+        11 => "library constraints",
+        _ => "unknown component",
+    }
+}
+
+/// Checks every known special slot of every CodeDirectory of `unit`.
+pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
+    for slot in 1..=LAST_KNOWN_SLOT {
+        let component = component(ctx, unit, slot);
+        if let Some(finding) = check_slot(ctx, unit, slot, component.as_ref()) {
+            sink.add(finding);
+        }
+    }
+}
+
+/// One finding per slot and unit, naming every CodeDirectory that disagrees.
+fn check_slot(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, slot: u32, component: Option<&Component<'_>>) -> Option<Finding> {
+    let usable: Vec<&CdView<'_>> = unit.cds.iter().filter(|c| c.cd.hash_type.is_some()).collect();
+    let bound: Vec<&&CdView<'_>> = usable.iter().filter(|cd| recorded(cd, slot).is_some()).collect();
+    let arch = unit.arch_label();
+    match component {
+        Some(c) => {
+            let unbound: Vec<String> = usable.iter().filter(|cd| recorded(cd, slot).is_none()).map(|cd| cd.label()).collect();
+            if !unbound.is_empty() {
+                return Some(unbound_finding(ctx, unit, slot, c, &unbound));
+            }
+            let wrong: Vec<(&CdView<'_>, Vec<u8>)> = bound
+                .iter()
+                .filter_map(|cd| {
+                    let actual = cd.cd.hash_type?.digest(c.bytes);
+                    let stored = recorded(cd, slot)?;
+                    (actual.get(..stored.len()) != Some(stored)).then_some((**cd, actual))
+                })
+                .collect();
+            let (first, actual) = wrong.first()?;
+            let labels: Vec<String> = wrong.iter().map(|(cd, _)| cd.label()).collect();
+            let message = format!(
+                "{arch}: special slot {slot} ({}) of {} records {}, but {} hashes to {}",
+                slot_name(slot),
+                labels.join(" and "),
+                hex_prefix(recorded(first, slot).unwrap_or_default()),
+                c.path,
+                hex_prefix(actual),
+            );
+            let mut f = ctx
+                .finding(SIG_SPECIAL_SLOT_MISMATCH, &c.path, message)
+                .arch(arch)
+                .help(format!("{} was changed after signing: restore it or sign the code again", c.path));
+            f.range = c.range;
+            Some(f)
+        }
+        None => {
+            let Some(first) = bound.first() else {
+                return (slot == RESOURCES_SLOT && unit.bundle_main).then(|| unsealed_bundle(ctx, unit));
+            };
+            let labels: Vec<String> = bound.iter().map(|cd| cd.label()).collect();
+            let digest = hex_prefix(recorded(first, slot).unwrap_or_default());
+            if slot == RESOURCES_SLOT {
+                return Some(
+                    ctx.finding(
+                        SIG_RESOURCES_NOT_SEALED,
+                        unit.code_path,
+                        format!(
+                            "{arch}: special slot 3 of {} records CodeResources {digest}, but {} has no _CodeSignature/CodeResources",
+                            labels.join(" and "),
+                            ctx.bundle().map_or(ctx.item.path.as_str(), |b| b.root.as_str()),
+                        ),
+                    )
+                    .arch(arch)
+                    .help("the signature expects sealed resources that are gone: restore _CodeSignature/CodeResources or sign again"),
+                );
+            }
+            Some(
+                ctx.finding(
+                    SIG_SPECIAL_SLOT_MISMATCH,
+                    unit.code_path,
+                    format!(
+                        "{arch}: special slot {slot} ({}) of {} records {digest}, but there is no {} to match it",
+                        slot_name(slot),
+                        labels.join(" and "),
+                        slot_name(slot),
+                    ),
+                )
+                .arch(arch)
+                .help("a signed component was removed: restore it or sign the code again"),
+            )
+        }
+    }
+}
+
+/// The digest slot `slot` of `cd` records, unless the slot is absent or all zeros.
+fn recorded<'c>(cd: &'c CdView<'_>, slot: u32) -> Option<&'c [u8]> {
+    cd.cd.special_slot(slot).filter(|d| d.iter().any(|&b| b != 0))
+}
+
+/// A bundle signed without `_CodeSignature/CodeResources` and without slot 3: codesign refuses it
+/// ("code has no resources but signature indicates they must be present" / resources not found).
+fn unsealed_bundle(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>) -> Finding {
+    let root = ctx.bundle().map_or(ctx.item.path.as_str(), |b| b.root.as_str());
+    ctx.finding(
+        SIG_RESOURCES_NOT_SEALED,
+        unit.code_path,
+        format!(
+            "{}: {root} is a bundle, but its signature seals no resources (no _CodeSignature/CodeResources, special slot 3 empty)",
+            unit.arch_label()
+        ),
+    )
+    .arch(unit.arch_label())
+    .help("sign the bundle, not the bare executable: codesign --sign … <bundle>")
+}
+
+/// A component that exists but that some CodeDirectory does not bind.
+fn unbound_finding(
+    ctx: &ItemContext<'_>,
+    unit: &SignedUnit<'_>,
+    slot: u32,
+    component: &Component<'_>,
+    unbound: &[String],
+) -> Finding {
+    let arch = unit.arch_label();
+    let cds = unbound.join(" and ");
+    let mut f = match slot {
+        INFO_SLOT => {
+            let f = ctx.finding(
+                SIG_INFO_PLIST_NOT_BOUND,
+                unit.code_path,
+                format!("{arch}: {cds} leaves special slot 1 empty, so {} is not bound to the signature (Info.plist=not bound)", component.path),
+            );
+            if unit.bundle_main {
+                f.help("sign the bundle, not the bare executable: codesign --sign … <bundle>")
+            } else {
+                Finding { severity: Severity::Info, ..f }
+                    .help("sign with the embedded Info.plist bound (codesign binds __TEXT,__info_plist automatically)")
+            }
+        }
+        RESOURCES_SLOT => ctx
+            .finding(
+                SIG_RESOURCES_NOT_SEALED,
+                unit.code_path,
+                format!("{arch}: {cds} leaves special slot 3 empty, so {} does not seal the bundle's resources", component.path),
+            )
+            .help("sign the bundle, not the bare executable, so its resources are sealed"),
+        _ => ctx
+            .finding(
+                SIG_SPECIAL_SLOT_MISMATCH,
+                &component.path,
+                format!(
+                    "{arch}: the signature carries {} but special slot {slot} of {cds} does not bind them",
+                    slot_name(slot)
+                ),
+            )
+            .help("an unbound component was added to the signature: sign the code again"),
+    };
+    f.arch = Some(arch.to_owned());
+    if f.range.is_none() {
+        f.range = component.range;
+    }
+    f
+}
+
+/// The component slot `slot` binds for `unit`, if present.
+fn component<'a>(ctx: &ItemContext<'a>, unit: &SignedUnit<'a>, slot: u32) -> Option<Component<'a>> {
+    let tree = ctx.tree();
+    let bundle_file = |path: Option<&'a str>| -> Option<Component<'a>> {
+        let path = path?;
+        Some(Component { bytes: tree.file(path)?.bytes().ok()?, path: path.to_owned(), range: None })
+    };
+    match (slot, unit.bundle_main) {
+        (INFO_SLOT, true) => bundle_file(ctx.bundle()?.info_plist.as_deref()),
+        (RESOURCES_SLOT, true) => bundle_file(ctx.bundle()?.code_resources.as_deref()),
+        (RESOURCES_SLOT, false) => None,
+        (INFO_SLOT, false) => {
+            let slice = unit.slice?;
+            let range = slice.info_plist?;
+            Some(Component {
+                bytes: range.slice(unit.code)?,
+                path: unit.code_path.to_owned(),
+                range: Some(Range { offset: unit.code_offset.saturating_add(range.offset), size: range.size }),
+            })
+        }
+        _ => match &unit.components {
+            ComponentSource::Embedded { file, signature } => {
+                let superblob = signature.superblob.as_ref()?;
+                let entry = superblob.blobs.iter().find(|b| b.slot_type == slot)?;
+                let range = Range {
+                    offset: signature.range.offset.saturating_add(u64::from(entry.offset)),
+                    size: u64::from(entry.length),
+                };
+                Some(Component { bytes: range.slice(file)?, path: unit.code_path.to_owned(), range: Some(range) })
+            }
+            ComponentSource::Detached { dir } => {
+                let path = join(dir, detached_component_name(slot)?);
+                Some(Component { bytes: tree.file(&path)?.bytes().ok()?, path, range: None })
+            }
+        },
+    }
+}
