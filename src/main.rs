@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use bundlelint::catalog::{self, Policy};
+use bundlelint::config::{self, baseline::Baseline};
 use bundlelint::engine::{self, Settings};
 use bundlelint::finding::Severity;
 use bundlelint::model::Scan;
@@ -44,6 +45,21 @@ enum Command {
         /// Exit 0 even when there are findings.
         #[arg(long)]
         exit_zero: bool,
+        /// Configuration file; by default the nearest bundlelint.toml above the first PATH.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Do not look for a bundlelint.toml.
+        #[arg(long, conflicts_with = "config")]
+        no_config: bool,
+        /// Report only findings not listed in this baseline file.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Write every current finding to this baseline file (and report as usual).
+        #[arg(long)]
+        write_baseline: Option<PathBuf>,
+        /// Trust this certificate (PEM or DER) as a chain anchor besides Apple's roots; repeatable.
+        #[arg(long)]
+        trust_anchor: Vec<PathBuf>,
     },
     /// Print a rule's documentation: what it checks, why, the failure it predicts, how to fix it.
     Rule {
@@ -111,30 +127,64 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { path, format } => inspect(&path, format),
-        Command::Check { paths, format, policy, select, ignore, fail_on, exit_zero } => {
-            let settings = Settings { policy, select, ignore, ..Settings::default() };
+        Command::Check {
+            paths,
+            format,
+            policy,
+            select,
+            ignore,
+            fail_on,
+            exit_zero,
+            config,
+            no_config,
+            baseline,
+            write_baseline,
+            trust_anchor,
+        } => {
+            let cli = Settings { policy, select, ignore, trust_anchors: trust_anchor, ..Settings::default() };
+            let config = if no_config { None } else { config.or_else(|| paths.first().and_then(|p| config::find_upward(p))) };
+            let settings = match config.as_deref().map(config::load) {
+                None => cli,
+                Some(Ok(file)) => file.merged_with(cli),
+                Some(Err(e)) => {
+                    eprintln!("bundlelint: invalid configuration: {e}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
+            let baseline = match baseline.as_deref().map(Baseline::load) {
+                None => None,
+                Some(Ok(b)) => Some(b),
+                Some(Err(e)) => {
+                    eprintln!("bundlelint: invalid baseline: {e}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
             let threshold = match fail_on {
                 FailOn::Error => Severity::Error,
                 FailOn::Warning => Severity::Warning,
                 FailOn::Info => Severity::Info,
             };
-            check(&paths, format, &settings, threshold, exit_zero)
+            let options = CheckOptions { threshold, exit_zero, baseline, write_baseline };
+            check(&paths, format, &settings, &options)
         }
         Command::Rule { id } => rule(&id),
         Command::Rules { format } => rules(format),
     }
 }
 
-fn check(
-    paths: &[PathBuf],
-    format: CheckFormat,
-    settings: &Settings,
+/// What decides the exit code and which findings are new.
+struct CheckOptions {
     threshold: Severity,
     exit_zero: bool,
-) -> ExitCode {
+    baseline: Option<Baseline>,
+    write_baseline: Option<PathBuf>,
+}
+
+fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &CheckOptions) -> ExitCode {
     let colour = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut failed = false;
     let mut out = String::new();
+    let mut everything = Vec::new();
     for path in paths {
         let scan = match Scan::open(path) {
             Ok(s) => s,
@@ -143,8 +193,12 @@ fn check(
                 return ExitCode::from(EXIT_ERROR);
             }
         };
-        let outcome = engine::check(&scan, settings);
-        failed |= outcome.findings.iter().any(|f| f.severity >= threshold);
+        let mut outcome = engine::check(&scan, settings);
+        everything.extend(outcome.findings.iter().cloned());
+        if let Some(b) = &options.baseline {
+            outcome.findings.retain(|f| !b.contains(f));
+        }
+        failed |= outcome.findings.iter().any(|f| f.severity >= options.threshold);
         let report = CheckReport::new(&scan, outcome);
         let rendered = match format {
             CheckFormat::Full => Ok(full::render(&report, &scan, colour)),
@@ -165,7 +219,13 @@ fn check(
         }
     }
     print!("{out}");
-    if failed && !exit_zero {
+    if let Some(path) = &options.write_baseline {
+        if let Err(e) = std::fs::write(path, Baseline::from_findings(&everything).to_json()) {
+            eprintln!("bundlelint: cannot write baseline {}: {e}", path.display());
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    if failed && !options.exit_zero {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS

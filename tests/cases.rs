@@ -32,6 +32,9 @@ pub struct Case {
     /// How many findings of the rule to expect (fail cases; default: at least one).
     #[serde(default)]
     pub count: Option<usize>,
+    /// A `bundlelint.toml` to check with (expectations, severities…).
+    #[serde(default)]
+    pub config: Option<String>,
 }
 
 /// One change to the copied input. Paths are relative to the input's root directory.
@@ -150,7 +153,11 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
     let scan = Scan::open(&copy).unwrap();
     let policy =
         case.policy.as_deref().map(|p| Policy::from_name(p).unwrap_or_else(|| panic!("{rule}/{name}: policy {p}")));
-    let settings = Settings { policy, select: vec![rule.to_owned()], ..Settings::default() };
+    let base = match &case.config {
+        Some(text) => bundlelint::config::parse(text, Path::new("bundlelint.toml")).unwrap_or_else(|e| panic!("{rule}/{name}: {e}")),
+        None => Settings::default(),
+    };
+    let settings = base.merged_with(Settings { policy, select: vec![rule.to_owned()], ..Settings::default() });
     let outcome = engine::check(&scan, &settings);
     let report = CheckReport::new(&scan, outcome);
     let ours: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();
