@@ -142,12 +142,20 @@ fn main() -> ExitCode {
             trust_anchor,
         } => {
             let cli = Settings { policy, select, ignore, trust_anchors: trust_anchor, ..Settings::default() };
-            let config = if no_config { None } else { config.or_else(|| paths.first().and_then(|p| config::find_upward(p))) };
+            let config =
+                if no_config { None } else { config.or_else(|| paths.first().and_then(|p| config::find_upward(p))) };
             let settings = match config.as_deref().map(config::load) {
                 None => cli,
                 Some(Ok(file)) => file.merged_with(cli),
                 Some(Err(e)) => {
                     eprintln!("bundlelint: invalid configuration: {e}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
+            let settings = match settings.load_anchors() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("bundlelint: cannot read trust anchor: {e}");
                     return ExitCode::from(EXIT_ERROR);
                 }
             };

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod library;
 pub mod macho;
 pub mod notary;
+pub mod signature;
 
 use crate::catalog::Policy;
 use crate::codesign::signature::Signature;
@@ -43,9 +44,16 @@ pub struct Context<'a> {
     pub scan: &'a Scan,
     pub policy: Policy,
     pub settings: &'a crate::engine::Settings,
+    /// Verdicts on certificate-signed slices, by (item index, slice index).
+    pub trust: &'a std::collections::HashMap<(usize, usize), crate::trust::Assessment>,
 }
 
 impl<'a> Context<'a> {
+    /// The CMS verdict of a slice, when it is certificate-signed.
+    pub fn trust_of(&self, slice: &SliceView<'_>) -> Option<&'a crate::trust::Assessment> {
+        self.trust.get(&(slice.item.index, slice.index))
+    }
+
     pub fn items(&self) -> impl Iterator<Item = ItemView<'a>> + 'a {
         Context::items_of(self.scan)
     }
@@ -73,7 +81,14 @@ impl<'a> ItemView<'a> {
                 .slices
                 .iter()
                 .zip(slices)
-                .map(|(slice, facts)| SliceView { item: *self, slice, facts, universal: file.universal })
+                .enumerate()
+                .map(|(index, (slice, facts))| SliceView {
+                    item: *self,
+                    index,
+                    slice,
+                    facts,
+                    universal: file.universal,
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -106,6 +121,8 @@ impl<'a> ItemView<'a> {
 #[derive(Clone, Copy)]
 pub struct SliceView<'a> {
     pub item: ItemView<'a>,
+    /// Position among the item's slices.
+    pub index: usize,
     pub slice: &'a Slice,
     pub facts: &'a SliceFacts,
     pub universal: bool,
@@ -158,5 +175,6 @@ pub fn all() -> Vec<&'static Rule> {
     rules.extend_from_slice(layout::RULES);
     rules.extend_from_slice(library::RULES);
     rules.extend_from_slice(macho::RULES);
+    rules.extend_from_slice(signature::RULES);
     rules
 }

@@ -40,7 +40,8 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+        let b: Baseline =
+            serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
         if b.schema != SCHEMA {
             return Err(format!("{}: schema is {:?}, expected {SCHEMA:?}", path.display(), b.schema));
         }

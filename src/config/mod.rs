@@ -91,8 +91,12 @@ pub fn find_upward(input: &Path) -> Option<PathBuf> {
 
 /// Reads and validates a configuration file into settings.
 pub fn load(path: &Path) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError { path: path.to_owned(), line: 1, column: 1, message: format!("cannot read: {e}") })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message: format!("cannot read: {e}"),
+    })?;
     parse(&text, path)
 }
 
@@ -119,18 +123,26 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
     }
     let mut path_ignores = Vec::new();
     for ig in &file.ignore_path {
-        let glob = globset::Glob::new(&ig.glob).map_err(|e| at(key_at(&ig.glob), format!("invalid glob `{}`: {e}", ig.glob)))?;
+        let glob = globset::Glob::new(&ig.glob)
+            .map_err(|e| at(key_at(&ig.glob), format!("invalid glob `{}`: {e}", ig.glob)))?;
         for r in &ig.rules {
             check_selector(r).map_err(|m| at(key_at(r), m))?;
         }
         if ig.reason.trim().is_empty() {
             return Err(at(key_at(&ig.glob), format!("ignore-path `{}` needs a reason", ig.glob)));
         }
-        path_ignores.push(PathIgnore { glob: glob.compile_matcher(), rules: ig.rules.clone(), reason: ig.reason.clone() });
+        path_ignores.push(PathIgnore {
+            glob: glob.compile_matcher(),
+            rules: ig.rules.clone(),
+            reason: ig.reason.clone(),
+        });
     }
     if let Some(kind) = &file.expect.certificate_kind {
         if !KNOWN_CERTIFICATE_KINDS.contains(&kind.as_str()) {
-            return Err(at(key_at(kind), format!("unknown certificate kind `{kind}`; expected one of {}", KNOWN_CERTIFICATE_KINDS.join(", "))));
+            return Err(at(
+                key_at(kind),
+                format!("unknown certificate kind `{kind}`; expected one of {}", KNOWN_CERTIFICATE_KINDS.join(", ")),
+            ));
         }
     }
     let base = path.parent().unwrap_or(Path::new("."));
@@ -146,17 +158,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
             certificate_kind: file.expect.certificate_kind,
         },
         trust_anchors: file.trust_anchors.iter().map(|p| base.join(p)).collect(),
+        anchors: Default::default(),
     })
 }
 
 /// Certificate kinds `expect.certificate-kind` may name (as `inspect` prints them).
-pub const KNOWN_CERTIFICATE_KINDS: &[&str] = &[
-    "developer-id-application",
-    "developer-id-kernel",
-    "apple-development",
-    "apple-distribution",
-    "mac-app-store",
-];
+pub const KNOWN_CERTIFICATE_KINDS: &[&str] =
+    &["developer-id-application", "developer-id-kernel", "apple-development", "apple-distribution", "mac-app-store"];
 
 /// A selector names a known rule, a family prefix ending in `-`, or `ALL`.
 fn check_selector(selector: &str) -> Result<(), String> {

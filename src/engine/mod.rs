@@ -24,7 +24,8 @@ pub struct Outcome {
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let (policy, policy_source) = settings.policy_for(scan);
-    let cx = Context { scan, policy, settings };
+    let trust = assess_signatures(scan, settings);
+    let cx = Context { scan, policy, settings, trust: &trust };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
     let mut findings: Vec<Finding> =
         problems::findings(scan).into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
@@ -33,6 +34,31 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     Outcome { policy, policy_source, findings }
+}
+
+/// Every certificate-signed slice's verdict, keyed by (item index, slice index).
+fn assess_signatures(
+    scan: &Scan,
+    settings: &Settings,
+) -> std::collections::HashMap<(usize, usize), crate::trust::Assessment> {
+    let jobs: Vec<(usize, usize, &crate::codesign::signature::Signature, &str)> = scan
+        .code_items()
+        .enumerate()
+        .flat_map(|(i, (item, facts))| match &facts.code {
+            crate::model::Code::MachO { slices, .. } => slices
+                .iter()
+                .enumerate()
+                .filter_map(|(s, sf)| Some((i, s, sf.signature.as_ref()?, item.executable.as_deref()?)))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect();
+    jobs.par_iter()
+        .filter_map(|&(i, s, sig, path)| {
+            let bytes = scan.tree.file(path)?.bytes().ok()?;
+            Some(((i, s), crate::trust::assess(sig, bytes, &settings.anchors)?))
+        })
+        .collect()
 }
 
 fn run_rules(cx: &Context<'_>, rules: &[&checks::Rule]) -> Vec<Finding> {

@@ -45,8 +45,10 @@ pub struct Settings {
     pub severity: BTreeMap<String, Severity>,
     pub path_ignores: Vec<PathIgnore>,
     pub expect: Expectations,
-    /// Extra certificates trusted as chain anchors.
+    /// Extra certificates trusted as chain anchors (paths) …
     pub trust_anchors: Vec<std::path::PathBuf>,
+    /// … and those certificates, loaded (see [`Settings::load_anchors`]).
+    pub anchors: crate::trust::Anchors,
 }
 
 /// Whether `id` is named by a selector: the exact id, a family prefix ending in `-`, or `ALL`.
@@ -65,6 +67,12 @@ fn specificity(selector: &str, id: &str) -> usize {
 }
 
 impl Settings {
+    /// Reads the certificates named by `trust_anchors`.
+    pub fn load_anchors(mut self) -> Result<Settings, String> {
+        self.anchors = crate::trust::Anchors::load(&self.trust_anchors)?;
+        Ok(self)
+    }
+
     /// Applies command-line choices over the configuration: a chosen policy replaces the file's,
     /// selections and ignores add up.
     pub fn merged_with(mut self, cli: Settings) -> Settings {
@@ -75,6 +83,7 @@ impl Settings {
         self.ignore.extend(cli.ignore);
         self.severity.extend(cli.severity);
         self.trust_anchors.extend(cli.trust_anchors);
+        self.anchors.user.extend(cli.anchors.user);
         self
     }
 
@@ -99,7 +108,11 @@ impl Settings {
             f.severity = meta.severity_for(policy);
         }
         // The most specific selector wins: an exact id over a family prefix over `ALL`.
-        let chosen = self.severity.iter().filter(|(sel, _)| matches(sel, f.rule)).max_by_key(|(sel, _)| specificity(sel, f.rule));
+        let chosen = self
+            .severity
+            .iter()
+            .filter(|(sel, _)| matches(sel, f.rule))
+            .max_by_key(|(sel, _)| specificity(sel, f.rule));
         if let Some((_, s)) = chosen {
             f.severity = *s;
         }
@@ -127,7 +140,9 @@ fn detect_policy(scan: &Scan) -> Option<Policy> {
     let leaf = slices.iter().find_map(|s| s.signature.as_ref()?.cms_info()?.leaf())?;
     match leaf.kind {
         K::DeveloperIdApplication | K::DeveloperIdKernel | K::DeveloperIdInstaller => Some(Policy::DeveloperId),
-        K::AppleDistribution | K::MacAppStore | K::MacInstallerDistribution | K::ApplePlatform => Some(Policy::AppStore),
+        K::AppleDistribution | K::MacAppStore | K::MacInstallerDistribution | K::ApplePlatform => {
+            Some(Policy::AppStore)
+        }
         K::AppleDevelopment => Some(Policy::Development),
         _ => None,
     }

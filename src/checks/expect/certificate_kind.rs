@@ -19,6 +19,10 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
         return;
     }
     let who = leaf.and_then(|l| l.common_name).map(|cn| format!(" ({cn})")).unwrap_or_default();
-    sink.item(item, RULE.id, format!("`{}` is signed with {actual}{who}; bundlelint.toml expects {expected}", item.item.path))
-        .help = Some(format!("sign the release with a {expected} certificate"));
+    sink.item(
+        item,
+        RULE.id,
+        format!("`{}` is signed with {actual}{who}; bundlelint.toml expects {expected}", item.item.path),
+    )
+    .help = Some(format!("sign the release with a {expected} certificate"));
 }

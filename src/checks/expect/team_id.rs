@@ -13,7 +13,16 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     }
     let path = slice.item.code_path();
     let f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] is signed by team {actual}; bundlelint.toml expects team {expected}", slice.slice.arch))
-        .help(format!("sign with team {expected}'s certificate, or update [expect] team-id if the team changed on purpose"));
+        .finding(
+            sink,
+            RULE.id,
+            format!(
+                "`{path}` [{}] is signed by team {actual}; bundlelint.toml expects team {expected}",
+                slice.slice.arch
+            ),
+        )
+        .help(format!(
+            "sign with team {expected}'s certificate, or update [expect] team-id if the team changed on purpose"
+        ));
     sink.push(f);
 }

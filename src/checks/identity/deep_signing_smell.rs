@@ -16,7 +16,9 @@ fn non_empty(v: &plist::Value) -> bool {
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for item in cx.items() {
-        if matches!(item.item.role, Role::Framework | Role::Dylib) && entitlements(&item).as_ref().is_some_and(non_empty) {
+        if matches!(item.item.role, Role::Framework | Role::Dylib)
+            && entitlements(&item).as_ref().is_some_and(non_empty)
+        {
             sink.item(&item, RULE.id, format!("library `{}` carries entitlements; libraries run with their host's", item.code_path()))
                 .help = Some("sign libraries without --entitlements (and without --deep): entitlements only apply to main executables".into());
         }
@@ -26,12 +28,30 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
         let nested: Vec<ItemView<'_>> = cx
             .items()
             .filter(|i| i.item.path.starts_with(&format!("{}/", app.item.path)))
-            .filter(|i| matches!(i.item.role, Role::HelperTool | Role::XpcService | Role::AppExtension | Role::LoginItem | Role::LaunchdProgram | Role::SmJobBlessTool | Role::SystemExtension))
+            .filter(|i| {
+                matches!(
+                    i.item.role,
+                    Role::HelperTool
+                        | Role::XpcService
+                        | Role::AppExtension
+                        | Role::LoginItem
+                        | Role::LaunchdProgram
+                        | Role::SmJobBlessTool
+                        | Role::SystemExtension
+                )
+            })
             .collect();
         let copies = nested.iter().filter(|i| entitlements(i).as_ref() == Some(&main)).count();
         if nested.len() >= 2 && copies == nested.len() {
-            sink.item(&app, RULE.id, format!("all {copies} nested executables of `{}` carry exactly its entitlements", app.item.path))
-                .help = Some("sign each nested executable on its own, inside out, with the entitlements it needs — not with --deep".into());
+            sink.item(
+                &app,
+                RULE.id,
+                format!("all {copies} nested executables of `{}` carry exactly its entitlements", app.item.path),
+            )
+            .help = Some(
+                "sign each nested executable on its own, inside out, with the entitlements it needs — not with --deep"
+                    .into(),
+            );
         }
     }
 }

@@ -16,7 +16,9 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     if !cd.has_runtime() && cd.flags & 0x2000 == 0 {
         return;
     }
-    let exempt = sig.entitlements_value().and_then(|e| e.as_dictionary()?.get(DISABLE_LIBRARY_VALIDATION)?.as_boolean()) == Some(true);
+    let exempt =
+        sig.entitlements_value().and_then(|e| e.as_dictionary()?.get(DISABLE_LIBRARY_VALIDATION)?.as_boolean())
+            == Some(true);
     if exempt {
         return;
     }
@@ -25,7 +27,9 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let scan = slice.item.scan;
     for dylib in &slice.slice.dylibs {
         let Resolution::Bundled(path) = resolve(slice, executable, &dylib.name) else { continue };
-        let Some(lib) = crate::checks::Context::items_of(scan).find(|i| i.item.executable.as_deref() == Some(path.as_str())) else {
+        let Some(lib) =
+            crate::checks::Context::items_of(scan).find(|i| i.item.executable.as_deref() == Some(path.as_str()))
+        else {
             continue;
         };
         let lib_slice = lib.slices().into_iter().find(|s| s.slice.arch == slice.slice.arch);

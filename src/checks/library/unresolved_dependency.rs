@@ -10,8 +10,12 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(executable) = host_executable(&slice.item) else { return };
     for dylib in slice.slice.dylibs.iter().filter(|d| required(d.kind)) {
         let why = match resolve(slice, executable, &dylib.name) {
-            Resolution::OutsideOs => "an absolute path outside the operating system, which users' Macs do not have".to_owned(),
-            Resolution::Missing { tried } if tried.is_empty() => "no LC_RPATH of this binary can expand it inside the bundle".to_owned(),
+            Resolution::OutsideOs => {
+                "an absolute path outside the operating system, which users' Macs do not have".to_owned()
+            }
+            Resolution::Missing { tried } if tried.is_empty() => {
+                "no LC_RPATH of this binary can expand it inside the bundle".to_owned()
+            }
             Resolution::Missing { tried } => format!("no such file in the bundle (looked for {})", tried.join(", ")),
             Resolution::System | Resolution::Bundled(_) | Resolution::Unknown => continue,
         };

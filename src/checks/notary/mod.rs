@@ -7,6 +7,7 @@ mod hardened_runtime_missing;
 mod no_secure_timestamp;
 mod not_developer_id;
 mod sdk_too_old;
+mod timestamp_not_apple;
 mod unsigned_code;
 mod weak_digest;
 
@@ -20,6 +21,7 @@ pub static RULES: &[&Rule] = &[
     &no_secure_timestamp::RULE,
     &not_developer_id::RULE,
     &sdk_too_old::RULE,
+    &timestamp_not_apple::RULE,
     &unsigned_code::RULE,
     &weak_digest::RULE,
 ];

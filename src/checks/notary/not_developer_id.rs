@@ -13,14 +13,23 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     if matches!(kind, Some(CertificateKind::DeveloperIdApplication | CertificateKind::DeveloperIdKernel)) {
         return;
     }
-    let who = leaf.map(|l| l.common_name.clone().unwrap_or_else(|| l.subject.clone())).unwrap_or_else(|| "no identifiable signer".into());
+    let who = leaf
+        .map(|l| l.common_name.clone().unwrap_or_else(|| l.subject.clone()))
+        .unwrap_or_else(|| "no identifiable signer".into());
     let what = match kind {
         Some(k) => serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
         None => "unknown".to_owned(),
     };
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] is signed by {who:?} ({what}), not a Developer ID Application certificate", slice.slice.arch))
+        .finding(
+            sink,
+            RULE.id,
+            format!(
+                "`{path}` [{}] is signed by {who:?} ({what}), not a Developer ID Application certificate",
+                slice.slice.arch
+            ),
+        )
         .help("sign with your team's \"Developer ID Application\" certificate for distribution outside the App Store");
     f.range = sig.blob_range(crate::codesign::superblob::Slot::Signature);
     sink.push(f);

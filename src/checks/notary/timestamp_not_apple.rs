@@ -1,0 +1,27 @@
+//! `notary-timestamp-not-apple`: the secure timestamp comes from Apple's timestamp authority.
+
+use crate::checks::{Check, Context, Rule, Sink, SliceView};
+
+pub static RULE: Rule = Rule { id: "notary-timestamp-not-apple", check: Check::Slice(check) };
+
+fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
+    let Some(t) = cx.trust_of(slice).and_then(|a| a.timestamp.as_ref()) else { return };
+    if t.accepted {
+        return;
+    }
+    let authority = t.chain.as_ref().map(|c| c.path.join(" → ")).unwrap_or_else(|| "an unknown authority".into());
+    let path = slice.item.code_path();
+    let f = slice
+        .finding(
+            sink,
+            RULE.id,
+            format!(
+                "`{path}` [{}] is timestamped by {authority}, not Apple's Timestamp Certification Authority",
+                slice.slice.arch
+            ),
+        )
+        .help(
+            "timestamp with Apple's server (codesign --timestamp, the default URL), the only authority macOS accepts",
+        );
+    sink.push(f);
+}

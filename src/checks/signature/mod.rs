@@ -1,0 +1,19 @@
+//! The CMS signature: that it binds the CodeDirectories, verifies, chains to a trusted anchor
+//! and is valid at its timestamp (catalog B1, CMS part). Verdicts come from [`crate::trust`],
+//! computed once per slice by the engine.
+
+mod cert_chain_incomplete;
+mod cert_expired;
+mod cert_untrusted;
+mod cms_invalid;
+mod timestamp_invalid;
+
+use super::Rule;
+
+pub static RULES: &[&Rule] = &[
+    &cert_chain_incomplete::RULE,
+    &cert_expired::RULE,
+    &cert_untrusted::RULE,
+    &cms_invalid::RULE,
+    &timestamp_invalid::RULE,
+];

@@ -1,0 +1,90 @@
+//! Trust anchors: Apple's roots shipped inside the binary, plus certificates the user trusts.
+
+use std::sync::OnceLock;
+
+use crate::codesign::certificate::{parse_certificate, CertificateInfo};
+
+/// Apple's root certificate authorities: what `anchor apple` and `anchor apple generic` mean.
+const APPLE_ROOTS: &[&[u8]] = &[
+    include_bytes!("apple-certs/AppleIncRootCertificate.cer"),
+    include_bytes!("apple-certs/AppleRootCA-G2.cer"),
+    include_bytes!("apple-certs/AppleRootCA-G3.cer"),
+    include_bytes!("apple-certs/AppleComputerRootCertificate.cer"),
+];
+
+/// Apple's intermediates for developer code signing and time stamping.
+const APPLE_INTERMEDIATES: &[&[u8]] = &[
+    include_bytes!("apple-certs/AppleWWDRCA.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG2.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG3.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG4.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG5.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG6.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG7.cer"),
+    include_bytes!("apple-certs/AppleWWDRCAG8.cer"),
+    include_bytes!("apple-certs/DeveloperIDCA.cer"),
+    include_bytes!("apple-certs/DeveloperIDG2CA.cer"),
+    include_bytes!("apple-certs/AppleTimestampCA.cer"),
+];
+
+fn parsed(ders: &[&[u8]]) -> Vec<CertificateInfo> {
+    ders.iter().filter_map(|d| parse_certificate(d).ok()).collect()
+}
+
+/// Apple's roots and intermediates, parsed once.
+pub fn apple_certificates() -> &'static (Vec<CertificateInfo>, Vec<CertificateInfo>) {
+    static APPLE: OnceLock<(Vec<CertificateInfo>, Vec<CertificateInfo>)> = OnceLock::new();
+    APPLE.get_or_init(|| (parsed(APPLE_ROOTS), parsed(APPLE_INTERMEDIATES)))
+}
+
+/// The anchors a verification trusts.
+#[derive(Debug, Clone, Default)]
+pub struct Anchors {
+    /// Certificates added by the user (`--trust-anchor`, `trust-anchors` in the config).
+    pub user: Vec<CertificateInfo>,
+}
+
+impl Anchors {
+    /// Reads user anchors from PEM (any number of certificates) or DER files.
+    pub fn load(paths: &[std::path::PathBuf]) -> Result<Anchors, String> {
+        let mut user = Vec::new();
+        for path in paths {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let ders = if bytes.starts_with(b"-----BEGIN") { pem_blocks(&bytes) } else { vec![bytes] };
+            if ders.is_empty() {
+                return Err(format!("{}: no CERTIFICATE block", path.display()));
+            }
+            for der in ders {
+                user.push(parse_certificate(&der).map_err(|p| format!("{}: {}", path.display(), p.message))?);
+            }
+        }
+        Ok(Anchors { user })
+    }
+
+    fn all(&self) -> impl Iterator<Item = &CertificateInfo> {
+        apple_certificates().0.iter().chain(&self.user)
+    }
+
+    /// The anchor that `cert` is, or that issued it.
+    pub fn find(&self, cert: &CertificateInfo) -> Option<&CertificateInfo> {
+        self.all().find(|a| a.der == cert.der).or_else(|| self.all().find(|a| a.subject == cert.issuer))
+    }
+
+    /// An Apple intermediate that issued `cert` (the chain is then merely incomplete).
+    pub fn intermediate_for(&self, cert: &CertificateInfo) -> Option<&'static CertificateInfo> {
+        apple_certificates().1.iter().find(|i| i.subject == cert.issuer)
+    }
+
+    /// Whether `name` is one of Apple's roots (not a user anchor).
+    pub fn is_apple_root(&self, cert: &CertificateInfo) -> bool {
+        apple_certificates().0.iter().any(|a| a.der == cert.der || a.subject == cert.issuer)
+    }
+}
+
+/// DER bodies of the `CERTIFICATE` blocks of a PEM file.
+fn pem_blocks(pem: &[u8]) -> Vec<Vec<u8>> {
+    use der::Encode;
+    x509_cert::Certificate::load_pem_chain(pem)
+        .map(|certs| certs.iter().filter_map(|c| c.to_der().ok()).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,96 @@
+use super::*;
+use crate::codesign::certificate::parse_certificate;
+
+fn corpus_cms(path: &str) -> CmsInfo {
+    let bytes = std::fs::read(format!("{}/corpus/real/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let file = crate::macho::parse(&bytes).unwrap();
+    let slice = &file.slices[0];
+    let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
+    sig.cms_info().cloned().expect("certificate-signed")
+}
+
+#[test]
+fn apple_certificates_parse() {
+    let (roots, intermediates) = apple_certificates();
+    assert_eq!(roots.len(), 4);
+    assert_eq!(intermediates.len(), 11);
+}
+
+#[test]
+fn a_notarized_developer_id_signature_verifies_to_apple_root() {
+    let cms = corpus_cms("mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector");
+    let signer = &cms.signers[0];
+    assert_eq!(signer_signature_valid(&cms, signer), Some(true));
+    let (at, what) = judgement_time(signer).unwrap();
+    assert_eq!(what, "the secure timestamp");
+    let at = Some(at);
+    let report = check_chain(cms.leaf().unwrap(), &cms.certificates, &Anchors::default(), at);
+    assert_eq!(report.end, ChainEnd::Anchored("Apple Root CA".into()), "{report:?}");
+    assert!(report.defects.is_empty(), "{report:?}");
+    assert_eq!(
+        report.path,
+        [
+            "Developer ID Application: Maximilian Hils (S8XHQB96PW)",
+            "Developer ID Certification Authority",
+            "Apple Root CA"
+        ]
+    );
+}
+
+#[test]
+fn a_tampered_signature_does_not_verify() {
+    let mut cms = corpus_cms("mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector");
+    let mut signer = cms.signers[0].clone();
+    signer.signature[10] ^= 1;
+    cms.signers[0] = signer.clone();
+    assert_eq!(signer_signature_valid(&cms, &signer), Some(false));
+}
+
+#[test]
+fn a_missing_intermediate_is_incomplete_and_expiry_is_checked() {
+    let cms = corpus_cms("mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector");
+    let leaf = cms.leaf().unwrap();
+    let only_leaf = vec![leaf.clone()];
+    let report = check_chain(leaf, &only_leaf, &Anchors::default(), Some(leaf.not_before_unix + 10));
+    assert_eq!(report.end, ChainEnd::Incomplete { missing: "Developer ID Certification Authority".into() });
+    let late = check_chain(leaf, &cms.certificates, &Anchors::default(), Some(leaf.not_after_unix + 1));
+    assert!(matches!(late.defects[0], ChainDefect::Expired { .. }), "{late:?}");
+}
+
+#[test]
+fn a_self_signed_chain_is_untrusted_unless_anchored_by_the_user() {
+    let bytes =
+        std::fs::read(format!("{}/corpus/generated/signed/devid-universal", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let file = crate::macho::parse(&bytes).unwrap();
+    let slice = &file.slices[0];
+    let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
+    let cms = sig.cms_info().unwrap();
+    let leaf = cms.leaf().unwrap();
+    assert_eq!(signer_signature_valid(cms, &cms.signers[0]), Some(true));
+    let at = Some(leaf.not_before_unix + 60);
+    let untrusted = check_chain(leaf, &cms.certificates, &Anchors::default(), at);
+    assert!(matches!(untrusted.end, ChainEnd::Untrusted { .. }), "{untrusted:?}");
+    let root = std::fs::read(format!("{}/corpus/generated/pki/root.pem", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("root.pem");
+    std::fs::write(&anchor, root).unwrap();
+    let anchors = Anchors::load(&[anchor]).unwrap();
+    let trusted = check_chain(leaf, &cms.certificates, &anchors, at);
+    assert_eq!(trusted.end, ChainEnd::Anchored("Fixture Apple Root CA".into()), "{trusted:?}");
+    assert!(trusted.defects.is_empty(), "{trusted:?}");
+    let _ = parse_certificate;
+}
+
+#[test]
+fn every_vendored_apple_certificate_parses() {
+    let dir = format!("{}/src/trust/apple-certs", env!("CARGO_MANIFEST_DIR"));
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "cer") {
+            if let Err(p) = parse_certificate(&std::fs::read(entry.path()).unwrap()) {
+                failures.push(format!("{}: {p}", entry.path().display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
