@@ -30,12 +30,9 @@ fn is_system(path: &str) -> bool {
 
 /// Substitutes `@executable_path` and `@loader_path` in `path`, giving a tree path.
 fn substitute(path: &str, executable_dir: &str, loader_dir: &str) -> Option<String> {
-    if let Some(rest) = path.strip_prefix("@executable_path/") {
-        Some(join(executable_dir, rest))
-    } else if let Some(rest) = path.strip_prefix("@loader_path/") {
-        Some(join(loader_dir, rest))
-    } else {
-        None
+    match path.strip_prefix("@executable_path/") {
+        Some(rest) => Some(join(executable_dir, rest)),
+        None => path.strip_prefix("@loader_path/").map(|rest| join(loader_dir, rest)),
     }
 }
 
