@@ -154,7 +154,8 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
     let policy =
         case.policy.as_deref().map(|p| Policy::from_name(p).unwrap_or_else(|| panic!("{rule}/{name}: policy {p}")));
     let base = match &case.config {
-        Some(text) => bundlelint::config::parse(text, Path::new("bundlelint.toml")).unwrap_or_else(|e| panic!("{rule}/{name}: {e}")),
+        Some(text) => bundlelint::config::parse(text, Path::new("bundlelint.toml"))
+            .unwrap_or_else(|e| panic!("{rule}/{name}: {e}")),
         None => Settings::default(),
     };
     let settings = base.merged_with(Settings { policy, select: vec![rule.to_owned()], ..Settings::default() });

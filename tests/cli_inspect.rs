@@ -6,7 +6,11 @@ use std::process::Command;
 
 fn bundlelint(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(args).output().expect("binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Top-level inputs: each entry of each corpus folder, plus the folders themselves.
@@ -35,7 +39,8 @@ fn inspect_reads_every_corpus_artifact_deterministically() {
         let path = input.to_str().unwrap();
         let (code, json, err) = bundlelint(&["inspect", "--format", "json", path]);
         assert_eq!(code, 0, "{path}: {err}");
-        let doc: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{path}: invalid JSON: {e}"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{path}: invalid JSON: {e}"));
         assert_eq!(doc["schema"], "bundlelint.inspect/1", "{path}");
         let (code, tree, err) = bundlelint(&["inspect", path]);
         assert_eq!(code, 0, "{path}: {err}");

@@ -45,7 +45,12 @@ fn non_null(v: &Value) -> Option<Value> {
 /// (and bundlelint) group only where precedence needs it and leave simple strings bare. Compare
 /// the texts without grouping and quoting.
 fn without_grouping(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, '(' | ')' | '"')).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    text.chars()
+        .filter(|c| !matches!(c, '(' | ')' | '"'))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn oid_name(oid: &str) -> &str {
@@ -127,7 +132,8 @@ fn code_directories_agree_with_apple_codesign() {
         let want_keys = (!row["entitlements_xml_keys"].is_null()).then(|| keys_of(&row["entitlements_xml_keys"]));
         assert_eq!(xml_keys, want_keys, "{ctx}: XML entitlement keys");
 
-        let der = sig.der_entitlements.as_ref().map(|d| plist_json(&d.as_ref().expect("DER entitlements decode").value));
+        let der =
+            sig.der_entitlements.as_ref().map(|d| plist_json(&d.as_ref().expect("DER entitlements decode").value));
         assert_eq!(der, non_null(&row["entitlements_der"]), "{ctx}: DER entitlements");
 
         for (slot, key) in [
@@ -143,7 +149,10 @@ fn code_directories_agree_with_apple_codesign() {
         }
 
         let designated = sig.requirements.as_ref().and_then(|r| r.as_ref().ok()).and_then(|entries| {
-            entries.iter().find(|e| e.kind == RequirementType::Designated).map(|e| e.requirement.as_ref().unwrap().to_string())
+            entries
+                .iter()
+                .find(|e| e.kind == RequirementType::Designated)
+                .map(|e| e.requirement.as_ref().unwrap().to_string())
         });
         assert_eq!(
             designated.as_deref().map(without_grouping),
@@ -155,10 +164,16 @@ fn code_directories_agree_with_apple_codesign() {
         assert_eq!(cms.is_some(), !row["cms"].is_null(), "{ctx}: CMS present");
         if let (Some(cms), Some(want)) = (cms, row["cms"].as_object()) {
             let subjects: Vec<&str> = cms.certificates.iter().map(|c| c.common_name.as_deref().unwrap_or("")).collect();
-            let want_subjects: Vec<&str> = want["certificates"].as_array().unwrap().iter().map(|c| c["subject_cn"].as_str().unwrap()).collect();
+            let want_subjects: Vec<&str> =
+                want["certificates"].as_array().unwrap().iter().map(|c| c["subject_cn"].as_str().unwrap()).collect();
             assert_eq!(subjects, want_subjects, "{ctx}: certificates");
             let leaf = cms.leaf().expect("signer certificate found");
-            let want_leaf = want["certificates"].as_array().unwrap().iter().find(|c| c["subject_cn"].as_str() == leaf.common_name.as_deref()).unwrap();
+            let want_leaf = want["certificates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["subject_cn"].as_str() == leaf.common_name.as_deref())
+                .unwrap();
             assert_eq!(leaf.team_id(), want_leaf["team_id"].as_str(), "{ctx}: leaf team");
             let kind = serde_json::to_value(leaf.kind).unwrap();
             if let Some(profile) = want_leaf["profile"].as_str() {
@@ -168,7 +183,8 @@ fn code_directories_agree_with_apple_codesign() {
             assert_eq!(signer.signing_time.as_deref(), want["signing_time"].as_str(), "{ctx}: signing time");
             assert_eq!(signer.timestamp.is_some(), want["has_timestamp"].as_bool().unwrap(), "{ctx}: secure timestamp");
             assert_eq!(signer.message_digest_hex.as_deref(), want["message_digest"].as_str(), "{ctx}: message digest");
-            let cdhashes: Vec<(String, String)> = signer.cdhashes2.iter().map(|c| (c.algorithm.clone(), c.hash_hex.clone())).collect();
+            let cdhashes: Vec<(String, String)> =
+                signer.cdhashes2.iter().map(|c| (c.algorithm.clone(), c.hash_hex.clone())).collect();
             let want_cdhashes: Vec<(String, String)> = want["cdhash_digests"]
                 .as_array()
                 .unwrap()

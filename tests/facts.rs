@@ -127,7 +127,9 @@ fn every_slice_agrees_with_facts() {
                 .requirements
                 .as_ref()
                 .and_then(|r| r.as_ref().ok())
-                .map(|entries| entries.iter().map(|e| e.kind.prefix().trim_end().trim_end_matches(" =>").to_owned()).collect())
+                .map(|entries| {
+                    entries.iter().map(|e| e.kind.prefix().trim_end().trim_end_matches(" =>").to_owned()).collect()
+                })
                 .unwrap_or_default();
             let want_kinds: Vec<String> = want["requirements"]
                 .as_array()
@@ -147,7 +149,13 @@ fn every_slice_agrees_with_facts() {
                 let certs: Vec<(Option<&str>, Option<&str>, String)> = cms
                     .certificates
                     .iter()
-                    .map(|c| (c.common_name.as_deref(), c.organizational_unit.as_deref(), c.not_after.replace('T', " ").replace('Z', "+00:00")))
+                    .map(|c| {
+                        (
+                            c.common_name.as_deref(),
+                            c.organizational_unit.as_deref(),
+                            c.not_after.replace('T', " ").replace('Z', "+00:00"),
+                        )
+                    })
                     .collect();
                 let want_certs: Vec<(Option<&str>, Option<&str>, String)> = cms_facts["certs"]
                     .as_array()
@@ -157,12 +165,20 @@ fn every_slice_agrees_with_facts() {
                     .collect();
                 assert_eq!(certs, want_certs, "{ctx}: certificates");
                 let signer = &cms.signers[0];
-                let attrs: Vec<&str> = signer.signed_attributes.iter().map(|a| a.name.unwrap_or(a.oid.as_str())).collect();
-                let want_attrs: Vec<&str> = cms_facts["signed_attrs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                let attrs: Vec<&str> =
+                    signer.signed_attributes.iter().map(|a| a.name.unwrap_or(a.oid.as_str())).collect();
+                let want_attrs: Vec<&str> =
+                    cms_facts["signed_attrs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
                 assert_eq!(attrs, want_attrs, "{ctx}: signed attributes");
-                let stamped = cms_facts.get("unsigned_attrs").is_some_and(|u| u.as_array().unwrap().iter().any(|v| v == "timestamp"));
+                let stamped = cms_facts
+                    .get("unsigned_attrs")
+                    .is_some_and(|u| u.as_array().unwrap().iter().any(|v| v == "timestamp"));
                 assert_eq!(signer.timestamp.is_some(), stamped, "{ctx}: secure timestamp");
-                assert_eq!(signer.digest_algorithm, cms_facts["digest_alg"].as_str().unwrap(), "{ctx}: digest algorithm");
+                assert_eq!(
+                    signer.digest_algorithm,
+                    cms_facts["digest_alg"].as_str().unwrap(),
+                    "{ctx}: digest algorithm"
+                );
             }
             assert_eq!(
                 sig.blob_range(Slot::Signature).is_some(),

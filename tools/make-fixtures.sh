@@ -6,8 +6,9 @@
 # Steps: compile the Mach-O inputs (clang + ld64.lld), create the test PKI
 # (openssl), start a loopback RFC 3161 time-stamp server, run
 # `fixture-gen generate` (signing, bundles, profiles), build the zip archives,
-# then `fixture-gen oracle` (ORACLE.jsonl). Safe to run again: every output
-# except README.md is deleted and recreated.
+# then `fixture-gen oracle` (ORACLE.jsonl) and `fixture-gen cases` (inputs of
+# rule cases, OUT_DIR/cases). Safe to run again: every output except README.md
+# is deleted and recreated.
 #
 # Requirements (Debian/Ubuntu): clang lld (ld64.lld-14, llvm-lipo-14), openssl,
 # python3, cargo. Override tool names with CC, LD64, LIPO.
@@ -216,6 +217,12 @@ python3 "$ROOT/tools/make-archives.py" "$OUT"
 # ---------------------------------------------------------------------------
 log "fixture-gen oracle"
 "$FIXTURE_GEN" oracle "$OUT"
+
+# ---------------------------------------------------------------------------
+# Inputs of rule cases (corpus/cases): rewrites OUT_DIR/cases only, from
+# OUT_DIR/macho and OUT_DIR/pki. Can be run on its own.
+log "fixture-gen cases"
+"$FIXTURE_GEN" cases "$OUT"
 
 rm -f "$PKI_OUT"/*.csr
 log "done: $(du -sh "$OUT" | cut -f1) in $OUT ($(wc -l < "$OUT/ORACLE.jsonl") oracle lines)"

@@ -44,14 +44,20 @@ pub struct Context<'a> {
     pub scan: &'a Scan,
     pub policy: Policy,
     pub settings: &'a crate::engine::Settings,
-    /// Verdicts on certificate-signed slices, by (item index, slice index).
-    pub trust: &'a std::collections::HashMap<(usize, usize), crate::trust::Assessment>,
+    /// Verdicts on certificate-signed slices, by (item index, slice index), computed on first use.
+    pub trust: &'a std::collections::HashMap<(usize, usize), std::sync::OnceLock<Option<crate::trust::Assessment>>>,
 }
 
 impl<'a> Context<'a> {
     /// The CMS verdict of a slice, when it is certificate-signed.
     pub fn trust_of(&self, slice: &SliceView<'_>) -> Option<&'a crate::trust::Assessment> {
-        self.trust.get(&(slice.item.index, slice.index))
+        let cell = self.trust.get(&(slice.item.index, slice.index))?;
+        cell.get_or_init(|| {
+            let sig = slice.signature()?;
+            let bytes = self.scan.tree.file(slice.item.code_path())?.bytes().ok()?;
+            crate::trust::assess(sig, bytes, &self.settings.anchors)
+        })
+        .as_ref()
     }
 
     pub fn items(&self) -> impl Iterator<Item = ItemView<'a>> + 'a {

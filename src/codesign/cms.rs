@@ -835,7 +835,8 @@ fn algorithm_text(element: Element<'_>) -> Result<String, Problem> {
 /// identifiers it cannot store (a first subidentifier above 127, as in `2.999.…`, or very large
 /// arcs); such OIDs appear as policies and attribute types and must not make a signature unreadable.
 fn oid_string(element: Element<'_>) -> Result<String, Problem> {
-    dotted_oid(element.value).ok_or_else(|| element.problem(PROBLEM_CODE, "OBJECT IDENTIFIER is not a valid base-128 encoding"))
+    dotted_oid(element.value)
+        .ok_or_else(|| element.problem(PROBLEM_CODE, "OBJECT IDENTIFIER is not a valid base-128 encoding"))
 }
 
 /// Decodes the contents octets of an OID into dotted text; `None` when malformed.

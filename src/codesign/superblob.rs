@@ -193,6 +193,27 @@ pub fn parse(data: &[u8]) -> Result<(SuperBlob, Vec<Problem>), Problem> {
     Ok((SuperBlob { magic, length, blobs }, problems))
 }
 
+/// Builds a SuperBlob from (slot type, blob) pairs, in the given order. Used to read the
+/// signature of code-less bundles, whose blobs are stored as separate files.
+pub fn assemble(blobs: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let header = HEADER_SIZE + blobs.len() * INDEX_ENTRY_SIZE;
+    let total = header + blobs.iter().map(|(_, b)| b.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&MAGIC_EMBEDDED_SIGNATURE.to_be_bytes());
+    out.extend_from_slice(&u32::try_from(total).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(&u32::try_from(blobs.len()).unwrap_or(u32::MAX).to_be_bytes());
+    let mut offset = header;
+    for (slot, blob) in blobs {
+        out.extend_from_slice(&slot.to_be_bytes());
+        out.extend_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_be_bytes());
+        offset += blob.len();
+    }
+    for (_, blob) in blobs {
+        out.extend_from_slice(blob);
+    }
+    out
+}
+
 fn read_blob(superblob: &[u8], slot_type: u32, offset: u32, index_end: usize) -> Result<BlobEntry, Problem> {
     let slot = Slot::from_type(slot_type);
     if (offset as usize) < index_end {

@@ -197,7 +197,8 @@ fn bundle_directories(tree: &Tree) -> Vec<String> {
 /// The bundle extension of directory `dir` (`""` for an extension-less bundle), if it is one.
 fn bundle_extension(tree: &Tree, dir: &str) -> Option<String> {
     if let Some(ext) = is_bundle_extension(base_name(dir)) {
-        return Some(ext);
+        // An empty directory is just a directory, whatever its name.
+        return tree.children(dir).next().is_some().then_some(ext);
     }
     let deep = matches!(tree.get(&join(dir, "Contents/Info.plist")), Some(Entry::File(_)))
         && matches!(tree.get(&join(dir, "Contents/MacOS")), Some(Entry::Dir));

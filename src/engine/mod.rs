@@ -24,7 +24,7 @@ pub struct Outcome {
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let (policy, policy_source) = settings.policy_for(scan);
-    let trust = assess_signatures(scan, settings);
+    let trust = assess_signatures(scan);
     let cx = Context { scan, policy, settings, trust: &trust };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
     let mut findings: Vec<Finding> =
@@ -36,27 +36,21 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     Outcome { policy, policy_source, findings }
 }
 
-/// Every certificate-signed slice's verdict, keyed by (item index, slice index).
+/// A lazily computed verdict per signed slice, keyed by (item index, slice index): only rules
+/// that ask pay for certificate and signature checks.
 fn assess_signatures(
     scan: &Scan,
-    settings: &Settings,
-) -> std::collections::HashMap<(usize, usize), crate::trust::Assessment> {
-    let jobs: Vec<(usize, usize, &crate::codesign::signature::Signature, &str)> = scan
-        .code_items()
+) -> std::collections::HashMap<(usize, usize), std::sync::OnceLock<Option<crate::trust::Assessment>>> {
+    scan.code_items()
         .enumerate()
-        .flat_map(|(i, (item, facts))| match &facts.code {
+        .flat_map(|(i, (_, facts))| match &facts.code {
             crate::model::Code::MachO { slices, .. } => slices
                 .iter()
                 .enumerate()
-                .filter_map(|(s, sf)| Some((i, s, sf.signature.as_ref()?, item.executable.as_deref()?)))
+                .filter(|(_, sf)| sf.signature.is_some())
+                .map(|(s, _)| ((i, s), std::sync::OnceLock::new()))
                 .collect::<Vec<_>>(),
             _ => Vec::new(),
-        })
-        .collect();
-    jobs.par_iter()
-        .filter_map(|&(i, s, sig, path)| {
-            let bytes = scan.tree.file(path)?.bytes().ok()?;
-            Some(((i, s), crate::trust::assess(sig, bytes, &settings.anchors)?))
         })
         .collect()
 }

@@ -34,7 +34,9 @@ pub(super) fn looks_like_zip(path: &std::path::Path, data: &FileData) -> bool {
 /// Reads every member of the zip in `bytes` into a tree. A corrupt archive yields a tree with
 /// what could be read and an `input-archive-malformed` problem.
 pub fn read_zip(bytes: &[u8], origin: String) -> Tree {
-    let mut out = ZipReader::default();
+    // Problems about the archive as a whole are located at the archive itself.
+    let name = origin.rsplit('/').next().unwrap_or(&origin).to_owned();
+    let mut out = ZipReader { archive_name: name, ..ZipReader::default() };
     match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
         Ok(mut archive) => out.read_all(&mut archive),
         Err(e) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
@@ -44,6 +46,7 @@ pub fn read_zip(bytes: &[u8], origin: String) -> Tree {
 
 #[derive(Default)]
 struct ZipReader {
+    archive_name: String,
     entries: BTreeMap<String, Entry>,
     problems: Vec<PathProblem>,
     expanded: u64,
@@ -52,7 +55,8 @@ struct ZipReader {
 impl ZipReader {
     fn note(&mut self, path: &str, code: &'static str, offset: Option<u64>, message: String) {
         let problem = Problem { code, message, offset };
-        self.problems.push(PathProblem { path: path.to_owned(), problem });
+        let path = if path.is_empty() { self.archive_name.clone() } else { path.to_owned() };
+        self.problems.push(PathProblem { path, problem });
     }
 
     fn read_all<R: Read + std::io::Seek>(&mut self, archive: &mut zip::ZipArchive<R>) {

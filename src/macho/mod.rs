@@ -7,7 +7,7 @@ mod names;
 
 use serde::Serialize;
 
-pub use names::{arch_name, file_type_name, platform_name};
+pub use names::{arch_name, file_type_name, platform_display_name, platform_name};
 
 use crate::problem::bytes;
 use crate::Problem;

@@ -76,3 +76,22 @@ pub fn platform_name(platform: u32) -> &'static str {
         _ => "unknown",
     }
 }
+
+/// How Apple writes a platform's name in prose (`macOS`, `iOS`, `Mac Catalyst`…).
+pub fn platform_display_name(platform: u32) -> &'static str {
+    match platform {
+        1 => "macOS",
+        2 => "iOS",
+        3 => "tvOS",
+        4 => "watchOS",
+        5 => "bridgeOS",
+        6 => "Mac Catalyst",
+        7 => "iOS Simulator",
+        8 => "tvOS Simulator",
+        9 => "watchOS Simulator",
+        10 => "DriverKit",
+        11 => "visionOS",
+        12 => "visionOS Simulator",
+        _ => "an unknown platform",
+    }
+}

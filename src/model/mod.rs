@@ -6,8 +6,9 @@
 use rayon::prelude::*;
 
 use crate::codesign::signature::{self, Signature};
+use crate::codesign::superblob;
 use crate::discover::{self, CodeItem, Discovery, ProfileFile};
-use crate::input::{PathProblem, Tree};
+use crate::input::{self, PathProblem, Tree};
 use crate::macho::{self, MachOFile, Range};
 use crate::plist::Document;
 use crate::profile::{self, ProvisioningProfile};
@@ -105,14 +106,8 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
         .map(|f| f.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(CodeResources::parse));
     let code = match (&item.executable, bundle) {
         (Some(path), _) => read_code(tree, path),
-        (None, Some(b)) => match b.detached_signature.as_deref().and_then(|p| tree.file(p)) {
-            Some(f) => match f.bytes() {
-                Ok(bytes) => {
-                    let whole = Range { offset: 0, size: bytes.len() as u64 };
-                    Code::Detached(Box::new(signature::parse(bytes, whole, whole)))
-                }
-                Err(e) => Code::Unreadable(Problem::new("input-unreadable", e)),
-            },
+        (None, Some(b)) => match &b.detached_signature {
+            Some(cms_path) => detached_signature(tree, input::parent(cms_path)),
             None => match &b.executable_name {
                 Some(name) => Code::Unreadable(Problem::new(
                     "input-unreadable",
@@ -133,6 +128,48 @@ fn profile_facts(tree: &Tree, path: &str) -> ProfileFacts {
         None => Err(Problem::new("input-unreadable", format!("{path} is not a regular file"))),
     };
     ProfileFacts { profile }
+}
+
+/// The slot each `_CodeSignature/` component file of a code-less bundle holds. Alternate
+/// CodeDirectories are stored as `CodeRequirements-1` … `-5`, as Apple's tools name them.
+fn component_slot(name: &str) -> Option<u32> {
+    Some(match name {
+        "CodeDirectory" => 0,
+        "CodeRequirements" => 2,
+        "CodeEntitlements" => 5,
+        "CodeEntitlementsDER" => 7,
+        "CodeSignature" => 0x10000,
+        _ => {
+            let n: u32 = name.strip_prefix("CodeRequirements-")?.parse().ok()?;
+            return (1..=5).contains(&n).then(|| 0x1000 + n - 1);
+        }
+    })
+}
+
+/// A code-less bundle's signature, kept as separate files in `_CodeSignature/`: they are put
+/// back into one SuperBlob (the CMS file holds bare DER, so it is wrapped) and read as usual.
+fn detached_signature(tree: &Tree, dir: &str) -> Code {
+    let mut blobs: Vec<(u32, Vec<u8>)> = Vec::new();
+    for (name, _) in tree.children(dir) {
+        let Some(slot) = component_slot(name) else { continue };
+        let bytes = match tree.file(&input::join(dir, name)).map(|f| f.bytes()) {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return Code::Unreadable(Problem::new("input-unreadable", e)),
+            None => continue,
+        };
+        let blob = if slot == 0x10000 { wrap(superblob::MAGIC_BLOB_WRAPPER, bytes) } else { bytes.to_vec() };
+        blobs.push((slot, blob));
+    }
+    let assembled = superblob::assemble(&blobs);
+    let whole = Range { offset: 0, size: assembled.len() as u64 };
+    Code::Detached(Box::new(signature::parse(&assembled, whole, whole)))
+}
+
+fn wrap(magic: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = magic.to_be_bytes().to_vec();
+    out.extend_from_slice(&u32::try_from(payload.len() + 8).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(payload);
+    out
 }
 
 fn read_code(tree: &Tree, path: &str) -> Code {

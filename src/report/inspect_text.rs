@@ -111,7 +111,7 @@ fn item_block(out: &mut String, item: &ItemView) {
     if let Some(sig) = &item.detached_signature {
         indent(out, 1);
         let _ = writeln!(out, "detached signature");
-        signature_block(out, 2, sig);
+        signature_block(out, 2, sig, "_CodeSignature");
     }
     for slice in &item.slices {
         slice_block(out, slice);
@@ -159,13 +159,13 @@ fn slice_block(out: &mut String, s: &SliceView) {
         problem_line(out, 2, p);
     }
     if let Some(sig) = &s.signature {
-        signature_block(out, 2, sig);
+        signature_block(out, 2, sig, "embedded");
     }
 }
 
-fn signature_block(out: &mut String, depth: usize, sig: &SignatureView) {
+fn signature_block(out: &mut String, depth: usize, sig: &SignatureView, location: &str) {
     for cd in &sig.code_directories {
-        code_directory_lines(out, depth, cd);
+        code_directory_lines(out, depth, cd, location);
     }
     if let Some(cms) = &sig.cms {
         for a in &cms.authorities {
@@ -211,7 +211,7 @@ fn signature_block(out: &mut String, depth: usize, sig: &SignatureView) {
     }
 }
 
-fn code_directory_lines(out: &mut String, depth: usize, cd: &CodeDirectoryView) {
+fn code_directory_lines(out: &mut String, depth: usize, cd: &CodeDirectoryView, location: &str) {
     if cd.slot == "CodeDirectory" {
         field(out, depth, "Identifier", Some(&cd.identifier));
     }
@@ -220,7 +220,7 @@ fn code_directory_lines(out: &mut String, depth: usize, cd: &CodeDirectoryView) 
     indent(out, depth);
     let _ = writeln!(
         out,
-        "{} v={} size={} flags={} hashes={}+{} location=embedded",
+        "{} v={} size={} flags={} hashes={}+{} location={location}",
         if cd.slot == "CodeDirectory" { "CodeDirectory".to_owned() } else { cd.slot.clone() },
         cd.version.trim_start_matches("0x"),
         cd.size,

@@ -78,7 +78,8 @@ pub(super) fn detritus(data: &[u8]) -> Option<&'static str> {
     let count = usize::from(be_u16(data, 24)?).min(MAX_ENTRIES);
     for i in 0..count {
         let at = HEADER_SIZE + i * ENTRY_SIZE;
-        let (id, offset, length) = (bytes::be_u32(data, at)?, bytes::be_u32(data, at + 4)?, bytes::be_u32(data, at + 8)?);
+        let (id, offset, length) =
+            (bytes::be_u32(data, at)?, bytes::be_u32(data, at + 4)?, bytes::be_u32(data, at + 8)?);
         match id {
             RESOURCE_FORK if length > 0 => return Some("a resource fork"),
             FINDER_INFO => {
@@ -136,7 +137,10 @@ mod tests {
 
     #[test]
     fn sidecars_name_their_files() {
-        assert_eq!(sidecar_target("__MACOSX/A.app/Contents/._Info.plist").as_deref(), Some("A.app/Contents/Info.plist"));
+        assert_eq!(
+            sidecar_target("__MACOSX/A.app/Contents/._Info.plist").as_deref(),
+            Some("A.app/Contents/Info.plist")
+        );
         assert_eq!(sidecar_target("x/__MACOSX/Payload/B.app/._B").as_deref(), Some("x/Payload/B.app/B"));
         assert_eq!(sidecar_target("__MACOSX/A.app/Contents/Info.plist"), None);
         assert_eq!(sidecar_target("not__MACOSX/._x"), None);

@@ -4,7 +4,7 @@
 
 use std::ops::Range as Span;
 
-use super::context::{hex_prefix, ItemContext, Sink};
+use super::context::{hex_prefix, ItemContext, OfUnit, Sink};
 use super::pages::{self, PageHashes, PageReport, Paging};
 use super::rules::{SIG_CODELIMIT, SIG_LINKEDIT_LAYOUT, SIG_PAGE_HASH_MISMATCH};
 use super::signed::{CdView, SignedUnit};
@@ -16,7 +16,7 @@ pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sin
         for problem in geometry_problems(unit, cd) {
             sink.add(
                 ctx.finding(SIG_CODELIMIT, &cd.path, format!("{}: {}: {problem}", unit.arch_label(), cd.label()))
-                    .arch(unit.arch_label())
+                    .of_unit(unit)
                     .range(cd.range)
                     .help("re-sign the code: the CodeDirectory does not describe the bytes it claims to cover"),
             );
@@ -29,7 +29,7 @@ pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sin
         if let Some(problem) = linkedit_problem(slice) {
             sink.add(
                 ctx.finding(SIG_LINKEDIT_LAYOUT, unit.code_path, format!("{}: {problem}", unit.arch_label()))
-                    .arch(unit.arch_label())
+                    .of_unit(unit)
                     .range(slice.file_range)
                     .help("re-link or re-sign so that the signature is the last data of __LINKEDIT, the last segment"),
             );
@@ -42,22 +42,14 @@ fn paging(cd: &CdView<'_>) -> Paging {
     Paging { page_size: cd.cd.page_size(), limit: cd.cd.effective_code_limit() }
 }
 
-/// Whether the CodeDirectory's digest fields are usable for page checks.
-fn digest_usable(cd: &CdView<'_>) -> bool {
-    cd.cd.hash_type.is_some_and(|t| t.size() == usize::from(cd.cd.hash_size))
-}
-
 /// Everything wrong with how a CodeDirectory describes the code it covers.
 fn geometry_problems(unit: &SignedUnit<'_>, cd: &CdView<'_>) -> Vec<String> {
     let mut problems = Vec::new();
     match cd.cd.hash_type {
         None => problems.push(format!("hashType {} names no known digest algorithm", cd.cd.hash_type_code)),
-        Some(t) if t.size() != usize::from(cd.cd.hash_size) => problems.push(format!(
-            "hashSize is {} but {} digests are {} bytes",
-            cd.cd.hash_size,
-            t.name(),
-            t.size()
-        )),
+        Some(t) if t.size() != usize::from(cd.cd.hash_size) => {
+            problems.push(format!("hashSize is {} but {} digests are {} bytes", cd.cd.hash_size, t.name(), t.size()))
+        }
         Some(_) => {}
     }
     let paging = paging(cd);
@@ -87,7 +79,7 @@ fn geometry_problems(unit: &SignedUnit<'_>, cd: &CdView<'_>) -> Vec<String> {
 /// Hashes every page once per digest type and reports, per CodeDirectory, the first page that
 /// does not match and how many do not.
 fn check_pages(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
-    let usable: Vec<&CdView<'_>> = unit.cds.iter().filter(|cd| digest_usable(cd)).collect();
+    let usable: Vec<&CdView<'_>> = unit.cds.iter().filter(|cd| cd.digest_usable()).collect();
     // CodeDirectories normally share one paging; group them so each byte is hashed once per type.
     let mut groups: Vec<(Paging, Vec<&CdView<'_>>)> = Vec::new();
     for cd in usable {
@@ -152,7 +144,7 @@ fn page_finding(
     let file_range = Range { offset: unit.code_offset.saturating_add(span.start), size: span.end - span.start };
     Some(
         ctx.finding(SIG_PAGE_HASH_MISMATCH, unit.code_path, message)
-            .arch(unit.arch_label())
+            .of_unit(unit)
             .range(file_range)
             .help("the code was modified after it was signed: restore the original file or sign it again"),
     )
@@ -173,8 +165,10 @@ fn linkedit_problem(slice: &Slice) -> Option<String> {
         return Some("the slice has no __LINKEDIT segment to hold the signature".to_owned());
     };
     let link = linkedit.file_range;
-    if let Some(after) =
-        slice.segments.iter().find(|s| s.name != "__LINKEDIT" && s.file_range.size > 0 && s.file_range.offset > link.offset)
+    if let Some(after) = slice
+        .segments
+        .iter()
+        .find(|s| s.name != "__LINKEDIT" && s.file_range.size > 0 && s.file_range.offset > link.offset)
     {
         return Some(format!(
             "segment {} (file offset {:#x}) follows __LINKEDIT (file offset {:#x}); __LINKEDIT must be last",

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::rules::{self, Rule};
+use super::signed::SignedUnit;
 use super::VerifyOptions;
 use crate::discover::{Bundle, CodeItem};
 use crate::finding::Finding;
@@ -88,6 +89,19 @@ impl Sink {
         if self.strict || !strict_only {
             self.findings.push(finding);
         }
+    }
+}
+
+/// Attributing a finding to the slice a signature belongs to.
+pub(super) trait OfUnit {
+    /// Sets the finding's architecture to the unit's slice (none for a detached signature).
+    fn of_unit(self, unit: &SignedUnit<'_>) -> Self;
+}
+
+impl OfUnit for Finding {
+    fn of_unit(mut self, unit: &SignedUnit<'_>) -> Finding {
+        self.arch = unit.arch.map(str::to_owned);
+        self
     }
 }
 

@@ -6,7 +6,10 @@
 use super::context::{ItemContext, Sink};
 use super::rules::*;
 use super::scope::main_executable_path;
-use super::signed::{detached_component_name, SignedUnit, CODE_RESOURCES, DETACHED_ALTERNATES, DETACHED_CODE_DIRECTORY, DETACHED_SIGNATURE};
+use super::signed::{
+    detached_component_name, SignedUnit, CODE_RESOURCES, DETACHED_ALTERNATES, DETACHED_CODE_DIRECTORY,
+    DETACHED_SIGNATURE,
+};
 use crate::discover::{Bundle, Layout};
 use crate::input::{join, parent, Entry, Tree};
 use crate::model::Code;
@@ -96,8 +99,12 @@ fn framework_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
     }
     for (path, why) in framework_root_problems(tree, root) {
         sink.add(
-            ctx.finding(LAYOUT_FRAMEWORK_ROOT, &path, format!("{why} (unsealed contents present in the root directory of an embedded framework)"))
-                .help("a framework root holds only Versions/ and symlinks into Versions/Current"),
+            ctx.finding(
+                LAYOUT_FRAMEWORK_ROOT,
+                &path,
+                format!("{why} (unsealed contents present in the root directory of an embedded framework)"),
+            )
+            .help("a framework root holds only Versions/ and symlinks into Versions/Current"),
         );
     }
 }
@@ -108,7 +115,8 @@ fn is_judging_version(tree: &Tree, ctx: &ItemContext<'_>, root: &str) -> bool {
         Some(c) if tree.is_dir(&c) => c == ctx.item.path,
         _ => {
             let versions = join(root, "Versions");
-            let first = tree.children(&versions).find(|(_, e)| matches!(e, Entry::Dir)).map(|(n, _)| join(&versions, n));
+            let first =
+                tree.children(&versions).find(|(_, e)| matches!(e, Entry::Dir)).map(|(n, _)| join(&versions, n));
             first.as_deref() == Some(ctx.item.path.as_str())
         }
     }
@@ -125,7 +133,10 @@ fn framework_root_problems(tree: &Tree, root: &str) -> Vec<(String, String)> {
     };
     match &current_target {
         Some(t) if names_a_version(t) => {}
-        Some(t) => problems.push((current_link.clone(), format!("Versions/Current links to `{t}`, which is not a version directory name"))),
+        Some(t) => problems.push((
+            current_link.clone(),
+            format!("Versions/Current links to `{t}`, which is not a version directory name"),
+        )),
         None => problems.push((current_link.clone(), "Versions/Current is missing or not a symbolic link".to_owned())),
     }
     if !tree.children(&versions).any(|(_, e)| matches!(e, Entry::Dir)) {
@@ -138,7 +149,8 @@ fn framework_root_problems(tree: &Tree, root: &str) -> Vec<(String, String)> {
             Entry::File(_) => name == ".DS_Store",
         };
         if !ok {
-            problems.push((join(&versions, name), format!("Versions/{name} is neither a version directory nor Current")));
+            problems
+                .push((join(&versions, name), format!("Versions/{name} is neither a version directory nor Current")));
         }
     }
     for (name, entry) in tree.children(root) {
@@ -198,8 +210,12 @@ fn signature_directory(ctx: &ItemContext<'_>, bundle: &Bundle, units: &[SignedUn
             Entry::Symlink(t) => format!("{path} is a symbolic link to `{t}`"),
         };
         sink.add(
-            ctx.finding(LAYOUT_CODESIGNATURE_DIR, &path, format!("{why}; _CodeSignature may hold only the signature's own files"))
-                .help("delete it: _CodeSignature is rewritten by every signing"),
+            ctx.finding(
+                LAYOUT_CODESIGNATURE_DIR,
+                &path,
+                format!("{why}; _CodeSignature may hold only the signature's own files"),
+            )
+            .help("delete it: _CodeSignature is rewritten by every signing"),
         );
     }
 }
@@ -265,7 +281,9 @@ mod tests {
     #[test]
     fn the_current_link_must_name_a_version() {
         assert!(names_a_version("A") && names_a_version("./B") && names_a_version("..x") && names_a_version(".B"));
-        assert!(!names_a_version("../../etc") && !names_a_version("A/B") && !names_a_version("..") && !names_a_version("."));
+        assert!(
+            !names_a_version("../../etc") && !names_a_version("A/B") && !names_a_version("..") && !names_a_version(".")
+        );
         assert!(links_into_current("Versions/Current/K", "K", Some("A")));
         assert!(links_into_current("./Versions/A/K", "K", Some("A")));
         assert!(!links_into_current("Versions/B/K", "K", Some("A")));

@@ -54,7 +54,7 @@ pub struct VerifyOptions<'a> {
     pub resources: bool,
     /// Decides whether nested code satisfies the requirement its container recorded. Without one,
     /// nested code is checked against the recorded cdhash only.
-    pub requirement_evaluator: Option<&'a RequirementEvaluator>,
+    pub requirement_evaluator: Option<&'a RequirementEvaluator<'a>>,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -89,7 +89,7 @@ pub struct NestedRequirement<'a> {
 }
 
 /// Evaluates a [`NestedRequirement`]; `Err` explains why the nested code does not satisfy it.
-pub type RequirementEvaluator = dyn Fn(&NestedRequirement<'_>) -> Result<(), String> + Sync;
+pub type RequirementEvaluator<'a> = dyn Fn(&NestedRequirement<'_>) -> Result<(), String> + Sync + 'a;
 
 /// Verifies every code item of `scan`; findings come sorted by [`Finding::sort_key`].
 pub fn verify(scan: &Scan, options: &VerifyOptions<'_>) -> Vec<Finding> {

@@ -48,7 +48,10 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
             ctx.finding(
                 RES_NESTED_CODE_UNSIGNED,
                 path,
-                format!("{rel} is nested code in {} but is not signed (code object is not signed at all)", container(ctx)),
+                format!(
+                    "{rel} is nested code in {} but is not signed (code object is not signed at all)",
+                    container(ctx)
+                ),
             )
             .help(format!("sign {rel} before signing its container (inside out), or let codesign --deep do it")),
         );
@@ -56,8 +59,12 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
     }
     match seal {
         None => sink.add(
-            ctx.finding(RES_FILE_ADDED, path, format!("nested code {rel} is not in the sealed resources of {}", container(ctx)))
-                .help("it was added after the container was signed: sign the container again"),
+            ctx.finding(
+                RES_FILE_ADDED,
+                path,
+                format!("nested code {rel} is not in the sealed resources of {}", container(ctx)),
+            )
+            .help("it was added after the container was signed: sign the container again"),
         ),
         Some(Seal::Nested { cdhash, requirement }) => {
             if let Some(recorded) = cdhash {
@@ -67,7 +74,8 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
                 }
             }
             if let (Some(requirement), Some(evaluate)) = (requirement, ctx.options.requirement_evaluator) {
-                let request = NestedRequirement { scan: ctx.scan, container: ctx.index, nested: index, path, requirement };
+                let request =
+                    NestedRequirement { scan: ctx.scan, container: ctx.index, nested: index, path, requirement };
                 if let Err(why) = evaluate(&request) {
                     sink.add(
                         ctx.finding(
@@ -116,7 +124,13 @@ pub(super) fn matches(recorded: &[u8], candidates: &[Candidate]) -> bool {
     !recorded.is_empty() && candidates.iter().any(|c| c.digest.get(..recorded.len()) == Some(recorded))
 }
 
-fn mismatch(ctx: &ItemContext<'_>, rel: &str, path: &str, recorded: &[u8], found: &[Candidate]) -> crate::finding::Finding {
+fn mismatch(
+    ctx: &ItemContext<'_>,
+    rel: &str,
+    path: &str,
+    recorded: &[u8],
+    found: &[Candidate],
+) -> crate::finding::Finding {
     let now: Vec<String> = found.iter().map(|c| format!("{} ({})", hex_prefix(&c.digest), c.label)).collect();
     ctx.finding(
         RES_NESTED_CODE_INVALID,

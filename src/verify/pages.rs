@@ -31,6 +31,17 @@ impl Paging {
         }
     }
 
+    /// How many leading pages lie wholly inside `len` bytes of code.
+    fn pages_within(self, len: u64) -> u64 {
+        if self.limit <= len {
+            return self.page_count();
+        }
+        match self.page_size {
+            Some(size) if size > 0 => len / size,
+            _ => 0,
+        }
+    }
+
     /// Byte range of page `index`, relative to the start of the code.
     pub fn page(self, index: u64) -> Span<u64> {
         match self.page_size {
@@ -93,20 +104,32 @@ pub(super) fn check(
     tables: &[PageHashes<'_>],
     skip: &(dyn Fn(Span<u64>) -> bool + Sync),
 ) -> Vec<PageReport> {
-    let pages = tables.iter().map(|t| t.pages).max().unwrap_or(0);
+    // Pages past the end of the code cannot match; count them without visiting each one.
+    let inside = paging.pages_within(code.len() as u64);
+    let pages = tables.iter().map(|t| t.pages).max().unwrap_or(0).min(inside);
     let per_task = match paging.page_size {
         Some(size) if size > 0 => (BYTES_PER_TASK as u64 / size).max(1),
         _ => 1,
     };
     let tasks = pages.div_ceil(per_task);
     let empty = vec![PageReport::default(); tables.len()];
-    (0..tasks)
+    let reports = (0..tasks)
         .into_par_iter()
         .map(|task| {
             let first = task * per_task;
             check_range(code, paging, tables, first..(first + per_task).min(pages), skip)
         })
-        .reduce(|| empty.clone(), |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect())
+        .reduce(|| empty.clone(), |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect());
+    tables
+        .iter()
+        .zip(reports)
+        .map(|(table, report)| {
+            let outside = table.pages.saturating_sub(inside);
+            let past_end =
+                PageReport { first_mismatch: (outside > 0).then_some(inside), mismatches: outside, skipped: 0 };
+            report.merge(past_end)
+        })
+        .collect()
 }
 
 /// Checks pages `range` sequentially, hashing each page once per distinct hash type.

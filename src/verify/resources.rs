@@ -48,7 +48,11 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink) {
     let main = main_executable_path(bundle);
     let scope = Scope::new(bundle, main.as_deref(), envelope.rules);
     for bad in &scope.bad_patterns {
-        sink.add(invalid(ctx, path, format!("rule `{}` is not a valid regular expression: {}", bad.pattern, bad.error)));
+        sink.add(invalid(
+            ctx,
+            path,
+            format!("rule `{}` is not a valid regular expression: {}", bad.pattern, bad.error),
+        ));
     }
     let walk = walk(ctx, sink, &scope, &envelope);
     hash_files(ctx, sink, &walk.files);
@@ -76,8 +80,12 @@ fn check_envelope_strength(ctx: &ItemContext<'_>, sink: &mut Sink, path: &str, e
     if let Some(why) = weak_rules(env.rules, env.version, resources_prefix(ctx)) {
         let section = if env.version == 1 { "rules" } else { "rules2" };
         sink.add(
-            ctx.finding(RES_WEAK_RULES, path, format!("{section} {why} (resource envelope is obsolete: custom omit rules)"))
-                .help("sign with codesign's default resource rules"),
+            ctx.finding(
+                RES_WEAK_RULES,
+                path,
+                format!("{section} {why} (resource envelope is obsolete: custom omit rules)"),
+            )
+            .help("sign with codesign's default resource rules"),
         );
     }
 }
@@ -168,9 +176,7 @@ fn walk<'a>(ctx: &ItemContext<'a>, sink: &mut Sink, scope: &Scope, env: &Envelop
                     continue;
                 }
                 match seal {
-                    Some(seal @ Seal::File { .. }) => {
-                        out.files.push(FileWork { rel, path, seal })
-                    }
+                    Some(seal @ Seal::File { .. }) => out.files.push(FileWork { rel, path, seal }),
                     Some(other) => sink.add(type_changed(ctx, rel, path, other, "a regular file")),
                     None => sink.add(unsealed(ctx, rel, path, &rule.pattern)),
                 }
@@ -256,7 +262,7 @@ fn unsealed(ctx: &ItemContext<'_>, rel: &str, path: &str, rule: &str) -> Finding
         path,
         format!("{rel} is not in the sealed resources of {}, though rule `{rule}` seals it", container_root(ctx)),
     )
-        .help("the file was added after signing: remove it, or sign the bundle again")
+    .help("the file was added after signing: remove it, or sign the bundle again")
 }
 
 fn container_root<'a>(ctx: &ItemContext<'a>) -> &'a str {
@@ -384,7 +390,10 @@ fn check_symlinks(ctx: &ItemContext<'_>, sink: &mut Sink, scope: &Scope, links: 
                 ctx.finding(
                     RES_SYMLINK_ESCAPES,
                     link.path,
-                    format!("{} links to `{}`, which {why} (invalid destination for symbolic link in bundle)", link.rel, link.target),
+                    format!(
+                        "{} links to `{}`, which {why} (invalid destination for symbolic link in bundle)",
+                        link.rel, link.target
+                    ),
                 )
                 .help("make the link relative and point it at a sealed file inside the bundle"),
             );

@@ -2,7 +2,13 @@
 //! anywhere in the bundle-relative path), a weight (default 1), and `omit` / `optional` /
 //! `nested` flags. Exclusions added by the bundle itself (`_CodeSignature`, the stapled
 //! `CodeResources`, `_MASReceipt`, the main executable) are tried first and win outright;
-//! otherwise the matching rule of highest weight wins, the first written on a tie.
+//! otherwise the matching rule of highest weight wins.
+//!
+//! On a tie codesign keeps the first rule in CFDictionary order, which is hash order, not the
+//! order written. Real seals show the omitting rule winning its ties (Xcode's flat-bundle rules
+//! `^` and `^Info\.plist$` = omit, both weight 20, leave Info.plist out of `files2`), and
+//! codesign's watchOS build prefers the omitting rule explicitly; so do we, then the first
+//! written.
 
 use regex::Regex;
 
@@ -81,7 +87,10 @@ impl RuleSet {
         }
         let mut best: Option<&CompiledRule> = None;
         for rule in self.rules.iter().filter(|r| r.regex.is_match(path)) {
-            if best.is_none_or(|b| rule.weight > b.weight) {
+            let wins = best.is_none_or(|b| {
+                rule.weight > b.weight || (rule.weight == b.weight && rule.has(OMITTED) && !b.has(OMITTED))
+            });
+            if wins {
                 best = Some(rule);
             }
         }
@@ -258,6 +267,15 @@ mod tests {
         assert_eq!(pick("MacOS/App").unwrap().1, EXCLUSION | SOFT_TARGET);
         assert_eq!(pick("a/b/.DS_Store").unwrap().1, OMITTED);
         assert_eq!(pick("Helpers/x.dSYM/Contents/Info.plist").unwrap().0, ".*\\.dSYM($|/)");
+    }
+
+    #[test]
+    fn omitting_rules_win_ties() {
+        let rules =
+            [rule("^", Some(20.0), false, false, false), rule("^Info\\.plist$", Some(20.0), true, false, false)];
+        let (set, _) = RuleSet::compile(&rules, &[]);
+        assert_eq!(set.find("Info.plist").unwrap().flags, OMITTED);
+        assert_eq!(set.find("Assets.car").unwrap().pattern, "^");
     }
 
     #[test]

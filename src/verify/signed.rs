@@ -53,6 +53,12 @@ pub(super) struct CdView<'a> {
 }
 
 impl CdView<'_> {
+    /// Whether the digest fields make sense: a known hash type whose digest size is `hashSize`.
+    /// Slots of any other CodeDirectory cannot even be located reliably.
+    pub fn digest_usable(&self) -> bool {
+        self.cd.hash_type.is_some_and(|t| t.size() == usize::from(self.cd.hash_size))
+    }
+
     /// `CodeDirectory (sha256)`: names the directory in messages.
     pub fn label(&self) -> String {
         match self.cd.hash_type {

@@ -7,9 +7,10 @@
 //! `__TEXT,__info_plist` section. Every CodeDirectory is checked (codesign reads only the one
 //! with the strongest hash; the kernel of an older system may read another).
 
-use super::context::{hex_prefix, ItemContext, Sink};
+use super::context::{hex_prefix, ItemContext, OfUnit, Sink};
 use super::rules::{SIG_INFO_PLIST_NOT_BOUND, SIG_RESOURCES_NOT_SEALED, SIG_SPECIAL_SLOT_MISMATCH};
 use super::signed::{detached_component_name, CdView, ComponentSource, SignedUnit};
+use crate::codesign::superblob::MAGIC_BLOB_WRAPPER;
 use crate::finding::{Finding, Severity};
 use crate::input::join;
 use crate::macho::Range;
@@ -27,6 +28,15 @@ struct Component<'a> {
     path: String,
     /// Where it lies in `path`, when it is part of a larger file.
     range: Option<Range>,
+}
+
+/// Size of a blob's magic and length header.
+const BLOB_HEADER: u64 = 8;
+
+/// Components that are blobs and are hashed whole (codesign's `cdComponentIsBlob`); the others
+/// (the application-specific slot 4, rep-specific slot 6) are raw data.
+fn is_blob_component(slot: u32) -> bool {
+    matches!(slot, 2 | 5 | 7..=11)
 }
 
 /// What slot `slot` binds, for messages.
@@ -50,6 +60,13 @@ fn slot_name(slot: u32) -> &'static str {
 /// Checks every known special slot of every CodeDirectory of `unit`.
 pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
     for slot in 1..=LAST_KNOWN_SLOT {
+        // codesign reads a detached signature's component files only up to nSpecialSlots; others
+        // are strays of `_CodeSignature/` (a layout matter). Embedded blobs count regardless: the
+        // kernel refuses an entitlements blob no slot binds.
+        let declared = unit.cds.iter().any(|c| c.cd.n_special_slots >= slot);
+        if matches!(unit.components, ComponentSource::Detached { .. }) && !declared {
+            continue;
+        }
         let component = component(ctx, unit, slot);
         if let Some(finding) = check_slot(ctx, unit, slot, component.as_ref()) {
             sink.add(finding);
@@ -58,13 +75,19 @@ pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sin
 }
 
 /// One finding per slot and unit, naming every CodeDirectory that disagrees.
-fn check_slot(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, slot: u32, component: Option<&Component<'_>>) -> Option<Finding> {
-    let usable: Vec<&CdView<'_>> = unit.cds.iter().filter(|c| c.cd.hash_type.is_some()).collect();
+fn check_slot(
+    ctx: &ItemContext<'_>,
+    unit: &SignedUnit<'_>,
+    slot: u32,
+    component: Option<&Component<'_>>,
+) -> Option<Finding> {
+    let usable: Vec<&CdView<'_>> = unit.cds.iter().filter(|c| c.digest_usable()).collect();
     let bound: Vec<&&CdView<'_>> = usable.iter().filter(|cd| recorded(cd, slot).is_some()).collect();
     let arch = unit.arch_label();
     match component {
         Some(c) => {
-            let unbound: Vec<String> = usable.iter().filter(|cd| recorded(cd, slot).is_none()).map(|cd| cd.label()).collect();
+            let unbound: Vec<String> =
+                usable.iter().filter(|cd| recorded(cd, slot).is_none()).map(|cd| cd.label()).collect();
             if !unbound.is_empty() {
                 return Some(unbound_finding(ctx, unit, slot, c, &unbound));
             }
@@ -88,7 +111,7 @@ fn check_slot(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, slot: u32, component
             );
             let mut f = ctx
                 .finding(SIG_SPECIAL_SLOT_MISMATCH, &c.path, message)
-                .arch(arch)
+                .of_unit(unit)
                 .help(format!("{} was changed after signing: restore it or sign the code again", c.path));
             f.range = c.range;
             Some(f)
@@ -110,7 +133,7 @@ fn check_slot(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, slot: u32, component
                             ctx.bundle().map_or(ctx.item.path.as_str(), |b| b.root.as_str()),
                         ),
                     )
-                    .arch(arch)
+                    .of_unit(unit)
                     .help("the signature expects sealed resources that are gone: restore _CodeSignature/CodeResources or sign again"),
                 );
             }
@@ -125,7 +148,7 @@ fn check_slot(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, slot: u32, component
                         slot_name(slot),
                     ),
                 )
-                .arch(arch)
+                .of_unit(unit)
                 .help("a signed component was removed: restore it or sign the code again"),
             )
         }
@@ -149,7 +172,7 @@ fn unsealed_bundle(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>) -> Finding {
             unit.arch_label()
         ),
     )
-    .arch(unit.arch_label())
+    .of_unit(unit)
     .help("sign the bundle, not the bare executable: codesign --sign … <bundle>")
 }
 
@@ -181,7 +204,10 @@ fn unbound_finding(
             .finding(
                 SIG_RESOURCES_NOT_SEALED,
                 unit.code_path,
-                format!("{arch}: {cds} leaves special slot 3 empty, so {} does not seal the bundle's resources", component.path),
+                format!(
+                    "{arch}: {cds} leaves special slot 3 empty, so {} does not seal the bundle's resources",
+                    component.path
+                ),
             )
             .help("sign the bundle, not the bare executable, so its resources are sealed"),
         _ => ctx
@@ -195,7 +221,7 @@ fn unbound_finding(
             )
             .help("an unbound component was added to the signature: sign the code again"),
     };
-    f.arch = Some(arch.to_owned());
+    f.arch = unit.arch.map(str::to_owned);
     if f.range.is_none() {
         f.range = component.range;
     }
@@ -226,10 +252,18 @@ fn component<'a>(ctx: &ItemContext<'a>, unit: &SignedUnit<'a>, slot: u32) -> Opt
             ComponentSource::Embedded { file, signature } => {
                 let superblob = signature.superblob.as_ref()?;
                 let entry = superblob.blobs.iter().find(|b| b.slot_type == slot)?;
-                let range = Range {
+                let mut range = Range {
                     offset: signature.range.offset.saturating_add(u64::from(entry.offset)),
                     size: u64::from(entry.length),
                 };
+                // Raw components (not blobs themselves) are stored in a wrapper blob, and the
+                // slot hashes what it wraps.
+                if !is_blob_component(slot) && entry.magic == MAGIC_BLOB_WRAPPER {
+                    range = Range {
+                        offset: range.offset.saturating_add(BLOB_HEADER),
+                        size: range.size.saturating_sub(BLOB_HEADER),
+                    };
+                }
                 Some(Component { bytes: range.slice(file)?, path: unit.code_path.to_owned(), range: Some(range) })
             }
             ComponentSource::Detached { dir } => {

@@ -22,7 +22,10 @@ fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
                     info_path,
                     format!(
                         "{key} of `{}` is {declared} but its {} slice requires {} {}",
-                        item.item.path, slice.slice.arch, target.platform_name, target.minos
+                        item.item.path,
+                        slice.slice.arch,
+                        crate::macho::platform_display_name(target.platform),
+                        target.minos
                     ),
                 )
                 .item(item.item.path.clone())

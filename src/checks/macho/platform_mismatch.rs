@@ -14,9 +14,12 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(target) = slice.slice.build_target() else { return };
     let path = slice.item.code_path();
     let why = if SIMULATORS.contains(&target.platform) {
-        format!("is built for the {} platform, which never runs on devices or Macs", target.platform_name)
+        format!(
+            "is built for the {} platform, which never runs on devices or Macs",
+            crate::macho::platform_display_name(target.platform)
+        )
     } else if in_mac_bundle(slice) && !MAC_PLATFORMS.contains(&target.platform) {
-        format!("is built for {} but ships in a macOS bundle", target.platform_name)
+        format!("is built for {} but ships in a macOS bundle", crate::macho::platform_display_name(target.platform))
     } else if in_flat_bundle(slice) && target.platform == 1 {
         "is built for macOS but ships in an iOS-style bundle".to_owned()
     } else {

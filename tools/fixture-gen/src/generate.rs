@@ -27,7 +27,7 @@ pub const TEAM: &str = "ABCDE12345";
 
 /// Fixed signing time for CMS signatures, so re-signing with the same keys is
 /// byte-stable.
-fn signing_time() -> DateTime<Utc> {
+pub(crate) fn signing_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
 }
 
@@ -42,19 +42,19 @@ fn plist_date(t: DateTime<Utc>) -> Value {
 // ---------------------------------------------------------------------------
 // small helpers
 
-struct Identity {
-    cert: CapturedX509Certificate,
-    key: InMemoryPrivateKey,
+pub(crate) struct Identity {
+    pub(crate) cert: CapturedX509Certificate,
+    pub(crate) key: InMemoryPrivateKey,
 }
 
-struct Pki {
-    root: CapturedX509Certificate,
-    devidca: CapturedX509Certificate,
-    wwdr: CapturedX509Certificate,
-    devid: Identity,
-    devid_ec: Identity,
-    appledev: Identity,
-    profsign: Identity,
+pub(crate) struct Pki {
+    pub(crate) root: CapturedX509Certificate,
+    pub(crate) devidca: CapturedX509Certificate,
+    pub(crate) wwdr: CapturedX509Certificate,
+    pub(crate) devid: Identity,
+    pub(crate) devid_ec: Identity,
+    pub(crate) appledev: Identity,
+    pub(crate) profsign: Identity,
 }
 
 fn load_cert(path: &Path) -> Result<CapturedX509Certificate> {
@@ -74,7 +74,7 @@ fn load_identity(dir: &Path, name: &str) -> Result<Identity> {
 }
 
 impl Pki {
-    fn load(dir: &Path) -> Result<Self> {
+    pub(crate) fn load(dir: &Path) -> Result<Self> {
         Ok(Self {
             root: load_cert(&dir.join("root.pem"))?,
             devidca: load_cert(&dir.join("devidca.pem"))?,
@@ -87,20 +87,20 @@ impl Pki {
     }
 }
 
-fn write(path: &Path, data: impl AsRef<[u8]>) -> Result<()> {
+pub(crate) fn write(path: &Path, data: impl AsRef<[u8]>) -> Result<()> {
     if let Some(p) = path.parent() {
         std::fs::create_dir_all(p)?;
     }
     std::fs::write(path, data).with_context(|| format!("writing {}", path.display()))
 }
 
-fn set_exec(path: &Path) -> Result<()> {
+pub(crate) fn set_exec(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
     Ok(())
 }
 
-fn copy_exec(src: &Path, dest: &Path) -> Result<()> {
+pub(crate) fn copy_exec(src: &Path, dest: &Path) -> Result<()> {
     if let Some(p) = dest.parent() {
         std::fs::create_dir_all(p)?;
     }
@@ -115,14 +115,14 @@ fn symlink(target: &str, link: &Path) -> Result<()> {
     std::os::unix::fs::symlink(target, link).with_context(|| format!("symlink {} -> {}", link.display(), target))
 }
 
-fn plist_xml(v: &Value) -> Result<Vec<u8>> {
+pub(crate) fn plist_xml(v: &Value) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     v.to_writer_xml(&mut out)?;
     out.push(b'\n');
     Ok(out)
 }
 
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
+pub(crate) fn dict(pairs: Vec<(&str, Value)>) -> Value {
     let mut d = Dictionary::new();
     for (k, v) in pairs {
         d.insert(k.to_string(), v);
@@ -130,7 +130,7 @@ fn dict(pairs: Vec<(&str, Value)>) -> Value {
     Value::Dictionary(d)
 }
 
-fn s(v: &str) -> Value {
+pub(crate) fn s(v: &str) -> Value {
     Value::String(v.to_string())
 }
 
@@ -142,7 +142,7 @@ fn int(v: i64) -> Value {
     Value::Integer(v.into())
 }
 
-fn sign_macho(input: &[u8], settings: &SigningSettings) -> Result<Vec<u8>> {
+pub(crate) fn sign_macho(input: &[u8], settings: &SigningSettings) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     MachOSigner::new(input)?.write_signed_binary(settings, &mut out)?;
     Ok(out)
@@ -230,7 +230,7 @@ fn entitlements_ios() -> Value {
     ])
 }
 
-fn xml_string(v: &Value) -> Result<String> {
+pub(crate) fn xml_string(v: &Value) -> Result<String> {
     Ok(String::from_utf8(plist_xml(v)?)?)
 }
 
@@ -464,7 +464,10 @@ struct Profiles {
 
 fn cms_sign(ctx: &Ctx, content: Vec<u8>, time: DateTime<Utc>) -> Result<Vec<u8>> {
     let signer = SignerBuilder::new(&ctx.pki.profsign.key, ctx.pki.profsign.cert.clone());
+    // Profiles encapsulate `id-data`; the builder's default content type is `id-signedData`.
+    let id_data = bcder::Oid(cryptographic_message_syntax::asn1::rfc5652::OID_ID_DATA.as_ref().to_vec().into());
     let der = SignedDataBuilder::default()
+        .content_type(id_data)
         .content_inline(content)
         .signer(signer)
         .certificate(ctx.pki.wwdr.clone())
@@ -648,7 +651,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
 // ---------------------------------------------------------------------------
 // bundles/
 
-fn info_plist(pairs: Vec<(&str, Value)>) -> Result<Vec<u8>> {
+pub(crate) fn info_plist(pairs: Vec<(&str, Value)>) -> Result<Vec<u8>> {
     let mut base = vec![
         ("CFBundleDevelopmentRegion", s("en")),
         ("CFBundleInfoDictionaryVersion", s("6.0")),

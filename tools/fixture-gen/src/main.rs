@@ -3,15 +3,19 @@
 //! ```text
 //! fixture-gen generate OUT_DIR --inputs BIN_DIR [--tsa-url URL]
 //! fixture-gen oracle OUT_DIR
+//! fixture-gen cases OUT_DIR
+//! fixture-gen sign IN OUT [--identifier ID] [--digest sha1|sha256|sha384]...
 //! ```
 //!
 //! Normally run through `tools/make-fixtures.sh`, which prepares BIN_DIR
 //! (Mach-O inputs), OUT_DIR/pki (test PKI) and the loopback time-stamp server.
 
+mod cases;
 mod generate;
 mod oracle;
 mod plistjson;
 mod reqs;
+mod sign;
 
 use {
     anyhow::{bail, Result},
@@ -20,7 +24,9 @@ use {
 
 const USAGE: &str = "usage:
   fixture-gen generate OUT_DIR --inputs BIN_DIR [--tsa-url URL]
-  fixture-gen oracle OUT_DIR";
+  fixture-gen oracle OUT_DIR
+  fixture-gen cases OUT_DIR
+  fixture-gen sign IN OUT [--identifier ID] [--digest sha1|sha256|sha384]...";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +50,8 @@ fn main() -> Result<()> {
             generate::run(generate::Args { out, inputs, tsa_url })
         }
         Some("oracle") if args.len() == 2 => oracle::run(&PathBuf::from(&args[1])),
+        Some("cases") if args.len() == 2 => cases::run(&PathBuf::from(&args[1])),
+        Some("sign") => sign::run(sign::Args::parse(&args[1..]).map_err(|e| anyhow::anyhow!("{e}\n{USAGE}"))?),
         _ => bail!("{USAGE}"),
     }
 }

@@ -1,0 +1,485 @@
+//! `bundlelint check` as a user runs it: every output format, the exit codes, and the contracts
+//! CI consumers rely on (SARIF schema, GitHub command syntax, GitLab fingerprints, JUnit counts,
+//! byte-identical output from run to run).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const FIXTURE: &str = "corpus/generated/bundles/Fixture.app";
+const REDIRECTOR: &str = "corpus/real/mitmproxy-redirector/Mitmproxy Redirector.app";
+const HELLO: &str = "corpus/generated/macho/hello-arm64";
+const ARCHIVE: &str = "corpus/generated/archives/Fixture.zip";
+
+const FORMATS: [&str; 8] = ["full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `bundlelint check ARGS` from `dir`, without looking for a configuration file (the result
+/// must not depend on a bundlelint.toml above the checkout) and without colour.
+fn check_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bundlelint"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("run bundlelint")
+}
+
+fn check(args: &[&str]) -> Output {
+    let mut all = vec!["--no-config"];
+    all.extend_from_slice(args);
+    check_in(&root(), &all)
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(out)))
+}
+
+/// The findings of a run, from `--format json-lines`.
+fn findings(args: &[&str]) -> Vec<Value> {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--format", "json-lines"]);
+    stdout(&check(&all)).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+}
+
+/// `%XX` sequences back to bytes, for SARIF URIs.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("hex");
+            out.push(u8::from_str_radix(hex, 16).expect("percent escape"));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8 path")
+}
+
+/// A copy of `src` (a bundle directory, symlinks kept) at `dst`.
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let (from, to) = (entry.path(), dst.join(entry.file_name()));
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&from).unwrap(), &to).unwrap();
+        } else if kind.is_dir() {
+            copy_tree(&from, &to);
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+}
+
+/// A copy of Fixture.app in a temporary directory whose Info.plist has a bad CFBundleIdentifier,
+/// so that a finding carries a line and column in an XML plist.
+fn fixture_with_plist_finding() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Fixture.app");
+    copy_tree(&root().join(FIXTURE), &app);
+    let plist = app.join("Contents/Info.plist");
+    let text = std::fs::read_to_string(&plist).unwrap();
+    assert!(text.contains("<string>com.example.fixture</string>"), "fixture Info.plist changed");
+    std::fs::write(
+        &plist,
+        text.replacen("<string>com.example.fixture</string>", "<string>com.example.my_tool</string>", 1),
+    )
+    .unwrap();
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes.
+// ---------------------------------------------------------------------------------------------
+
+/// A bare Mach-O has no Info.plist, so the Info.plist rules have nothing to report.
+const CLEAN: [&str; 3] = [HELLO, "--select", "layout-info-plist-keys"];
+
+#[test]
+fn a_clean_input_exits_0_in_every_format() {
+    for format in FORMATS {
+        let mut args = CLEAN.to_vec();
+        args.extend_from_slice(&["--format", format]);
+        let out = check(&args);
+        assert_eq!(code(&out), 0, "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        match format {
+            "json-lines" | "github" => assert_eq!(stdout(&out), "", "{format}"),
+            "gitlab" => assert_eq!(json(&out), Value::Array(Vec::new())),
+            "sarif" => assert_eq!(json(&out)["runs"][0]["results"], Value::Array(Vec::new())),
+            "json" => assert_eq!(json(&out)["findings"], Value::Array(Vec::new())),
+            "junit" => {
+                let junit = parse_junit(&stdout(&out));
+                assert_eq!(junit.failure_elements, 0);
+                assert!(junit.testcases >= 1, "a clean input still lists its code items as tests");
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn findings_at_or_above_fail_on_exit_1_in_every_format() {
+    assert!(findings(&[HELLO]).iter().any(|f| f["severity"] == "error"), "hello-arm64 is unsigned");
+    for format in FORMATS {
+        let out = check(&[HELLO, "--format", format]);
+        assert_eq!(code(&out), 1, "{format}");
+        assert!(!out.stdout.is_empty(), "{format} printed nothing");
+    }
+}
+
+#[test]
+fn exit_zero_turns_findings_into_success() {
+    for format in FORMATS {
+        assert_eq!(code(&check(&[HELLO, "--exit-zero", "--format", format])), 0, "{format}");
+    }
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    for (severity, failing) in [("warning", ["warning", "info"].as_slice()), ("info", ["info"].as_slice())] {
+        let config = dir.path().join(format!("{severity}.toml"));
+        std::fs::write(&config, format!("[severity]\nmacho-arm64-unsigned = \"{severity}\"\n")).unwrap();
+        let config = config.to_str().unwrap();
+        for fail_on in ["error", "warning", "info"] {
+            let out = check_in(
+                &root(),
+                &[
+                    HELLO,
+                    "--config",
+                    config,
+                    "--select",
+                    "macho-arm64-unsigned",
+                    "--fail-on",
+                    fail_on,
+                    "--format",
+                    "json",
+                ],
+            );
+            let reported =
+                json(&out)["findings"].as_array().unwrap().iter().map(|f| f["severity"].clone()).collect::<Vec<_>>();
+            assert_eq!(reported, vec![Value::from(severity)]);
+            let expected = if failing.contains(&fail_on) { 1 } else { 0 };
+            assert_eq!(code(&out), expected, "a {severity} with --fail-on {fail_on}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_path_exits_2() {
+    for format in FORMATS {
+        let out = check(&["corpus/does-not-exist.app", "--format", format]);
+        assert_eq!(code(&out), 2, "{format}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+        assert!(out.stdout.is_empty(), "{format}: nothing is rendered when an input cannot be read");
+    }
+    // Also when it follows an input that was read.
+    assert_eq!(code(&check(&[HELLO, "corpus/does-not-exist.app", "--format", "sarif"])), 2);
+}
+
+#[test]
+fn an_unknown_policy_exits_2() {
+    let out = check(&[HELLO, "--policy", "enterprise"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown policy"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-format contracts.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn json_carries_its_schema_version() {
+    let out = check(&[FIXTURE, "--format", "json"]);
+    let doc = json(&out);
+    assert_eq!(doc["schema"], "bundlelint.check/1");
+    assert_eq!(doc["input"], FIXTURE);
+    assert!(!doc["findings"].as_array().unwrap().is_empty());
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("tests/data/sarif-schema-2.1.0.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options().should_validate_formats(true).build(&schema).expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, log: &Value) {
+    let errors: Vec<String> = validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let validator = sarif_validator();
+    let out = check(&[FIXTURE, HELLO, REDIRECTOR, ARCHIVE, "--format", "sarif"]);
+    let log = json(&out);
+    assert_valid_sarif(&validator, &log);
+    // The validator is not vacuous: a level SARIF does not define is rejected.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(!validator.is_valid(&broken));
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "one run for the whole invocation");
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "bundlelint");
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for id in ["macho-arm64-unsigned", "notary-unsigned-code", "layout-info-plist-keys"] {
+        assert!(ids.contains(&id), "rules[] lists the catalog: {id} missing");
+    }
+    for rule in rules {
+        for field in ["shortDescription", "fullDescription", "help"] {
+            let text = rule[field]["text"].as_str().unwrap();
+            assert!(!text.is_empty(), "{}: empty {field}", rule["id"]);
+        }
+        assert!(rule["shortDescription"]["text"].as_str().unwrap().len() <= 1024);
+        assert!(rule["fullDescription"]["text"].as_str().unwrap().len() <= 1024);
+    }
+
+    let expected: usize = [FIXTURE, HELLO, REDIRECTOR, ARCHIVE].iter().map(|i| findings(&[i]).len()).sum();
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected, "every finding of every input is a result");
+    let mut prints = HashSet::new();
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"], "ruleIndex points at the rule");
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        let physical = &r["locations"][0]["physicalLocation"];
+        assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1, "GitHub needs startLine ≥ 1");
+        assert!(physical["region"].get("byteOffset").is_none(), "binary regions go to relatedLocations");
+        let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(!uri.contains(' '), "URIs are percent-encoded: {uri}");
+        assert!(root().join(percent_decode(uri)).exists(), "{uri} is relative to the working directory");
+        assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+        let print = r["partialFingerprints"]["bundlelint/v1"].as_str().unwrap().to_owned();
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        assert!(prints.insert(print), "fingerprints are unique within the run");
+    }
+}
+
+#[test]
+fn sarif_points_into_xml_plists_by_line_and_column() {
+    let dir = fixture_with_plist_finding();
+    let args = ["--no-config", "Fixture.app", "--select", "layout-info-plist-keys"];
+    let finding = {
+        let out = check_in(dir.path(), &[&args[..], &["--format", "json"]].concat());
+        json(&out)["findings"][0].clone()
+    };
+    let span = &finding["span"];
+    assert!(span["line"].as_u64().unwrap() > 1, "the finding has a span: {finding}");
+
+    let out = check_in(dir.path(), &[&args[..], &["--format", "sarif"]].concat());
+    let log = json(&out);
+    assert_valid_sarif(&sarif_validator(), &log);
+    let result = &log["runs"][0]["results"][0];
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "Fixture.app/Contents/Info.plist");
+    assert_eq!(location["region"]["startLine"], span["line"]);
+    assert_eq!(location["region"]["startColumn"], span["column"]);
+    let related = &result["relatedLocations"][0]["physicalLocation"]["region"];
+    assert_eq!(related["byteOffset"], span["offset"]);
+    assert_eq!(related["byteLength"], span["length"]);
+
+    let out = check_in(dir.path(), &[&args[..], &["--format", "github"]].concat());
+    let expected = format!(
+        "::error file=Fixture.app/Contents/Info.plist,line={},col={},title=layout-info-plist-keys::",
+        span["line"], span["column"]
+    );
+    assert!(stdout(&out).starts_with(&expected), "{}", stdout(&out));
+}
+
+#[test]
+fn sarif_fingerprints_survive_moved_bytes() {
+    // The same findings from a copy in another place give the same fingerprints: they hash the
+    // rule, the tree path and the slice, not where the input lies or its offsets.
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&root().join(FIXTURE), &dir.path().join("Fixture.app"));
+    let prints = |out: &Output| -> Vec<Value> {
+        json(out)["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"].clone()).collect()
+    };
+    let here = prints(&check(&[FIXTURE, "--format", "sarif"]));
+    let there = prints(&check_in(dir.path(), &["--no-config", "Fixture.app", "--format", "sarif"]));
+    assert!(!here.is_empty());
+    assert_eq!(here, there);
+}
+
+/// One `::LEVEL k=v,k=v::message` line, split.
+fn parse_github(line: &str) -> (String, BTreeMap<String, String>, String) {
+    let rest = line.strip_prefix("::").unwrap_or_else(|| panic!("not a workflow command: {line}"));
+    let (head, message) = rest.split_once("::").unwrap_or_else(|| panic!("no `::` before the message: {line}"));
+    let (level, props) = head.split_once(' ').unwrap_or_else(|| panic!("no properties: {line}"));
+    let props = props
+        .split(',')
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or_else(|| panic!("bad property `{p}` in {line}"));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    (level.to_owned(), props, message.to_owned())
+}
+
+#[test]
+fn github_lines_are_workflow_commands() {
+    let inputs = [FIXTURE, HELLO, REDIRECTOR];
+    let out = check(&[&inputs[..], &["--format", "github"]].concat());
+    let text = stdout(&out);
+    let expected: Vec<Value> = inputs.iter().flat_map(|i| findings(&[i])).collect();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "one command per finding");
+    for (line, finding) in lines.iter().zip(&expected) {
+        let (level, props, message) = parse_github(line);
+        let want = match finding["severity"].as_str().unwrap() {
+            "error" => "error",
+            "warning" => "warning",
+            _ => "notice",
+        };
+        assert_eq!(level, want);
+        assert_eq!(props["title"], finding["rule"].as_str().unwrap());
+        assert!(props["line"].parse::<u32>().unwrap() >= 1);
+        let file = percent_decode(&props["file"]);
+        assert!(root().join(&file).exists(), "{file}");
+        assert!(!message.contains('\n') && !message.contains('\r'));
+        assert!(percent_decode(&message).starts_with(finding["message"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn gitlab_is_an_array_with_unique_fingerprints() {
+    let inputs = [FIXTURE, HELLO, ARCHIVE];
+    let report = json(&check(&[&inputs[..], &["--format", "gitlab"]].concat()));
+    let issues = report.as_array().expect("a JSON array");
+    let expected: usize = inputs.iter().map(|i| findings(&[i]).len()).sum();
+    assert_eq!(issues.len(), expected);
+    let mut prints = HashSet::new();
+    for issue in issues {
+        let check_name = issue["check_name"].as_str().unwrap();
+        assert!(issue["description"].as_str().unwrap().starts_with(&format!("{check_name}: ")));
+        assert!(["info", "minor", "major", "critical", "blocker"].contains(&issue["severity"].as_str().unwrap()));
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        let path = issue["location"]["path"].as_str().unwrap();
+        assert!(root().join(path).exists(), "{path}");
+        assert!(prints.insert(issue["fingerprint"].as_str().unwrap().to_owned()), "duplicate fingerprint");
+    }
+}
+
+/// What the tests read from a JUnit document.
+struct Junit {
+    suites: usize,
+    testcases: usize,
+    failure_elements: usize,
+    /// `failures` attribute of `<testsuites>`.
+    declared_failures: usize,
+    /// Unescaped element text (the failure bodies).
+    text: String,
+}
+
+/// Parses with quick-xml, which rejects malformed documents (mismatched tags, bad escapes).
+fn parse_junit(text: &str) -> Junit {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut junit = Junit { suites: 0, testcases: 0, failure_elements: 0, declared_failures: 0, text: String::new() };
+    let mut depth = 0usize;
+    loop {
+        let event = reader.read_event().unwrap_or_else(|e| panic!("JUnit is not XML: {e}\n{text}"));
+        let element = match &event {
+            Event::Start(e) | Event::Empty(e) => Some(e.clone()),
+            _ => None,
+        };
+        if let Some(e) = element {
+            for attr in e.attributes() {
+                attr.expect("well-formed attribute").unescape_value().expect("valid escapes");
+            }
+            match e.name().as_ref() {
+                b"testsuites" => {
+                    let failures = e.try_get_attribute("failures").unwrap().expect("failures attribute");
+                    junit.declared_failures = failures.unescape_value().unwrap().parse().unwrap();
+                }
+                b"testsuite" => junit.suites += 1,
+                b"testcase" => junit.testcases += 1,
+                b"failure" => junit.failure_elements += 1,
+                _ => {}
+            }
+        }
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth -= 1,
+            Event::Text(t) => junit.text.push_str(&t.unescape().expect("valid text escapes")),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "every element is closed");
+    junit
+}
+
+#[test]
+fn junit_has_a_suite_per_input_and_a_failure_per_item_with_findings() {
+    let inputs = [FIXTURE, HELLO, REDIRECTOR];
+    let junit = parse_junit(&stdout(&check(&[&inputs[..], &["--format", "junit"]].concat())));
+    assert_eq!(junit.suites, inputs.len());
+    let mut failing = 0;
+    let mut items = 0;
+    for input in inputs {
+        let doc = json(&check(&[input, "--format", "json"]));
+        items += doc["items"].as_array().unwrap().len();
+        let owners: HashSet<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["item"].as_str().or(f["path"].as_str()).unwrap().to_owned())
+            .collect();
+        failing += owners.len();
+    }
+    assert!(failing > 0);
+    assert_eq!(junit.failure_elements, failing, "one failure per code item with findings");
+    assert_eq!(junit.declared_failures, failing);
+    assert!(junit.testcases >= items, "every code item is a test case");
+}
+
+#[test]
+fn junit_failure_text_round_trips_through_escaping() {
+    // The plist message quotes the identifier in double quotes and the bundle in backticks; what
+    // an XML parser reads back must be the message itself.
+    let dir = fixture_with_plist_finding();
+    let args = ["--no-config", "Fixture.app", "--select", "layout-info-plist-keys"];
+    let message = json(&check_in(dir.path(), &[&args[..], &["--format", "json"]].concat()))["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains('"'), "{message}");
+    let junit = parse_junit(&stdout(&check_in(dir.path(), &[&args[..], &["--format", "junit"]].concat())));
+    assert_eq!(junit.failure_elements, 1);
+    assert!(junit.text.contains(&message), "{}", junit.text);
+}
+
+#[test]
+fn every_format_is_byte_identical_across_runs() {
+    for format in FORMATS {
+        let args = [FIXTURE, HELLO, "--format", format];
+        let first = check(&args);
+        let second = check(&args);
+        assert!(!first.stdout.is_empty(), "{format}");
+        assert_eq!(first.stdout, second.stdout, "{format} differs between two runs");
+    }
+}
