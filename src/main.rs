@@ -10,7 +10,9 @@ use bundlelint::config::{self, baseline::Baseline};
 use bundlelint::engine::{self, Settings};
 use bundlelint::finding::Severity;
 use bundlelint::model::Scan;
-use bundlelint::report::{check::CheckReport, concise, full, inspect::InspectReport, inspect_text};
+use bundlelint::report::{
+    check::CheckReport, concise, full, github, gitlab, inspect::InspectReport, inspect_text, junit, sarif,
+};
 
 /// Validate and lint Apple code bundles from their bytes, on any OS.
 #[derive(Parser)]
@@ -99,6 +101,14 @@ enum CheckFormat {
     Json,
     /// One JSON object per finding per line.
     JsonLines,
+    /// One SARIF 2.1.0 log for all inputs, for GitHub code scanning and SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
+    /// One GitLab Code Quality report (JSON array) for all inputs.
+    Gitlab,
+    /// One JUnit XML document: a test suite per input, a test case per code item.
+    Junit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -191,8 +201,8 @@ struct CheckOptions {
 fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &CheckOptions) -> ExitCode {
     let colour = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut failed = false;
-    let mut out = String::new();
     let mut everything = Vec::new();
+    let mut checked = Vec::with_capacity(paths.len());
     for path in paths {
         let scan = match Scan::open(path) {
             Ok(s) => s,
@@ -208,25 +218,15 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         }
         failed |= outcome.findings.iter().any(|f| f.severity >= options.threshold);
         let report = CheckReport::new(&scan, outcome);
-        let rendered = match format {
-            CheckFormat::Full => Ok(full::render(&report, &scan, colour)),
-            CheckFormat::Concise => Ok(concise::render(&report)),
-            CheckFormat::Json => serde_json::to_string_pretty(&report).map(|j| j + "\n"),
-            CheckFormat::JsonLines => report
-                .findings
-                .iter()
-                .map(|f| serde_json::to_string(f).map(|l| l + "\n"))
-                .collect::<Result<String, _>>(),
-        };
-        match rendered {
-            Ok(text) => out.push_str(&text),
-            Err(e) => {
-                eprintln!("bundlelint: cannot render: {e}");
-                return ExitCode::from(EXIT_ERROR);
-            }
+        checked.push((scan, report));
+    }
+    match render(format, &checked, colour) {
+        Ok(text) => print!("{text}"),
+        Err(e) => {
+            eprintln!("bundlelint: cannot render: {e}");
+            return ExitCode::from(EXIT_ERROR);
         }
     }
-    print!("{out}");
     if let Some(path) = &options.write_baseline {
         if let Err(e) = std::fs::write(path, Baseline::from_findings(&everything).to_json()) {
             eprintln!("bundlelint: cannot write baseline {}: {e}", path.display());
@@ -237,6 +237,26 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Renders every checked input: the per-input formats one after the other, the CI formats
+/// (SARIF, GitLab, JUnit) as one document for the whole run, as their consumers expect one file.
+fn render(format: CheckFormat, checked: &[(Scan, CheckReport)], colour: bool) -> Result<String, serde_json::Error> {
+    let each = |one: &dyn Fn(&Scan, &CheckReport) -> Result<String, serde_json::Error>| {
+        checked.iter().map(|(scan, report)| one(scan, report)).collect::<Result<String, _>>()
+    };
+    match format {
+        CheckFormat::Full => each(&|scan, report| Ok(full::render(report, scan, colour))),
+        CheckFormat::Concise => each(&|_, report| Ok(concise::render(report))),
+        CheckFormat::Json => each(&|_, report| serde_json::to_string_pretty(report).map(|j| j + "\n")),
+        CheckFormat::JsonLines => {
+            each(&|_, report| report.findings.iter().map(|f| serde_json::to_string(f).map(|l| l + "\n")).collect())
+        }
+        CheckFormat::Sarif => sarif::render(checked),
+        CheckFormat::Github => Ok(github::render(checked)),
+        CheckFormat::Gitlab => gitlab::render(checked),
+        CheckFormat::Junit => Ok(junit::render(checked)),
     }
 }
 
