@@ -221,7 +221,7 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         checked.push((scan, report));
     }
     match render(format, &checked, colour) {
-        Ok(text) => print!("{text}"),
+        Ok(text) => emit(&text),
         Err(e) => {
             eprintln!("bundlelint: cannot render: {e}");
             return ExitCode::from(EXIT_ERROR);
@@ -263,7 +263,7 @@ fn render(format: CheckFormat, checked: &[(Scan, CheckReport)], colour: bool) ->
 fn rule(id: &str) -> ExitCode {
     match catalog::meta(id) {
         Some(meta) => {
-            println!("{}", meta.page());
+            emit(&format!("{}\n", meta.page()));
             ExitCode::SUCCESS
         }
         None => {
@@ -277,12 +277,11 @@ fn rules(format: ListFormat) -> ExitCode {
     let metas = catalog::catalog();
     match format {
         ListFormat::Text => {
-            for m in metas {
-                println!("{:<40} {:<8} {}", m.id, m.severity.name(), m.summary);
-            }
+            let lines: String = metas.iter().map(|m| format!("{:<40} {:<8} {}\n", m.id, m.severity.name(), m.summary)).collect();
+            emit(&lines);
         }
         ListFormat::Json => match serde_json::to_string_pretty(metas) {
-            Ok(j) => println!("{j}"),
+            Ok(j) => emit(&format!("{j}\n")),
             Err(e) => {
                 eprintln!("bundlelint: cannot render JSON: {e}");
                 return ExitCode::from(EXIT_ERROR);
@@ -314,6 +313,18 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
             }
         },
     };
-    print!("{text}");
+    emit(&text);
     ExitCode::SUCCESS
+}
+
+/// Writes to standard output. A closed pipe (`bundlelint rules | head`) ends the output quietly
+/// instead of panicking, as `print!` would.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => eprintln!("bundlelint: cannot write output: {e}"),
+    }
 }
