@@ -13,6 +13,7 @@ pub mod library;
 pub mod macho;
 pub mod notary;
 pub mod signature;
+pub mod verified;
 
 use crate::catalog::Policy;
 use crate::codesign::signature::Signature;
@@ -182,5 +183,6 @@ pub fn all() -> Vec<&'static Rule> {
     rules.extend_from_slice(library::RULES);
     rules.extend_from_slice(macho::RULES);
     rules.extend_from_slice(signature::RULES);
+    rules.extend(verified::rules());
     rules
 }

@@ -239,7 +239,9 @@ fn decode_problems(sig: &Signature) -> Vec<Problem> {
         found.push(p.clone());
     }
     if let Some(Ok(entries)) = &sig.requirements {
-        found.extend(entries.iter().filter_map(|e| e.requirement.as_ref().err().cloned()));
+        // Each requirement's problem is located within the set: rebase it onto the file.
+        let at = sig.blob_range(Slot::Requirements).map_or(0, |r| r.offset);
+        found.extend(entries.iter().filter_map(|e| e.requirement.as_ref().err().map(|p| p.clone().rebased(at))));
     }
     if let Some(Err(p)) = &sig.der_entitlements {
         found.push(p.clone());
@@ -247,6 +249,19 @@ fn decode_problems(sig: &Signature) -> Vec<Problem> {
     found.extend(sig.constraints.iter().filter_map(|(_, c)| c.as_ref().err().cloned()));
     if let Some(CmsBlob::Malformed(p)) = &sig.cms {
         found.push(p.clone());
+    }
+    if let Some(CmsBlob::Parsed(info)) = &sig.cms {
+        // Certificates and attributes that could not be read leave the rest of the CMS readable;
+        // their offsets are within the CMS payload, after the blob's 8-byte header.
+        let at = sig.blob_range(Slot::Signature).map_or(0, |r| r.offset + 8);
+        let signers = info.signers.iter().flat_map(|s| {
+            let stamp = s
+                .timestamp
+                .iter()
+                .flat_map(|t| t.certificate_problems.iter().chain(t.signers.iter().flat_map(|i| &i.problems)));
+            s.problems.iter().chain(stamp)
+        });
+        found.extend(info.certificate_problems.iter().chain(signers).map(|p| p.clone().rebased(at)));
     }
     found
 }

@@ -30,7 +30,14 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let mut findings: Vec<Finding> =
         problems::findings(scan).into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
     findings.extend(run_rules(&cx, &rules));
-    let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();
+    let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy, false)).collect();
+    // The verifier grades its findings itself (an unbound Info.plist is an error for a bundle,
+    // information for a standalone tool); user overrides still apply.
+    if crate::verify::rules::ALL.iter().any(|r| settings.enabled(r.id, policy)) {
+        let verified = crate::verify::verify(scan, &crate::verify::VerifyOptions::default());
+        let verified = verified.into_iter().filter(|f| settings.enabled(f.rule, policy));
+        findings.extend(verified.filter_map(|f| settings.finalise(f, policy, true)));
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     Outcome { policy, policy_source, findings }

@@ -95,8 +95,9 @@ impl Settings {
         selected && !ignored && applies
     }
 
-    /// Sets the severity from the rule's page and the overrides; drops ignored paths.
-    pub fn finalise(&self, mut f: Finding, policy: Policy) -> Option<Finding> {
+    /// Sets the severity from the rule's page (unless the reporter graded the finding itself,
+    /// as the verifier does) and the overrides; drops ignored paths.
+    pub fn finalise(&self, mut f: Finding, policy: Policy, graded: bool) -> Option<Finding> {
         if self
             .path_ignores
             .iter()
@@ -104,7 +105,7 @@ impl Settings {
         {
             return None;
         }
-        if let Some(meta) = catalog::meta(f.rule) {
+        if let Some(meta) = catalog::meta(f.rule).filter(|_| !graded) {
             f.severity = meta.severity_for(policy);
         }
         // The most specific selector wins: an exact id over a family prefix over `ALL`.

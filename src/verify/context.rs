@@ -66,6 +66,11 @@ impl<'a> ItemContext<'a> {
         Finding::new(rule.id, rule.severity, path, message).item(self.item.path.as_str())
     }
 
+    /// The bundle directory (or the item's path), naming the container in messages.
+    pub fn container_root(&self) -> &'a str {
+        self.bundle().map_or(self.item.path.as_str(), |b| b.root.as_str())
+    }
+
     /// The item at `index` with its facts.
     pub fn other(&self, index: usize) -> Option<(&'a CodeItem, &'a ItemFacts)> {
         Some((self.scan.discovery.items.get(index)?, self.scan.items.get(index)?))

@@ -24,6 +24,7 @@
 mod appledouble;
 mod code;
 mod context;
+mod envelope;
 mod layout;
 mod nested;
 mod pages;
@@ -31,6 +32,7 @@ mod resources;
 pub mod rules;
 mod scope;
 mod seal_rules;
+mod sealed_files;
 mod signed;
 mod special_slots;
 mod symlinks;

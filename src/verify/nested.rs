@@ -10,7 +10,7 @@
 //! cdhash matching the best or the primary CodeDirectory of any slice is accepted.
 //!
 //! codesign itself validates a nested item by evaluating the recorded requirement against it
-//! (with the items's own full validation); the cdhash comparison is what can be decided from the
+//! (with the item's own full validation); the cdhash comparison is what can be decided from the
 //! bytes without the requirement language.
 
 use super::context::{hex_prefix, ItemContext, Sink};
@@ -50,7 +50,7 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
                 path,
                 format!(
                     "{rel} is nested code in {} but is not signed (code object is not signed at all)",
-                    container(ctx)
+                    ctx.container_root()
                 ),
             )
             .help(format!("sign {rel} before signing its container (inside out), or let codesign --deep do it")),
@@ -62,7 +62,7 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
             ctx.finding(
                 RES_FILE_ADDED,
                 path,
-                format!("nested code {rel} is not in the sealed resources of {}", container(ctx)),
+                format!("nested code {rel} is not in the sealed resources of {}", ctx.container_root()),
             )
             .help("it was added after the container was signed: sign the container again"),
         ),
@@ -99,10 +99,6 @@ fn can_be_signed(facts: &ItemFacts) -> bool {
     matches!(facts.code, Code::MachO { .. } | Code::None | Code::Detached(_))
 }
 
-fn container<'a>(ctx: &ItemContext<'a>) -> &'a str {
-    ctx.bundle().map_or(ctx.item.path.as_str(), |b| b.root.as_str())
-}
-
 /// The cdhashes a container may have recorded: the best and the primary CodeDirectory of every
 /// signed slice.
 pub(super) fn candidates(units: &[SignedUnit<'_>]) -> Vec<Candidate> {
@@ -137,7 +133,7 @@ fn mismatch(
         path,
         format!(
             "{rel}: {} recorded cdhash {}, but the nested code now has {}: it was modified or re-signed after its container was signed (nested code is modified or invalid)",
-            container(ctx),
+            ctx.container_root(),
             hex_prefix(recorded),
             now.join(", "),
         ),

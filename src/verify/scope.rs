@@ -1,40 +1,11 @@
-//! A bundle's resource scope: the directory its seal is relative to, the envelope (rules and
-//! sealed files of the version codesign uses) and the compiled rules with the bundle's own
-//! exclusions.
-
-use std::collections::BTreeMap;
+//! A bundle's resource scope: the directory its seal is relative to and the compiled rules
+//! with the bundle's own exclusions.
 
 use super::seal_rules::{BadPattern, RuleSet};
 use super::signed::CODE_RESOURCES;
 use crate::discover::{Bundle, Layout};
 use crate::input::join;
-use crate::seal::{CodeResources, Rule, Seal};
-
-/// The rules and files codesign validates: `rules2`/`files2` when `files2` exists (version 2),
-/// else `rules`/`files` (version 1). Beside a version 2 envelope the version 1 `files` are left
-/// alone, as codesign does (some signers write them from the unsigned state of nested files).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Envelope<'a> {
-    pub version: u8,
-    pub rules: &'a [Rule],
-    pub files: &'a BTreeMap<String, Seal>,
-}
-
-impl<'a> Envelope<'a> {
-    /// The envelope of `cr`, or why codesign would refuse it (`errSecCSResourcesInvalid`).
-    pub fn of(cr: &'a CodeResources) -> Result<Envelope<'a>, &'static str> {
-        if cr.has_files2 {
-            if !cr.has_rules2 {
-                return Err("has files2 but no rules2");
-            }
-            return Ok(Envelope { version: 2, rules: &cr.rules2, files: &cr.files2 });
-        }
-        if !cr.has_files || !cr.has_rules {
-            return Err("has neither files2 nor both rules and files");
-        }
-        Ok(Envelope { version: 1, rules: &cr.rules, files: &cr.files })
-    }
-}
+use crate::seal::Rule;
 
 /// Where a bundle's seal applies and how its paths are decided.
 #[derive(Debug)]

@@ -133,7 +133,9 @@ fn rule_flags(rule: &seal::Rule) -> u8 {
 }
 
 fn compile(pattern: &str, weight: u32, flags: u8) -> Result<CompiledRule, String> {
-    let regex = Regex::new(&posix_to_rust(pattern)).map_err(|e| e.to_string())?;
+    // The regex crate's messages quote the pattern over several lines; the last one says why.
+    let regex = Regex::new(&posix_to_rust(pattern))
+        .map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_owned())?;
     Ok(CompiledRule { pattern: pattern.to_owned(), regex, weight, flags })
 }
 

@@ -130,7 +130,7 @@ fn check_slot(
                         format!(
                             "{arch}: special slot 3 of {} records CodeResources {digest}, but {} has no _CodeSignature/CodeResources",
                             labels.join(" and "),
-                            ctx.bundle().map_or(ctx.item.path.as_str(), |b| b.root.as_str()),
+                            ctx.container_root(),
                         ),
                     )
                     .of_unit(unit)
@@ -163,7 +163,7 @@ fn recorded<'c>(cd: &'c CdView<'_>, slot: u32) -> Option<&'c [u8]> {
 /// A bundle signed without `_CodeSignature/CodeResources` and without slot 3: codesign refuses it
 /// ("code has no resources but signature indicates they must be present" / resources not found).
 fn unsealed_bundle(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>) -> Finding {
-    let root = ctx.bundle().map_or(ctx.item.path.as_str(), |b| b.root.as_str());
+    let root = ctx.container_root();
     ctx.finding(
         SIG_RESOURCES_NOT_SEALED,
         unit.code_path,

@@ -2,7 +2,10 @@
 //! `/System/` or `/Library/`; relative targets must resolve inside the bundle being verified, or a
 //! bundle enclosing it, and to a path that bundle's seal includes.
 
-use super::scope::Scope;
+use super::context::{ItemContext, Sink};
+use super::envelope::Envelope;
+use super::rules::RES_SYMLINK_ESCAPES;
+use super::scope::{main_executable_path, Scope};
 use crate::input::{join, parent, Tree};
 
 const ALLOWED_ABSOLUTE: [&str; 2] = ["/System/", "/Library/"];
@@ -25,6 +28,56 @@ pub(super) fn escape_reason(tree: &Tree, link: &str, target: &str, scopes: &[&Sc
         }
     }
     Some(format!("resolves to {resolved}, outside the bundle"))
+}
+
+/// A sealed symlink whose destination `--strict` checks.
+pub(super) struct SealedLink<'a> {
+    pub rel: &'a str,
+    pub path: &'a str,
+    pub target: &'a str,
+}
+
+/// `--strict`: sealed links must stay inside the bundle (or an enclosing one) and its seal.
+pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, scope: &Scope, links: &[SealedLink<'_>]) {
+    if links.is_empty() || !ctx.options.strict {
+        return;
+    }
+    let outer = enclosing_scopes(ctx);
+    let mut scopes: Vec<&Scope> = vec![scope];
+    scopes.extend(outer.iter());
+    for link in links {
+        if let Some(why) = escape_reason(ctx.tree(), link.path, link.target, &scopes) {
+            sink.add(
+                ctx.finding(
+                    RES_SYMLINK_ESCAPES,
+                    link.path,
+                    format!(
+                        "{} links to `{}`, which {why} (invalid destination for symbolic link in bundle)",
+                        link.rel, link.target
+                    ),
+                )
+                .help("make the link relative and point it at a sealed file inside the bundle"),
+            );
+        }
+    }
+}
+
+/// Scopes of the bundles enclosing this item, innermost first (those with a readable seal).
+fn enclosing_scopes(ctx: &ItemContext<'_>) -> Vec<Scope> {
+    let mut out = Vec::new();
+    let mut next = ctx.item.parent;
+    let mut hops = 0;
+    while let (Some(index), true) = (next, hops < ctx.scan.discovery.items.len()) {
+        hops += 1;
+        let Some((item, facts)) = ctx.other(index) else { break };
+        if let (Some(bundle), Some(Ok(cr))) = (&item.bundle, &facts.code_resources) {
+            if let Ok(env) = Envelope::of(cr) {
+                out.push(Scope::new(bundle, main_executable_path(bundle).as_deref(), env.rules));
+            }
+        }
+        next = item.parent;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -7,19 +7,16 @@ pub static RULE: Rule = Rule { id: "expect-team-id", check: Check::Slice(check) 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(expected) = cx.settings.expect.team_id.as_deref() else { return };
     let Some(cd) = slice.signature().and_then(|s| s.primary()) else { return };
-    let actual = cd.team_id.as_deref().unwrap_or("no team");
-    if actual == expected {
+    if cd.team_id.as_deref() == Some(expected) {
         return;
     }
+    let actual = cd.team_id.as_deref().map_or_else(|| "no team".to_owned(), |t| format!("team {t}"));
     let path = slice.item.code_path();
     let f = slice
         .finding(
             sink,
             RULE.id,
-            format!(
-                "`{path}` [{}] is signed by team {actual}; bundlelint.toml expects team {expected}",
-                slice.slice.arch
-            ),
+            format!("`{path}` [{}] is signed by {actual}; bundlelint.toml expects team {expected}", slice.slice.arch),
         )
         .help(format!(
             "sign with team {expected}'s certificate, or update [expect] team-id if the team changed on purpose"

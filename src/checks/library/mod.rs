@@ -28,12 +28,17 @@ fn is_system(path: &str) -> bool {
     path.starts_with("/System/") || path.starts_with("/usr/lib/") || path.starts_with("/Library/Apple/")
 }
 
-/// Substitutes `@executable_path` and `@loader_path` in `path`, giving a tree path.
+/// Substitutes `@executable_path` and `@loader_path` in `path`, giving a tree path. The token may
+/// stand alone: an `LC_RPATH` of `@loader_path/` is trimmed to `@loader_path` before this.
 fn substitute(path: &str, executable_dir: &str, loader_dir: &str) -> Option<String> {
-    match path.strip_prefix("@executable_path/") {
-        Some(rest) => Some(join(executable_dir, rest)),
-        None => path.strip_prefix("@loader_path/").map(|rest| join(loader_dir, rest)),
-    }
+    [("@executable_path", executable_dir), ("@loader_path", loader_dir)].into_iter().find_map(|(token, dir)| {
+        let rest = path.strip_prefix(token)?;
+        if rest.is_empty() {
+            Some(dir.to_owned())
+        } else {
+            rest.strip_prefix('/').map(|rest| join(dir, rest))
+        }
+    })
 }
 
 /// The main executable whose process loads code in `item`: the nearest enclosing bundle's main

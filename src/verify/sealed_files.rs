@@ -1,0 +1,136 @@
+//! Sealed files: each is hashed (in parallel, once per digest type its seal records) and
+//! compared; sealed entries the walk did not meet are missing unless optional; a Mach-O of the
+//! bundle's own sealed as a plain file is flagged.
+
+use std::collections::{BTreeSet, HashSet};
+
+use rayon::prelude::*;
+
+use super::context::{hex_prefix, ItemContext, Sink};
+use super::envelope::Envelope;
+use super::rules::{RES_FILE_ALTERED, RES_FILE_MISSING, RES_MACHO_SEALED_AS_DATA};
+use super::scope::Scope;
+use crate::codesign::digest::HashType;
+use crate::discover::Role;
+use crate::finding::Finding;
+use crate::seal::Seal;
+
+/// A sealed file to hash.
+pub(super) struct FileWork<'a> {
+    pub rel: &'a str,
+    pub path: &'a str,
+    pub seal: &'a Seal,
+}
+
+/// The digests a file seal records: (hash type, seal key, digest). Signers record one per digest
+/// type of the code's CodeDirectories (`hash` SHA-1, `hash2` SHA-256), which codesign checks.
+fn recorded(seal: &Seal) -> Vec<(HashType, &'static str, &[u8])> {
+    let mut out = Vec::new();
+    if let Seal::File { hash, hash2, .. } = seal {
+        if let Some(h) = hash2 {
+            out.push((HashType::Sha256, "hash2", h.as_slice()));
+        }
+        if let Some(h) = hash {
+            out.push((HashType::Sha1, "hash", h.as_slice()));
+        }
+    }
+    out
+}
+
+/// Hashes every sealed file (in parallel, each once per digest type) and compares.
+pub(super) fn hash_files(ctx: &ItemContext<'_>, sink: &mut Sink, files: &[FileWork<'_>]) {
+    let tree = ctx.tree();
+    let found: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|work| {
+            let mut out = Vec::new();
+            let Some(bytes) = tree.file(work.path).and_then(|f| f.bytes().ok()) else {
+                // A file that cannot be read is as good as missing.
+                if !is_optional(work.seal) {
+                    out.push(missing(ctx, work.rel, work.path));
+                }
+                return out;
+            };
+            let mut computed: Vec<(HashType, Vec<u8>)> = Vec::new();
+            for (hash_type, key, want) in recorded(work.seal) {
+                let digest = match computed.iter().find(|(t, _)| *t == hash_type) {
+                    Some((_, d)) => d.clone(),
+                    None => {
+                        let d = hash_type.digest(bytes);
+                        computed.push((hash_type, d.clone()));
+                        d
+                    }
+                };
+                if digest.as_slice() != want {
+                    out.push(
+                        ctx.finding(
+                            RES_FILE_ALTERED,
+                            work.path,
+                            format!(
+                                "{}: sealed {key} ({}) is {}, but the file hashes to {}",
+                                work.rel,
+                                hash_type.name(),
+                                hex_prefix(want),
+                                hex_prefix(&digest)
+                            ),
+                        )
+                        .help("the file was modified after signing: restore it or sign the bundle again"),
+                    );
+                    break;
+                }
+            }
+            if let Some(f) = sealed_as_data(ctx, work, bytes) {
+                out.push(f);
+            }
+            out
+        })
+        .collect();
+    found.into_iter().for_each(|f| sink.add(f));
+}
+
+pub(super) fn is_optional(seal: &Seal) -> bool {
+    matches!(seal, Seal::File { optional: true, .. })
+}
+
+/// A Mach-O of this bundle's own (not part of a nested bundle) sealed as a plain file: codesign
+/// never signs it as code, yet it runs as code. SMJobBless tools live sealed as data by design.
+fn sealed_as_data(ctx: &ItemContext<'_>, work: &FileWork<'_>, bytes: &[u8]) -> Option<Finding> {
+    if !crate::macho::is_macho(bytes.get(..8).unwrap_or(bytes)) {
+        return None;
+    }
+    let index = ctx.items.find(ctx.tree(), work.path)?;
+    let (item, _) = ctx.other(index)?;
+    let own = item.bundle.is_none() && item.parent == Some(ctx.index) && item.role != Role::SmJobBlessTool;
+    own.then(|| {
+        ctx.finding(
+            RES_MACHO_SEALED_AS_DATA,
+            work.path,
+            format!("{} is Mach-O code but is sealed as a plain resource (hash), not as nested code", work.rel),
+        )
+        .help("move code to Contents/MacOS, Helpers, Frameworks or PlugIns so it is signed and sealed as code")
+    })
+}
+
+fn missing(ctx: &ItemContext<'_>, rel: &str, path: &str) -> Finding {
+    ctx.finding(RES_FILE_MISSING, path, format!("{rel} is sealed but missing from {}", ctx.container_root()))
+        .help("a sealed resource was removed: restore it or sign the bundle again")
+}
+
+/// Every sealed entry the walk did not meet is missing, unless optional.
+pub(super) fn report_missing(
+    ctx: &ItemContext<'_>,
+    sink: &mut Sink,
+    scope: &Scope,
+    env: &Envelope<'_>,
+    seen: &HashSet<&str>,
+) {
+    let unseen: BTreeSet<&String> = env.files.keys().filter(|k| !seen.contains(k.as_str())).collect();
+    for rel in unseen {
+        let Some(seal) = env.files.get(rel.as_str()) else { continue };
+        if is_optional(seal) {
+            continue;
+        }
+        let path = format!("{}/{rel}", scope.base);
+        sink.add(missing(ctx, rel, &path));
+    }
+}
