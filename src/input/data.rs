@@ -83,6 +83,22 @@ impl FileData {
         }
     }
 
+    /// Lets the kernel drop the resident pages behind `part` (a sub-slice of [`FileData::bytes`])
+    /// once they have been read: verifying a large file then never keeps it all in memory. Only
+    /// memory-mapped files are affected; anything else is ignored.
+    pub fn release(&self, part: &[u8]) {
+        let Some(Ok(Backing::Map(map))) = self.0.loaded.get() else { return };
+        let (base, start) = (map.as_ptr() as usize, part.as_ptr() as usize);
+        let Some(offset) = start.checked_sub(base) else { return };
+        if part.is_empty() || offset.saturating_add(part.len()) > map.len() {
+            return;
+        }
+        // SAFETY: MADV_DONTNEED on a private, read-only file mapping only discards cached pages;
+        // a later read faults them back in from the file with the same contents, so slices
+        // borrowed from the map stay valid.
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, part.len()) };
+    }
+
     /// The first `n` bytes (fewer if the file is shorter), without loading a large file whole.
     pub fn head(&self, n: usize) -> Vec<u8> {
         if let Some(Ok(b)) = self.0.loaded.get() {

@@ -137,7 +137,7 @@ fn component_slot(name: &str) -> Option<u32> {
         "CodeDirectory" => 0,
         "CodeRequirements" => 2,
         "CodeEntitlements" => 5,
-        "CodeEntitlementsDER" => 7,
+        "CodeEntitlementDER" => 7,
         "CodeSignature" => 0x10000,
         _ => {
             let n: u32 = name.strip_prefix("CodeRequirements-")?.parse().ok()?;

@@ -133,7 +133,7 @@ fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
                 }
             }
             _ => {
-                problems.push(entry_problem(section, pattern, "is neither `true` nor a dictionary"));
+                problems.push(entry_problem(section, pattern, "is neither a boolean nor a dictionary"));
                 continue;
             }
         };

@@ -103,7 +103,15 @@ fn check_pages(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
                 })
             })
             .collect();
-        let reports = pages::check(unit.code, paging, &tables, &skip);
+        // Hashed pages of a mapped executable are let go at once: peak memory stays small
+        // however large the binary.
+        let file = ctx.item.executable.as_deref().and_then(|p| ctx.tree().file(p));
+        let release = |done: &[u8]| {
+            if let Some(f) = file {
+                f.release(done);
+            }
+        };
+        let reports = pages::check(unit.code, paging, &tables, &skip, &release);
         for ((cd, table), report) in members.iter().zip(&tables).zip(reports) {
             if let Some(finding) = page_finding(ctx, unit, cd, table, paging, report) {
                 sink.add(finding);

@@ -97,12 +97,14 @@ impl PageReport {
 
 /// Checks the pages of `code` against each table; one report per table, in order. A page that
 /// lies (partly) past the end of `code` counts as a mismatch; pages for which `skip` is true are
-/// not checked.
+/// not checked. `release` is handed each stretch of `code` once it is hashed, so the caller can
+/// let the memory go.
 pub(super) fn check(
     code: &[u8],
     paging: Paging,
     tables: &[PageHashes<'_>],
     skip: &(dyn Fn(Span<u64>) -> bool + Sync),
+    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Vec<PageReport> {
     // Pages past the end of the code cannot match; count them without visiting each one.
     let inside = paging.pages_within(code.len() as u64);
@@ -117,7 +119,14 @@ pub(super) fn check(
         .into_par_iter()
         .map(|task| {
             let first = task * per_task;
-            check_range(code, paging, tables, first..(first + per_task).min(pages), skip)
+            let last = (first + per_task).min(pages);
+            let report = check_range(code, paging, tables, first..last, skip);
+            let start = paging.page(first).start.min(code.len() as u64) as usize;
+            let end = paging.page(last.saturating_sub(1)).end.min(code.len() as u64) as usize;
+            if let Some(done) = code.get(start..end) {
+                release(done);
+            }
+            report
         })
         .reduce(|| empty.clone(), |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect());
     tables
@@ -236,7 +245,7 @@ mod tests {
             PageHashes { hash_type: HashType::Sha1, hash_size: 20, slots: &sha1, pages: paging.page_count() },
             PageHashes { hash_type: HashType::Sha256, hash_size: 32, slots: &sha256, pages: paging.page_count() },
         ];
-        let reports = check(&code, paging, &tables, &no_skip());
+        let reports = check(&code, paging, &tables, &no_skip(), &|_| {});
         for r in reports {
             assert_eq!(r, PageReport { first_mismatch: Some(300), mismatches: 2, skipped: 0 });
         }
@@ -252,7 +261,7 @@ mod tests {
         let reports = check(short, paging, &tables, &no_skip());
         assert_eq!(reports[0].first_mismatch, Some(1));
         let skip_first = |s: Span<u64>| s.start == 0;
-        let reports = check(&code, paging, &tables, &skip_first);
+        let reports = check(&code, paging, &tables, &skip_first, &|_| {});
         assert_eq!(reports[0], PageReport { first_mismatch: None, mismatches: 0, skipped: 1 });
     }
 }
