@@ -277,7 +277,8 @@ fn rules(format: ListFormat) -> ExitCode {
     let metas = catalog::catalog();
     match format {
         ListFormat::Text => {
-            let lines: String = metas.iter().map(|m| format!("{:<40} {:<8} {}\n", m.id, m.severity.name(), m.summary)).collect();
+            let lines: String =
+                metas.iter().map(|m| format!("{:<40} {:<8} {}\n", m.id, m.severity.name(), m.summary)).collect();
             emit(&lines);
         }
         ListFormat::Json => match serde_json::to_string_pretty(metas) {

@@ -158,7 +158,10 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
             .unwrap_or_else(|e| panic!("{rule}/{name}: {e}")),
         None => Settings::default(),
     };
-    let settings = base.merged_with(Settings { policy, select: vec![rule.to_owned()], ..Settings::default() });
+    let settings = base
+        .merged_with(Settings { policy, select: vec![rule.to_owned()], ..Settings::default() })
+        .load_anchors()
+        .unwrap_or_else(|e| panic!("{rule}/{name}: {e}"));
     let outcome = engine::check(&scan, &settings);
     let report = CheckReport::new(&scan, outcome);
     let ours: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();

@@ -258,7 +258,7 @@ mod tests {
         let slots = table(&code, paging, HashType::Sha256);
         let tables = [PageHashes { hash_type: HashType::Sha256, hash_size: 32, slots: &slots, pages: 2 }];
         let short = &code[..5000];
-        let reports = check(short, paging, &tables, &no_skip());
+        let reports = check(short, paging, &tables, &no_skip(), &|_| {});
         assert_eq!(reports[0].first_mismatch, Some(1));
         let skip_first = |s: Span<u64>| s.start == 0;
         let reports = check(&code, paging, &tables, &skip_first, &|_| {});

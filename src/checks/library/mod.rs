@@ -41,13 +41,17 @@ fn substitute(path: &str, executable_dir: &str, loader_dir: &str) -> Option<Stri
     })
 }
 
-/// The main executable whose process loads code in `item`: the nearest enclosing bundle's main
-/// executable, or the item itself.
+/// `MH_EXECUTE`: a file that runs as a process of its own.
+const MH_EXECUTE: u32 = 2;
+
+/// The main executable whose process loads code in `item` (what `@executable_path` means): the
+/// item itself when it is an executable — an app, helper tool, XPC service, extension — else the
+/// nearest enclosing executable, since frameworks, dylibs and plug-ins run inside their host.
 pub fn host_executable<'a>(item: &ItemView<'a>) -> Option<&'a str> {
     let mut cursor = Some(*item);
     while let Some(i) = cursor {
-        if i.item.bundle.is_some() || i.item.parent.is_none() {
-            return i.item.executable.as_deref();
+        if i.slices().iter().any(|s| s.slice.file_type == MH_EXECUTE) || i.item.parent.is_none() {
+            return Some(i.code_path());
         }
         cursor = i.parent();
     }

@@ -11,7 +11,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     }
     let authority = t.chain.as_ref().map(|c| c.path.join(" → ")).unwrap_or_else(|| "an unknown authority".into());
     let path = slice.item.code_path();
-    let f = slice
+    let mut f = slice
         .finding(
             sink,
             RULE.id,
@@ -23,5 +23,6 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         .help(
             "timestamp with Apple's server (codesign --timestamp, the default URL), the only authority macOS accepts",
         );
+    f.range = slice.signature().and_then(|s| s.blob_range(crate::codesign::superblob::Slot::Signature));
     sink.push(f);
 }

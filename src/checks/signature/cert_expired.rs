@@ -12,13 +12,14 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     for defect in &chain.defects {
         if let ChainDefect::Expired { subject, not_before, not_after, at } = defect {
             let path = slice.item.code_path();
-            let f = slice
+            let mut f = slice
                 .finding(
                     sink,
                     RULE.id,
                     format!("`{path}` [{}]: certificate {subject:?} is valid {not_before} to {not_after}, not at {at} ({})", slice.slice.arch, a.judged_by),
                 )
                 .help("re-sign with a current certificate and a secure timestamp (codesign --timestamp), which keeps the signature valid after the certificate expires");
+            f.range = slice.signature().and_then(|s| s.blob_range(crate::codesign::superblob::Slot::Signature));
             sink.push(f);
         }
     }

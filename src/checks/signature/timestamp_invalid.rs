@@ -1,7 +1,7 @@
 //! `sig-timestamp-invalid`: the secure timestamp vouches for this signature and is genuine.
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
-use crate::trust::ChainEnd;
+use crate::trust::{ChainDefect, ChainEnd};
 
 pub static RULE: Rule = Rule { id: "sig-timestamp-invalid", check: Check::Slice(check) };
 
@@ -17,14 +17,26 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     if !t.digest_binds {
         why.push("the token's messageDigest does not match its TSTInfo".to_owned());
     }
-    if let Some(ChainEnd::Untrusted { top }) = t.chain.as_ref().map(|c| &c.end) {
-        why.push(format!("the timestamp authority's chain ends at {top:?}, not a trusted anchor"));
+    if let Some(chain) = &t.chain {
+        if let ChainEnd::Untrusted { top } = &chain.end {
+            why.push(format!("the timestamp authority's chain ends at {top:?}, not a trusted anchor"));
+        }
+        for defect in &chain.defects {
+            why.push(match defect {
+                ChainDefect::BadSignature { subject, issuer } => {
+                    format!("certificate {subject:?} of the timestamp authority's chain is not signed by {issuer:?}")
+                }
+                ChainDefect::Expired { subject, not_before, not_after, .. } => {
+                    format!("the timestamp authority's certificate {subject:?} is valid {not_before} to {not_after}, not at the time it vouches for")
+                }
+            });
+        }
     }
     if why.is_empty() {
         return;
     }
     let path = slice.item.code_path();
-    let f = slice
+    let mut f = slice
         .finding(
             sink,
             RULE.id,
@@ -36,5 +48,6 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
             ),
         )
         .help("re-sign with codesign --timestamp against Apple's timestamp server");
+    f.range = slice.signature().and_then(|s| s.blob_range(crate::codesign::superblob::Slot::Signature));
     sink.push(f);
 }

@@ -17,9 +17,15 @@ use {
         reqs,
     },
     anyhow::{bail, ensure, Context, Result},
-    apple_codesign::{cryptography::DigestType, CodeSignatureFlags, SettingsScope, SigningSettings, UnifiedSigner},
+    apple_codesign::{
+        cryptography::{DigestType, InMemoryPrivateKey},
+        CodeSignatureFlags, SettingsScope, SigningSettings, UnifiedSigner,
+    },
+    bcder::{encode::Values, BitString, Integer, Mode},
+    chrono::{TimeZone, Utc},
     plist::Value,
     std::path::Path,
+    x509_certificate::{asn1time::Time, rfc5280, CapturedX509Certificate, X509Certificate},
 };
 
 const LC_CODE_SIGNATURE: u32 = 0x1d;
@@ -233,6 +239,26 @@ pub fn run(out_dir: &Path) -> Result<()> {
     // An app whose XPC service sits in Contents/Helpers instead of Contents/XPCServices.
     misplaced_xpc_app(&pki, &dir, &hello_x86)?;
 
+    // The Developer ID certificate re-issued with a validity of 2021-2022, and code signed with
+    // it at the fixed signing time (2026-06-01, after it expired) and at 2022-06-01 (inside it).
+    let ca_key = load_key(&out_dir.join("pki/devidca.key"))?;
+    let expired = reissued_with_validity(&pki.devid.cert, &ca_key, 0x2021, (2021, 1, 1), (2023, 1, 1))?;
+    write(&dir.join("devid-expired.pem"), expired.encode_pem())?;
+    eprintln!("  cases/devid-expired.pem");
+    for (name, time) in [
+        ("devid-expired-signed-after-expiry-arm64", signing_time()),
+        ("devid-expired-signed-while-valid-arm64", Utc.with_ymd_and_hms(2022, 6, 1, 12, 0, 0).unwrap()),
+    ] {
+        let mut st = devid(&pki, "com.example.fixture.expired", true)?;
+        st.set_signing_key(&pki.devid.key, expired.clone());
+        st.set_signing_time(time);
+        out.file(name, &sign_macho(&hello_arm64, &st)?)?;
+    }
+
+    // An app signed the way `codesign --deep --entitlements` signs: every nested item, the
+    // framework included, gets the app's entitlements.
+    deep_signed_app(&pki, &dir, &hello_x86, &macho("FixtureKit-universal.dylib")?)?;
+
     // A directory tree nested deeper than bundlelint reads (64 levels).
     let mut deep = dir.join("deep-tree");
     for _ in 0..70 {
@@ -284,5 +310,115 @@ fn misplaced_xpc_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
     UnifiedSigner::new(st).sign_path(&unsigned, dir.join("MisplacedXPC.app"))?;
     std::fs::remove_dir_all(&work)?;
     eprintln!("  cases/MisplacedXPC.app");
+    Ok(())
+}
+
+/// A PKCS#8 private key in PEM.
+fn load_key(path: &Path) -> Result<InMemoryPrivateKey> {
+    let parsed = pem::parse(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)?;
+    ensure!(parsed.tag() == "PRIVATE KEY", "{}: expected a PKCS#8 PRIVATE KEY", path.display());
+    Ok(InMemoryPrivateKey::from_pkcs8_der(parsed.contents())?)
+}
+
+/// `cert` with another serial number and validity, signed again by `issuer_key`: same subject,
+/// key and extensions. RSA PKCS#1 v1.5 signatures are deterministic, so the bytes are stable.
+fn reissued_with_validity(
+    cert: &CapturedX509Certificate,
+    issuer_key: &InMemoryPrivateKey,
+    serial: u32,
+    from: (i32, u32, u32),
+    to: (i32, u32, u32),
+) -> Result<CapturedX509Certificate> {
+    #[allow(deprecated)]
+    use x509_certificate::Sign;
+    let day = |(y, m, d): (i32, u32, u32)| Time::from(Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap());
+    let x509: &X509Certificate = cert.as_ref();
+    let mut c: rfc5280::Certificate = AsRef::<rfc5280::Certificate>::as_ref(x509).clone();
+    c.tbs_certificate.serial_number = Integer::from(serial);
+    c.tbs_certificate.validity = rfc5280::Validity { not_before: day(from), not_after: day(to) };
+    c.tbs_certificate.raw_data = None;
+    let tbs = c.tbs_certificate.encode_ref().to_captured(Mode::Der);
+    #[allow(deprecated)]
+    let (signature, algorithm) = issuer_key.sign(tbs.as_slice())?;
+    c.signature_algorithm = algorithm.into();
+    c.signature = BitString::new(0, signature.into());
+    let der = c.encode_ref().to_captured(Mode::Der);
+    Ok(CapturedX509Certificate::from_der(der.as_slice().to_vec())?)
+}
+
+fn deep_signed_app(pki: &Pki, dir: &Path, exe: &[u8], framework: &[u8]) -> Result<()> {
+    const FRAMEWORK: &str = "Contents/Frameworks/FixtureKit.framework";
+    const HELPER: &str = "Contents/Helpers/deep-helper";
+    const XPC: &str = "Contents/XPCServices/com.example.deep.worker.xpc";
+    let work = dir.join(".work-deep");
+    let unsigned = work.join("DeepSigned.app");
+    let c = unsigned.join("Contents");
+    let bin = work.join("hello-x86_64");
+    write(&bin, exe)?;
+    write(
+        &c.join("Info.plist"),
+        info_plist(vec![
+            ("CFBundleExecutable", s("DeepSigned")),
+            ("CFBundleIdentifier", s("com.example.deep")),
+            ("CFBundleName", s("DeepSigned")),
+            ("CFBundlePackageType", s("APPL")),
+        ])?,
+    )?;
+    copy_exec(&bin, &c.join("MacOS/DeepSigned"))?;
+    copy_exec(&bin, &unsigned.join(HELPER))?;
+    let xpc = unsigned.join(XPC).join("Contents");
+    write(
+        &xpc.join("Info.plist"),
+        info_plist(vec![
+            ("CFBundleExecutable", s("com.example.deep.worker")),
+            ("CFBundleIdentifier", s("com.example.deep.worker")),
+            ("CFBundleName", s("com.example.deep.worker")),
+            ("CFBundlePackageType", s("XPC!")),
+            ("XPCService", dict(vec![("ServiceType", s("Application"))])),
+        ])?,
+    )?;
+    copy_exec(&bin, &xpc.join("MacOS/com.example.deep.worker"))?;
+    let fw = unsigned.join(FRAMEWORK);
+    write(&fw.join("Versions/A/FixtureKit"), framework)?;
+    set_exec(&fw.join("Versions/A/FixtureKit"))?;
+    write(
+        &fw.join("Versions/A/Resources/Info.plist"),
+        info_plist(vec![
+            ("CFBundleExecutable", s("FixtureKit")),
+            ("CFBundleIdentifier", s("com.example.FixtureKit")),
+            ("CFBundleName", s("FixtureKit")),
+            ("CFBundlePackageType", s("FMWK")),
+        ])?,
+    )?;
+    for (target, link) in [
+        ("A", "Versions/Current"),
+        ("Versions/Current/FixtureKit", "FixtureKit"),
+        ("Versions/Current/Resources", "Resources"),
+    ] {
+        std::os::unix::fs::symlink(target, fw.join(link))?;
+    }
+
+    let entitlements = xml_string(&dict(vec![
+        ("com.apple.security.app-sandbox", Value::Boolean(true)),
+        ("com.apple.security.files.user-selected.read-write", Value::Boolean(true)),
+        ("com.apple.security.network.client", Value::Boolean(true)),
+    ]))?;
+    let mut st = devid_no_team(pki);
+    st.set_team_id(TEAM);
+    st.set_designated_requirement_bytes(SettingsScope::Main, reqs::developer_id_designated("com.example.deep", TEAM))?;
+    for scope in [
+        SettingsScope::Main,
+        // A versioned framework is signed as its `Versions/A` bundle.
+        SettingsScope::Path(format!("{FRAMEWORK}/Versions/A")),
+        SettingsScope::Path(HELPER.into()),
+        SettingsScope::Path(XPC.into()),
+    ] {
+        st.set_code_signature_flags(scope.clone(), CodeSignatureFlags::RUNTIME);
+        st.set_entitlements_xml(scope, &entitlements)?;
+    }
+    st.set_binary_identifier(SettingsScope::Path(HELPER.into()), "com.example.deep.helper");
+    UnifiedSigner::new(st).sign_path(&unsigned, dir.join("DeepSigned.app"))?;
+    std::fs::remove_dir_all(&work)?;
+    eprintln!("  cases/DeepSigned.app");
     Ok(())
 }

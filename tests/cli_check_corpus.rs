@@ -1,0 +1,111 @@
+//! `bundlelint check` over every corpus artifact: it never crashes (exit 0 or 1, never a panic
+//! or 2), its output is identical across runs, and a baseline written from a run silences
+//! exactly that run's findings.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bundlelint(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(args).output().expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn inputs() -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for root in ["corpus/real", "corpus/generated"] {
+        for group in std::fs::read_dir(root).unwrap().flatten() {
+            let path = group.path();
+            if path.is_dir() {
+                all.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
+            } else {
+                all.push(path);
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn check_never_crashes_on_the_corpus_and_is_deterministic() {
+    for input in inputs() {
+        let path = input.to_str().unwrap();
+        let (code, first, err) = bundlelint(&["check", "--no-config", "--format", "json", path]);
+        assert!(code == 0 || code == 1, "{path}: exit {code}: {err}");
+        assert!(!err.contains("panicked"), "{path}: {err}");
+        let doc: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(doc["schema"], "bundlelint.check/1");
+        let (_, second, _) = bundlelint(&["check", "--no-config", "--format", "json", path]);
+        assert_eq!(first, second, "{path}: output differs between runs");
+    }
+}
+
+#[test]
+fn the_notarized_app_has_no_errors() {
+    let app = "corpus/real/mitmproxy-redirector/Mitmproxy Redirector.app";
+    let (code, out, err) = bundlelint(&["check", "--no-config", "--format", "concise", app]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("error["), "{out}");
+}
+
+#[test]
+fn a_baseline_accepts_existing_findings_and_reports_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    let app = "corpus/generated/bundles/Fixture.app";
+    let (code, _, err) =
+        bundlelint(&["check", "--no-config", "--format", "concise", "--write-baseline", baseline, app]);
+    assert_eq!(code, 1, "{err}");
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    assert_eq!(written["schema"], "bundlelint.baseline/1");
+    assert!(!written["findings"].as_array().unwrap().is_empty());
+    let (code, out, err) = bundlelint(&["check", "--no-config", "--format", "concise", "--baseline", baseline, app]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    // A new problem is still reported: an unsigned arm64 helper added to a copy.
+    let copy = dir.path().join("Fixture.app");
+    let status = Command::new("cp").args(["-a", app, copy.to_str().unwrap()]).status().unwrap();
+    assert!(status.success());
+    std::fs::copy("corpus/generated/macho/hello-arm64", copy.join("Contents/Helpers/new-tool")).unwrap();
+    let (code, out, _) =
+        bundlelint(&["check", "--no-config", "--format", "concise", "--baseline", baseline, copy.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Contents/Helpers/new-tool"), "{out}");
+    assert!(
+        out.lines().all(|l| l.contains("new-tool")
+            || l.contains("res-file-added")
+            || l.contains("Fixture.app/Contents/_CodeSignature")),
+        "{out}"
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bundlelint.toml");
+    std::fs::write(&config, "select = [\"notary-\"]\n[expect]\nteam = \"X\"\n").unwrap();
+    let (code, _, err) =
+        bundlelint(&["check", "--config", config.to_str().unwrap(), "corpus/generated/macho/hello-arm64"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bundlelint.toml:3:1") && err.contains("unknown field `team`"), "{err}");
+}
+
+#[test]
+fn rule_prints_the_page_and_unknown_rules_exit_2() {
+    let (code, out, _) = bundlelint(&["rule", "sig-identifier-malformed"]);
+    assert_eq!(code, 0);
+    for heading in ["# sig-identifier-malformed", "## What it checks", "## The failure it predicts", "## How to fix"] {
+        assert!(out.contains(heading), "{out}");
+    }
+    let (code, _, err) = bundlelint(&["rule", "no-such-rule"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule"), "{err}");
+    let (code, out, _) = bundlelint(&["rules", "--format", "json"]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(list.as_array().unwrap().len() > 60);
+}
