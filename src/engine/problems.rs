@@ -22,8 +22,19 @@ pub(super) fn findings(scan: &Scan) -> Vec<Finding> {
         }
     }
     for (file, facts) in scan.profiles() {
-        if let Err(p) = &facts.profile {
-            out.push(finding(p, &file.path));
+        match &facts.profile {
+            Err(p) => out.push(finding(p, &file.path)),
+            // Keys of the wrong type and certificates that do not decode; the rest was read.
+            Ok(profile) => {
+                out.extend(profile.problems.iter().map(|p| finding(p, &file.path)));
+                out.extend(
+                    profile
+                        .developer_certificates
+                        .iter()
+                        .filter_map(|c| c.as_ref().err())
+                        .map(|p| finding(p, &file.path)),
+                );
+            }
         }
     }
     for (item, facts) in scan.code_items() {

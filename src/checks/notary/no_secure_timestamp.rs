@@ -9,7 +9,10 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(sig) = slice.signature() else { return };
     let Some(cms) = sig.cms_info() else { return };
     let Some(signer) = cms.signers.first() else { return };
-    if signer.timestamp.is_some() {
+    // Apple signs its platform binaries without timestamps; they are not notarized.
+    let apple_platform =
+        cms.leaf().is_some_and(|l| l.kind == crate::codesign::certificate::CertificateKind::ApplePlatform);
+    if signer.timestamp.is_some() || apple_platform {
         return;
     }
     let signed = signer.signing_time.as_deref().map(|t| format!(" (only a signing time, {t})")).unwrap_or_default();

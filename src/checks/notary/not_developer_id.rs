@@ -10,7 +10,15 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(cms) = sig.cms_info() else { return };
     let leaf = cms.leaf();
     let kind = leaf.map(|l| l.kind);
-    if matches!(kind, Some(CertificateKind::DeveloperIdApplication | CertificateKind::DeveloperIdKernel)) {
+    // Apple's own signatures on its platform binaries are accepted as they are.
+    if matches!(
+        kind,
+        Some(
+            CertificateKind::DeveloperIdApplication
+                | CertificateKind::DeveloperIdKernel
+                | CertificateKind::ApplePlatform
+        )
+    ) {
         return;
     }
     let who = leaf
