@@ -2,37 +2,14 @@
 //! or 2), its output is identical across runs, and a baseline written from a run silences
 //! exactly that run's findings.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{bundlelint, corpus_inputs};
 use std::process::Command;
-
-fn bundlelint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(args).output().expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn inputs() -> Vec<PathBuf> {
-    let mut all = Vec::new();
-    for root in ["corpus/real", "corpus/generated"] {
-        for group in std::fs::read_dir(root).unwrap().flatten() {
-            let path = group.path();
-            if path.is_dir() {
-                all.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
-            } else {
-                all.push(path);
-            }
-        }
-    }
-    all.sort();
-    all
-}
 
 #[test]
 fn check_never_crashes_on_the_corpus_and_is_deterministic() {
-    for input in inputs() {
+    for input in corpus_inputs() {
         let path = input.to_str().unwrap();
         let (code, first, err) = bundlelint(&["check", "--no-config", "--format", "json", path]);
         assert!(code == 0 || code == 1, "{path}: exit {code}: {err}");

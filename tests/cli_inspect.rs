@@ -1,39 +1,16 @@
 //! `bundlelint inspect` on every artifact of the corpora: it succeeds, its JSON is valid and
 //! carries the schema version, and two runs print the same bytes.
 
+mod common;
+
+use common::{bundlelint, corpus_inputs};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn bundlelint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(args).output().expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Top-level inputs: each entry of each corpus folder, plus the folders themselves.
-fn inputs() -> Vec<PathBuf> {
-    let mut all = Vec::new();
-    for root in ["corpus/real", "corpus/generated"] {
-        all.push(PathBuf::from(root));
-        for group in std::fs::read_dir(root).unwrap().flatten() {
-            let path = group.path();
-            if path.is_dir() {
-                all.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
-            } else {
-                all.push(path);
-            }
-        }
-    }
-    all.sort();
-    all
-}
 
 #[test]
 fn inspect_reads_every_corpus_artifact_deterministically() {
-    let inputs = inputs();
+    // Every artifact, and each corpus as a whole (a folder holding many bundles).
+    let mut inputs = corpus_inputs();
+    inputs.extend(["corpus/real", "corpus/generated"].map(PathBuf::from));
     assert!(inputs.len() > 40);
     for input in &inputs {
         let path = input.to_str().unwrap();
