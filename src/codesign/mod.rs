@@ -8,5 +8,6 @@ pub mod constraints;
 pub mod der_plist;
 pub mod digest;
 pub mod requirement;
+pub mod requirement_text;
 pub mod signature;
 pub mod superblob;

@@ -34,7 +34,19 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     // The verifier grades its findings itself (an unbound Info.plist is an error for a bundle,
     // information for a standalone tool); user overrides still apply.
     if crate::verify::rules::ALL.iter().any(|r| settings.enabled(r.id, policy)) {
-        let verified = crate::verify::verify(scan, &crate::verify::VerifyOptions::default());
+        // Nested code must satisfy the requirement its container recorded; clauses that bytes
+        // cannot decide (notarization) do not fail it.
+        let evaluate = |request: &crate::verify::NestedRequirement<'_>| -> Result<(), String> {
+            use crate::trust::requirement_eval::{evaluate, identity_of, Verdict};
+            let expr = crate::codesign::requirement_text::parse_requirement_text(request.requirement)
+                .map_err(|p| p.message)?;
+            match evaluate(&expr, &identity_of(scan, request.nested, &settings.anchors)) {
+                Verdict::Unsatisfied(why) => Err(why),
+                Verdict::Satisfied | Verdict::Unknown(_) => Ok(()),
+            }
+        };
+        let options = crate::verify::VerifyOptions { requirement_evaluator: Some(&evaluate), ..Default::default() };
+        let verified = crate::verify::verify(scan, &options);
         let verified = verified.into_iter().filter(|f| settings.enabled(f.rule, policy));
         findings.extend(verified.filter_map(|f| settings.finalise(f, policy, true)));
     }

@@ -8,6 +8,7 @@
 mod anchors;
 mod assess;
 mod keys;
+pub mod requirement_eval;
 
 use crate::codesign::certificate::CertificateInfo;
 use crate::codesign::cms::{CmsInfo, SignerFacts};

@@ -67,24 +67,29 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
             .help("it was added after the container was signed: sign the container again"),
         ),
         Some(Seal::Nested { cdhash, requirement }) => {
-            if let Some(recorded) = cdhash {
-                let found = candidates(&units);
-                if !found.is_empty() && !matches(recorded, &found) {
-                    sink.add(mismatch(ctx, rel, path, recorded, &found));
+            // As codesign does: nested code must satisfy the requirement its container recorded
+            // (so re-signing with the same identity is fine). Only without a requirement, or
+            // without an evaluator, is the recorded cdhash compared instead.
+            let found = candidates(&units);
+            match requirement.as_deref().zip(ctx.options.requirement_evaluator) {
+                Some((requirement, evaluate)) => {
+                    let request =
+                        NestedRequirement { scan: ctx.scan, container: ctx.index, nested: index, path, requirement };
+                    if let Err(why) = evaluate(&request) {
+                        sink.add(
+                            ctx.finding(
+                                RES_NESTED_CODE_INVALID,
+                                path,
+                                format!("{rel} does not satisfy the requirement its container recorded ({requirement}): {why}"),
+                            )
+                            .help("sign the nested code with the identity the container expects, then sign the container again"),
+                        );
+                    }
                 }
-            }
-            if let (Some(requirement), Some(evaluate)) = (requirement, ctx.options.requirement_evaluator) {
-                let request =
-                    NestedRequirement { scan: ctx.scan, container: ctx.index, nested: index, path, requirement };
-                if let Err(why) = evaluate(&request) {
-                    sink.add(
-                        ctx.finding(
-                            RES_NESTED_CODE_INVALID,
-                            path,
-                            format!("{rel} does not satisfy the requirement its container recorded ({requirement}): {why}"),
-                        )
-                        .help("sign the nested code with the identity the container expects, then sign the container again"),
-                    );
+                None => {
+                    if let Some(recorded) = cdhash.as_ref().filter(|r| !found.is_empty() && !matches(r, &found)) {
+                        sink.add(mismatch(ctx, rel, path, recorded, &found));
+                    }
                 }
             }
         }
