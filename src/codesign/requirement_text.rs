@@ -316,11 +316,13 @@ impl Parser {
         let value = self.string()?;
         Ok(match op {
             "=" => {
-                let text = value.as_str().unwrap_or_default();
-                match (text.starts_with('*'), text.ends_with('*') && text.len() > 1) {
-                    (true, true) => Match::Contains(Operand(text[1..text.len() - 1].as_bytes().to_vec())),
-                    (true, false) => Match::EndsWith(Operand(text[1..].as_bytes().to_vec())),
-                    (false, true) => Match::BeginsWith(Operand(text[..text.len() - 1].as_bytes().to_vec())),
+                let bytes = value.as_bytes();
+                let (lead, trail) = (bytes.first() == Some(&b'*'), bytes.len() > 1 && bytes.last() == Some(&b'*'));
+                let inner = |from: usize, to: usize| Operand(bytes.get(from..to).unwrap_or_default().to_vec());
+                match (lead, trail) {
+                    (true, true) => Match::Contains(inner(1, bytes.len() - 1)),
+                    (true, false) => Match::EndsWith(inner(1, bytes.len())),
+                    (false, true) => Match::BeginsWith(inner(0, bytes.len() - 1)),
                     _ => Match::Equal(value),
                 }
             }
