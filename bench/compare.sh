@@ -11,8 +11,8 @@
 #   --no-install     do not try to install rcodesign when it is not found
 #   --keep           keep the work directory
 #
-# Needs: tools/fixture-gen/target/release/fixture-gen (signs the binaries; build it with
-# `cargo build --release --manifest-path tools/fixture-gen/Cargo.toml`), clang, ld64.lld-14 and
+# Needs: tools/fixture-gen/target/release/fixture-gen (signs the binaries; built here when missing
+# unless --no-install), clang, ld64.lld-14 and
 # llvm-lipo-14 (make the binaries), python3. Uses hyperfine when installed. Each missing piece
 # skips its part with a message.
 
@@ -47,11 +47,20 @@ MITMPROXY="$ROOT/corpus/real/mitmproxy-redirector/Mitmproxy Redirector.app"
 
 skip() { echo "compare: skipped: $*"; }
 
+if [[ ! -x $FIXTURE_GEN && $INSTALL == 1 ]]; then
+    # A clean clone has no signer yet: build it once (several minutes on two cores).
+    echo "building tools/fixture-gen (signs the large binaries)"
+    cargo build --release --quiet --manifest-path "$ROOT/tools/fixture-gen/Cargo.toml" || true
+fi
 if [[ ! -x $FIXTURE_GEN ]]; then
     skip "no $FIXTURE_GEN to sign the large binary (cargo build --release --manifest-path tools/fixture-gen/Cargo.toml)"
     exit 0
 fi
 for tool in "$CC" "$LD64" "$LIPO" python3; do
+    if ! command -v "$tool" >/dev/null && [[ $INSTALL == 1 ]] && command -v apt-get >/dev/null; then
+        echo "installing clang and lld to build the large binary"
+        (apt-get update -qq && apt-get install -y -qq clang lld) >/dev/null 2>&1 || true
+    fi
     command -v "$tool" >/dev/null || { skip "missing $tool to build the large binary"; exit 0; }
 done
 
