@@ -643,8 +643,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-/// Callers keep `days` within years 1–9999.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// Exact for any day count below 2^50 in magnitude.
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);

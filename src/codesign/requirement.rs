@@ -932,23 +932,10 @@ impl fmt::Display for CfDate {
         let unix = i128::from(self.0) + CF_ABSOLUTE_TIME_EPOCH;
         let days = unix.div_euclid(86_400);
         let secs = unix.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        // Any i64 seconds value gives a day count far inside i64.
+        let (year, month, day) = super::certificate::civil_from_days(i64::try_from(days).unwrap_or(0));
         write!(f, "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} +0000", secs / 3600, secs % 3600 / 60, secs % 60)
     }
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i128) -> (i128, i128, i128) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i128::from(month <= 2);
-    (year, month, day)
 }
 
 /// A requirement set as `codesign -d -r-` prints it: one `type => requirement` line per entry, in
