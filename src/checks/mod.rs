@@ -5,13 +5,18 @@
 //! files and never re-parse; they read [`Scan`] through the views below and report through
 //! [`Sink`].
 
+pub mod constraints;
+pub mod entitlements;
 pub mod expect;
 pub mod identity;
 pub mod input;
+pub mod launchd;
 pub mod layout;
 pub mod library;
 pub mod macho;
 pub mod notary;
+pub mod profile;
+pub mod sandbox;
 pub mod signature;
 pub mod verified;
 
@@ -183,6 +188,11 @@ pub fn all() -> Vec<&'static Rule> {
     rules.extend_from_slice(library::RULES);
     rules.extend_from_slice(macho::RULES);
     rules.extend_from_slice(signature::RULES);
+    rules.extend_from_slice(entitlements::RULES);
+    rules.extend_from_slice(profile::RULES);
+    rules.extend_from_slice(sandbox::RULES);
+    rules.extend_from_slice(launchd::RULES);
+    rules.extend_from_slice(constraints::RULES);
     rules.extend(verified::rules());
     rules
 }
