@@ -179,13 +179,13 @@ fn linkedit_problem(slice: &Slice) -> Option<String> {
         .find(|s| s.name != "__LINKEDIT" && s.file_range.size > 0 && s.file_range.offset > link.offset)
     {
         return Some(format!(
-            "segment {} (file offset {:#x}) follows __LINKEDIT (file offset {:#x}); __LINKEDIT must be last",
+            "segment {} (slice offset {:#x}) follows __LINKEDIT (slice offset {:#x}); __LINKEDIT must be last",
             after.name, after.file_range.offset, link.offset
         ));
     }
     if signature.offset < link.offset || signature.end() > link.end() {
         return Some(format!(
-            "the signature ({:#x}..{:#x}) lies outside __LINKEDIT ({:#x}..{:#x})",
+            "the signature (slice bytes {:#x}..{:#x}) lies outside __LINKEDIT ({:#x}..{:#x})",
             signature.offset,
             signature.end(),
             link.offset,
@@ -194,7 +194,7 @@ fn linkedit_problem(slice: &Slice) -> Option<String> {
     }
     if signature.end() != link.end() {
         return Some(format!(
-            "{} bytes of __LINKEDIT follow the signature (signature ends at {:#x}, __LINKEDIT at {:#x})",
+            "{} bytes of __LINKEDIT follow the signature (signature ends at slice offset {:#x}, __LINKEDIT at {:#x})",
             link.end() - signature.end(),
             signature.end(),
             link.end()

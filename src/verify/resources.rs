@@ -27,17 +27,10 @@ use crate::seal::Seal;
 pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink) {
     let Some(bundle) = ctx.bundle() else { return };
     let Some(path) = bundle.code_resources.as_deref() else { return };
-    let cr = match &ctx.facts.code_resources {
-        Some(Ok(cr)) => cr,
-        Some(Err(problem)) => {
-            sink.add(invalid(ctx, path, format!("_CodeSignature/CodeResources cannot be read: {}", problem.message)));
-            return;
-        }
-        None => return,
-    };
-    for problem in &cr.problems {
-        sink.add(invalid(ctx, path, problem.message.clone()));
-    }
+    // A CodeResources that does not parse, and entries of the wrong shape, are already reported
+    // by the reader as `malformed-code-resources` (with their offset); saying it again under this
+    // rule would double every such finding. What is left here is what only validation sees.
+    let Some(Ok(cr)) = &ctx.facts.code_resources else { return };
     let envelope = match Envelope::of(cr) {
         Ok(e) => e,
         Err(why) => {
