@@ -834,9 +834,13 @@ fn a_damaged_seal_is_invalid() {
         findings[0].message
     );
 
-    let findings = check(&signed_resource_bundle("<plist><array/></plist>", &[]));
-    assert_eq!(rules(&findings), ["res-coderesources-invalid"], "{}", describe(&findings));
-    assert_eq!(findings[0].path, "Synth.bundle/Contents/_CodeSignature/CodeResources");
+    // A seal that is not a dictionary is the reader's to report (malformed-code-resources, with
+    // its offset); validation says nothing more about it.
+    let scan = signed_resource_bundle("<plist><array/></plist>", &[]);
+    let findings = check(&scan);
+    assert!(findings.is_empty(), "{}", describe(&findings));
+    let reader = scan.items.iter().find_map(|f| f.code_resources.as_ref()?.as_ref().err()).expect("a reader problem");
+    assert_eq!(reader.code, "malformed-code-resources");
 
     let no_rules2 = "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>files2</key><dict/></dict></plist>";
     let findings = check(&signed_resource_bundle(no_rules2, &[]));

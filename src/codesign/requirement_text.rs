@@ -306,8 +306,9 @@ impl Parser {
             return Ok(Match::Absent);
         }
         let op = match self.next() {
-            Some(Token::Punct(p)) => p,
-            // A bare field with no operator means it exists (codesign prints `/* exists */`).
+            Some(Token::Punct(p)) if MATCH_OPERATORS.contains(&p) => p,
+            // A bare field with no operator means it exists (codesign prints `/* exists */`), also
+            // when a `)` or another clause follows: `(certificate 1[field.1.2.3] /* exists */)`.
             other => {
                 self.at -= usize::from(other.is_some());
                 return Ok(Match::Exists);
@@ -336,9 +337,19 @@ impl Parser {
     }
 }
 
+/// The operators that may follow a field, an entitlement key or an info key.
+const MATCH_OPERATORS: &[&str] = &["=", "~", "<", ">", "<=", ">="];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_field_inside_parentheses_means_exists() {
+        let text = "anchor apple generic and (certificate 1[field.1.2.840.113635.100.6.2.6] /* exists */ or certificate 1[field.1.2.840.113635.100.6.2.1]) and certificate leaf[subject.OU] = ABCDE12345";
+        let parsed = parse_requirement_text(text);
+        assert!(parsed.is_ok(), "{parsed:?}");
+    }
 
     #[test]
     fn codesign_output_round_trips() {
