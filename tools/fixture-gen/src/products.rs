@@ -376,7 +376,15 @@ fn myapp(ctx: &Ctx, fixed: bool) -> Result<()> {
     let app = ctx.work.join(name);
     let exe = name.trim_end_matches(".app");
     app_skeleton(ctx, &app, exe, "com.myapp", "tiny-universal", vec![])?;
-    nested_bundle(ctx, &app.join(MYAPP_AGENT), "agent", agent_id, "APPL", agent_exe, vec![("LSUIElement", bool_(true))])?;
+    nested_bundle(
+        ctx,
+        &app.join(MYAPP_AGENT),
+        "agent",
+        agent_id,
+        "APPL",
+        agent_exe,
+        vec![("LSUIElement", bool_(true))],
+    )?;
     nested_bundle(
         ctx,
         &app.join(MYAPP_EXT),
@@ -459,8 +467,7 @@ fn es(ctx: &Ctx, kind: EsKind) -> Result<()> {
     let program = if kind == EsKind::Bare {
         copy_exec(&ctx.bin("tiny-universal"), &app.join(ES_BARE_DAEMON))?;
         code.push(
-            Code::new(Some(ES_BARE_DAEMON), "com.example.es.daemon")
-                .entitlements(dict(vec![(ES_CLIENT, bool_(true))])),
+            Code::new(Some(ES_BARE_DAEMON), "com.example.es.daemon").entitlements(dict(vec![(ES_CLIENT, bool_(true))])),
         );
         ES_BARE_DAEMON
     } else {
@@ -481,7 +488,8 @@ fn es(ctx: &Ctx, kind: EsKind) -> Result<()> {
             vec![(ES_CLIENT, bool_(true))],
         )?;
         write(&helper.join("Contents/embedded.provisionprofile"), profile)?;
-        let mut inner = vec![Code::new(None, "com.example.es.daemon").entitlements(app_ents("com.example.es.daemon", true))];
+        let mut inner =
+            vec![Code::new(None, "com.example.es.daemon").entitlements(app_ents("com.example.es.daemon", true))];
         if kind == EsKind::Copied {
             copy_exec(&ctx.bin("tiny-universal"), &app.join(ES_HELPER_APP).join(ES_HELPER_COPY))?;
             inner.push(
