@@ -2,13 +2,18 @@
 # Rebuilds the generated test corpus (corpus/generated/) from source.
 #
 #   tools/make-fixtures.sh [--new-pki] [OUT_DIR]
+#   tools/make-fixtures.sh --only products [OUT_DIR]
 #
 # Steps: compile the Mach-O inputs (clang + ld64.lld), create the test PKI
 # (openssl), start a loopback RFC 3161 time-stamp server, run
-# `fixture-gen generate` (signing, bundles, profiles), build the zip archives,
-# then `fixture-gen oracle` (ORACLE.jsonl) and `fixture-gen cases` (inputs of
-# rule cases, OUT_DIR/cases). Safe to run again: every output except README.md
-# is deleted and recreated.
+# `fixture-gen generate` (signing, bundles, profiles) and `fixture-gen
+# products` (whole signed apps for scenarios, OUT_DIR/products), build the zip
+# archives, then `fixture-gen oracle` (ORACLE.jsonl) and `fixture-gen cases`
+# (inputs of rule cases, OUT_DIR/cases). Safe to run again: every output
+# except README.md is deleted and recreated.
+#
+# --only products rebuilds OUT_DIR/products and ORACLE.jsonl and leaves every
+# other output as it is (it needs the existing test PKI).
 #
 # Requirements (Debian/Ubuntu): clang lld (ld64.lld-14, llvm-lipo-14), openssl,
 # python3, cargo. Override tool names with CC, LD64, LIPO.
@@ -27,10 +32,18 @@ SRC=$ROOT/tools/fixture-src
 GEN_PROJECT=$ROOT/tools/fixture-gen
 
 NEW_PKI=0
+ONLY=
 OUT_ARG=
-for a in "$@"; do
+while [[ $# -gt 0 ]]; do
+    a=$1
+    shift
     case $a in
         --new-pki) NEW_PKI=1 ;;
+        --only)
+            ONLY=${1:-}
+            shift || true
+            [[ $ONLY == products ]] || { echo "make-fixtures: --only takes: products" >&2; exit 2; }
+            ;;
         -h|--help) sed -n '2,/^$/p' "$0"; exit 0 ;;
         -*) echo "make-fixtures: unknown option $a" >&2; exit 2 ;;
         *) OUT_ARG=$a ;;
@@ -39,6 +52,7 @@ done
 OUT_ARG=${OUT_ARG:-$ROOT/corpus/generated}
 OUT=$(mkdir -p "$OUT_ARG" && cd "$OUT_ARG" && pwd)
 WORK=$GEN_PROJECT/target/fixture-work
+[[ -n $ONLY && $NEW_PKI == 1 ]] && { echo "make-fixtures: --only keeps the test PKI; drop --new-pki" >&2; exit 2; }
 BIN=$WORK/bin
 
 CC=${CC:-clang}
@@ -54,20 +68,24 @@ log() { printf '[%3ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 # ---------------------------------------------------------------------------
 log "building fixture-gen"
 cargo build --release --quiet --manifest-path "$GEN_PROJECT/Cargo.toml"
-FIXTURE_GEN=$GEN_PROJECT/target/release/fixture-gen
+FIXTURE_GEN=${CARGO_TARGET_DIR:-$GEN_PROJECT/target}/release/fixture-gen
 
 # ---------------------------------------------------------------------------
-log "cleaning $OUT"
 rm -rf "$WORK"
 mkdir -p "$WORK" "$BIN"
 PKI_NAMES=(root devidca wwdr devid devid-ec appledev profsign tsa)
 for n in "${PKI_NAMES[@]}"; do
     [[ -f $OUT/pki/$n.pem && -f $OUT/pki/$n.key ]] || NEW_PKI=1
 done
-for d in macho signed profile bundles archives; do rm -rf "${OUT:?}/$d"; done
-[[ $NEW_PKI == 1 ]] && rm -rf "${OUT:?}/pki"
-rm -f "$OUT/ORACLE.jsonl"
-mkdir -p "$OUT/macho" "$OUT/pki"
+if [[ -n $ONLY ]]; then
+    [[ $NEW_PKI == 0 ]] || { echo "make-fixtures: --only needs the test PKI in $OUT/pki" >&2; exit 1; }
+else
+    log "cleaning $OUT"
+    for d in macho signed profile bundles products archives; do rm -rf "${OUT:?}/$d"; done
+    [[ $NEW_PKI == 1 ]] && rm -rf "${OUT:?}/pki"
+    rm -f "$OUT/ORACLE.jsonl"
+    mkdir -p "$OUT/macho" "$OUT/pki"
+fi
 
 # ---------------------------------------------------------------------------
 # Mach-O inputs. macOS 11.0 minimum, SDK 14.0 (the SDK version becomes the
@@ -84,7 +102,9 @@ for arch in arm64 x86_64; do
     t=$arch-apple-macos11
     o=$WORK/obj-$arch
     mkdir -p "$o"
-    for s in app kit libfixture hello tiny; do cc_obj "$arch" "$t" "$SRC/$s.c" "$o/$s.o"; done
+    for s in app kit libfixture hello tiny product-app myapp-agent myapp-extension myapp-fixed; do
+        cc_obj "$arch" "$t" "$SRC/$s.c" "$o/$s.o"
+    done
 
     "$LD64" -arch "$arch" "${MACOS_VER[@]}" -no_adhoc_codesign -dylib \
         -install_name @rpath/FixtureKit.framework/Versions/A/FixtureKit \
@@ -110,6 +130,13 @@ for arch in arm64 x86_64; do
         -sectcreate __TEXT __info_plist "$SRC/privileged-Info.plist" \
         -sectcreate __TEXT __launchd_plist "$SRC/privileged-launchd.plist" \
         -o "$BIN/privileged-$arch" "$o/tiny.o" "$TBD"
+    # Inputs of the products (fixture-gen products).
+    "$LD64" -arch "$arch" "${MACOS_VER[@]}" -no_adhoc_codesign \
+        -rpath @executable_path/../Frameworks \
+        -o "$BIN/product-app-$arch" "$o/product-app.o" "$TBD" "$BIN/FixtureKit-$arch"
+    for n in myapp-agent myapp-extension myapp-fixed; do
+        "$LD64" -arch "$arch" "${MACOS_VER[@]}" -no_adhoc_codesign -o "$BIN/$n-$arch" "$o/$n.o" "$TBD"
+    done
 done
 
 # arm64 with lld's default ad-hoc "linker-signed" signature.
@@ -120,19 +147,21 @@ cc_obj arm64 arm64-apple-ios14.0 "$SRC/tiny.c" "$WORK/obj-arm64/ios.o"
 "$LD64" -arch arm64 -platform_version ios 14.0 17.0 -no_adhoc_codesign \
     -o "$BIN/FixtureiOS" "$WORK/obj-arm64/ios.o" "$TBD"
 
-for n in FixtureKit Fixture hello tiny fixture-tool privileged; do
+for n in FixtureKit Fixture hello tiny fixture-tool privileged product-app myapp-agent myapp-extension myapp-fixed; do
     "$LIPO" -create "$BIN/$n-x86_64" "$BIN/$n-arm64" -output "$BIN/$n-universal"
 done
 "$LIPO" -create "$BIN/libfixture-x86_64.dylib" "$BIN/libfixture-arm64.dylib" -output "$BIN/libfixture-universal.dylib"
 
 # The unsigned inputs that are fixtures themselves.
-cp "$BIN/hello-arm64" "$OUT/macho/hello-arm64"
-cp "$BIN/hello-x86_64" "$OUT/macho/hello-x86_64"
-cp "$BIN/hello-universal" "$OUT/macho/hello-universal"
-cp "$BIN/hello-arm64-linker-signed" "$OUT/macho/hello-arm64-linker-signed"
-cp "$BIN/libfixture-arm64.dylib" "$OUT/macho/libfixture-arm64.dylib"
-cp "$BIN/FixtureKit-universal" "$OUT/macho/FixtureKit-universal.dylib"
-cp "$BIN/fixture-tool-arm64" "$OUT/macho/fixture-tool-arm64"
+if [[ -z $ONLY ]]; then
+    cp "$BIN/hello-arm64" "$OUT/macho/hello-arm64"
+    cp "$BIN/hello-x86_64" "$OUT/macho/hello-x86_64"
+    cp "$BIN/hello-universal" "$OUT/macho/hello-universal"
+    cp "$BIN/hello-arm64-linker-signed" "$OUT/macho/hello-arm64-linker-signed"
+    cp "$BIN/libfixture-arm64.dylib" "$OUT/macho/libfixture-arm64.dylib"
+    cp "$BIN/FixtureKit-universal" "$OUT/macho/FixtureKit-universal.dylib"
+    cp "$BIN/fixture-tool-arm64" "$OUT/macho/fixture-tool-arm64"
+fi
 
 # ---------------------------------------------------------------------------
 export PKI_WORK=$WORK/pki PKI_OUT=$OUT/pki
@@ -185,9 +214,20 @@ else
     log "reusing test PKI in $PKI_OUT (--new-pki to replace it)"
 fi
 
+# A second team's Developer ID identity, for the products that mix teams. Added
+# when missing, without touching the rest of the PKI (its own serial range, so
+# it never repeats a serial of the first run).
+if [[ ! -f $PKI_OUT/devid-myapp.pem || ! -f $PKI_OUT/devid-myapp.key ]]; then
+    log "creating the second team's identity (S1J6DZ9E7U)"
+    echo 2000 > "$PKI_WORK/serial"
+    mkcert devid-myapp rsa "/UID=S1J6DZ9E7U/CN=Developer ID Application: MyApp Inc (S1J6DZ9E7U)/OU=S1J6DZ9E7U/O=MyApp Inc/C=US" \
+        ext_devid_app devidca 20240101000000Z 20400101000000Z
+    chmod 644 "$PKI_OUT/devid-myapp.key"
+fi
+
 # Sanity: the leaves chain to the fixture root (Apple marker extensions are critical,
 # hence -ignore_critical).
-for leaf in devid:devidca devid-ec:devidca appledev:wwdr profsign:wwdr tsa:root; do
+for leaf in devid:devidca devid-ec:devidca devid-myapp:devidca appledev:wwdr profsign:wwdr tsa:root; do
     openssl verify -ignore_critical -CAfile "$PKI_OUT/root.pem" -untrusted "$PKI_OUT/${leaf#*:}.pem" \
         -attime 1780315200 "$PKI_OUT/${leaf%%:*}.pem" >/dev/null
 done
@@ -203,16 +243,23 @@ for _ in $(seq 1 100); do [[ -s $TSA_PORT_FILE ]] && break; sleep 0.05; done
 TSA_URL=http://127.0.0.1:$(cat "$TSA_PORT_FILE")/
 
 # ---------------------------------------------------------------------------
-log "fixture-gen generate"
-"$FIXTURE_GEN" generate "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
+if [[ -z $ONLY ]]; then
+    log "fixture-gen generate"
+    "$FIXTURE_GEN" generate "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
+fi
+
+log "fixture-gen products"
+"$FIXTURE_GEN" products "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
 
 kill "$TSA_PID" 2>/dev/null || true
 wait "$TSA_PID" 2>/dev/null || true
 trap - EXIT
 
 # ---------------------------------------------------------------------------
-log "building archives"
-python3 "$ROOT/tools/make-archives.py" "$OUT"
+if [[ -z $ONLY ]]; then
+    log "building archives"
+    python3 "$ROOT/tools/make-archives.py" "$OUT"
+fi
 
 # ---------------------------------------------------------------------------
 log "fixture-gen oracle"
@@ -221,8 +268,10 @@ log "fixture-gen oracle"
 # ---------------------------------------------------------------------------
 # Inputs of rule cases (corpus/cases): rewrites OUT_DIR/cases only, from
 # OUT_DIR/macho and OUT_DIR/pki. Can be run on its own.
-log "fixture-gen cases"
-"$FIXTURE_GEN" cases "$OUT"
+if [[ -z $ONLY ]]; then
+    log "fixture-gen cases"
+    "$FIXTURE_GEN" cases "$OUT"
+fi
 
 rm -f "$PKI_OUT"/*.csr
 log "done: $(du -sh "$OUT" | cut -f1) in $OUT ($(wc -l < "$OUT/ORACLE.jsonl") oracle lines)"

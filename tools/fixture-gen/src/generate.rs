@@ -31,7 +31,7 @@ pub(crate) fn signing_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
 }
 
-fn date(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+pub(crate) fn date(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
 }
 
@@ -62,7 +62,7 @@ fn load_cert(path: &Path) -> Result<CapturedX509Certificate> {
     Ok(CapturedX509Certificate::from_pem(data)?)
 }
 
-fn load_identity(dir: &Path, name: &str) -> Result<Identity> {
+pub(crate) fn load_identity(dir: &Path, name: &str) -> Result<Identity> {
     let cert = load_cert(&dir.join(format!("{name}.pem")))?;
     let key_pem = std::fs::read(dir.join(format!("{name}.key")))?;
     let parsed = pem::parse(key_pem)?;
@@ -108,7 +108,7 @@ pub(crate) fn copy_exec(src: &Path, dest: &Path) -> Result<()> {
     set_exec(dest)
 }
 
-fn symlink(target: &str, link: &Path) -> Result<()> {
+pub(crate) fn symlink(target: &str, link: &Path) -> Result<()> {
     if let Some(p) = link.parent() {
         std::fs::create_dir_all(p)?;
     }
@@ -134,11 +134,11 @@ pub(crate) fn s(v: &str) -> Value {
     Value::String(v.to_string())
 }
 
-fn strings(v: &[&str]) -> Value {
+pub(crate) fn strings(v: &[&str]) -> Value {
     Value::Array(v.iter().map(|x| s(x)).collect())
 }
 
-fn int(v: i64) -> Value {
+pub(crate) fn int(v: i64) -> Value {
     Value::Integer(v.into())
 }
 
@@ -148,7 +148,7 @@ pub(crate) fn sign_macho(input: &[u8], settings: &SigningSettings) -> Result<Vec
     Ok(out)
 }
 
-fn constraints(v: Value) -> Result<EncodedEnvironmentConstraints> {
+pub(crate) fn constraints(v: Value) -> Result<EncodedEnvironmentConstraints> {
     Ok(EncodedEnvironmentConstraints::from_requirements_plist(v)?)
 }
 
@@ -462,35 +462,35 @@ struct Profiles {
     ios_development: Vec<u8>,
 }
 
-fn cms_sign(ctx: &Ctx, content: Vec<u8>, time: DateTime<Utc>) -> Result<Vec<u8>> {
-    let signer = SignerBuilder::new(&ctx.pki.profsign.key, ctx.pki.profsign.cert.clone());
+pub(crate) fn cms_sign(pki: &Pki, content: Vec<u8>, time: DateTime<Utc>) -> Result<Vec<u8>> {
+    let signer = SignerBuilder::new(&pki.profsign.key, pki.profsign.cert.clone());
     // Profiles encapsulate `id-data`; the builder's default content type is `id-signedData`.
     let id_data = bcder::Oid(cryptographic_message_syntax::asn1::rfc5652::OID_ID_DATA.as_ref().to_vec().into());
     let der = SignedDataBuilder::default()
         .content_type(id_data)
         .content_inline(content)
         .signer(signer)
-        .certificate(ctx.pki.wwdr.clone())
-        .certificate(ctx.pki.root.clone())
+        .certificate(pki.wwdr.clone())
+        .certificate(pki.root.clone())
         .signing_time(time.into())
         .build_der()?;
     Ok(der)
 }
 
-struct ProfileSpec<'a> {
-    name: &'a str,
-    app_id_name: &'a str,
-    platform: &'a [&'a str],
-    uuid: &'a str,
-    created: DateTime<Utc>,
-    expires: DateTime<Utc>,
-    entitlements: Value,
-    certs: Vec<&'a CapturedX509Certificate>,
-    devices: Option<&'a [&'a str]>,
-    with_der_profile: bool,
+pub(crate) struct ProfileSpec<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) app_id_name: &'a str,
+    pub(crate) platform: &'a [&'a str],
+    pub(crate) uuid: &'a str,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) expires: DateTime<Utc>,
+    pub(crate) entitlements: Value,
+    pub(crate) certs: Vec<&'a CapturedX509Certificate>,
+    pub(crate) devices: Option<&'a [&'a str]>,
+    pub(crate) with_der_profile: bool,
 }
 
-fn profile_plist(ctx: &Ctx, p: &ProfileSpec) -> Result<Value> {
+pub(crate) fn profile_plist(pki: &Pki, p: &ProfileSpec) -> Result<Value> {
     let mut d = Dictionary::new();
     d.insert("AppIDName".into(), s(p.app_id_name));
     d.insert("ApplicationIdentifierPrefix".into(), strings(&[TEAM]));
@@ -540,15 +540,15 @@ fn profile_plist(ctx: &Ctx, p: &ProfileSpec) -> Result<Value> {
             }
         }
         let der = apple_codesign::plist_der::der_encode_plist(&Value::Dictionary(der_fields))?;
-        d.insert("DER-Encoded-Profile".into(), Value::Data(cms_sign(ctx, der, p.created)?));
+        d.insert("DER-Encoded-Profile".into(), Value::Data(cms_sign(pki, der, p.created)?));
     }
     Ok(Value::Dictionary(d))
 }
 
 fn write_profile(ctx: &Ctx, file: &str, spec: &ProfileSpec) -> Result<Vec<u8>> {
-    let plist = profile_plist(ctx, spec)?;
+    let plist = profile_plist(&ctx.pki, spec)?;
     let xml = plist_xml(&plist)?;
-    let cms = cms_sign(ctx, xml.clone(), spec.created)?;
+    let cms = cms_sign(&ctx.pki, xml.clone(), spec.created)?;
     let dir = ctx.out.join("profile");
     let stem = file.rsplit_once('.').map(|x| x.0).unwrap_or(file);
     write(&dir.join(format!("{stem}.plist")), &xml)?;
