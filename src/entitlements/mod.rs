@@ -161,6 +161,13 @@ pub fn value_type(key: &str) -> Option<ValueType> {
 /// The keys that name the App ID, per platform family (Mac Catalyst carries both).
 pub const APP_ID_KEYS: &[&str] = &["com.apple.application-identifier", "application-identifier"];
 
+/// Whether an App ID starts with a team prefix: ten upper-case letters or digits and a dot.
+pub fn has_team_prefix(app_id: &str) -> bool {
+    app_id.split_once('.').is_some_and(|(team, _)| {
+        team.len() == 10 && team.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    })
+}
+
 /// The team ID entitlement.
 pub const TEAM_ID_KEY: &str = "com.apple.developer.team-identifier";
 
@@ -315,6 +322,14 @@ mod tests {
         assert_eq!(value_type("keychain-access-groups"), Some(ValueType::Strings));
         assert_eq!(value_type("com.apple.developer.icloud-services"), None);
         assert!(entry("com.apple.security.app-sandbox", Platform::MacOs).is_some_and(|e| e.key.is_some()));
+    }
+
+    #[test]
+    fn team_prefixes() {
+        assert!(has_team_prefix("ABCDE12345.com.example.app"));
+        assert!(has_team_prefix("S8XHQB96PW.*"));
+        assert!(!has_team_prefix("org.sparkle-project.Sparkle.Autoupdate"));
+        assert!(!has_team_prefix("abcde12345.com.example"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
         let Some(claimed) = claims.dict.get(*key).and_then(plist::Value::as_string) else { continue };
         let prefix = profile
             .and_then(|(_, p)| p.application_identifier_prefix.first().map(String::as_str))
-            .or_else(|| claimed.split_once('.').map(|(team, _)| team));
+            .or_else(|| claimed.split_once('.').filter(|_| entitlements::has_team_prefix(claimed)).map(|(team, _)| team));
         let mut problems = Vec::new();
         if let (Some(prefix), Some(id)) = (prefix, bundle_id) {
             let expected = format!("{prefix}.{id}");

@@ -23,6 +23,7 @@ mod temporary_exception;
 mod value_type;
 
 use super::{ItemView, Rule, Sink, SliceView};
+use crate::codesign::signature::{signing_kind, SigningKind};
 use crate::entitlements::{self, Platform};
 use crate::macho::Range;
 use crate::profile::ProvisioningProfile;
@@ -66,7 +67,21 @@ impl<'a> Claims<'a> {
 
     /// The claimed keys that need a profile on `platform`, in the signature's order.
     pub fn restricted(&self, platform: Platform) -> Vec<&'a str> {
-        self.dict.keys().map(String::as_str).filter(|k| entitlements::is_restricted(k, platform)).collect()
+        self.dict
+            .iter()
+            .filter(|(k, v)| entitlements::is_restricted(k, platform) && !self.is_local_app_id(k, v))
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    /// An ad-hoc signature's App ID without a team prefix, as "Sign to Run Locally" builds carry
+    /// it (Sparkle's `Autoupdate`, for one). It names no App ID a profile could be made for, and
+    /// such builds run, so it is not counted as a restricted claim.
+    fn is_local_app_id(&self, key: &str, value: &plist::Value) -> bool {
+        let adhoc = matches!(signing_kind(self.slice.signature()), SigningKind::Adhoc | SigningKind::LinkerSigned);
+        adhoc
+            && entitlements::APP_ID_KEYS.contains(&key)
+            && value.as_string().is_some_and(|v| !entitlements::has_team_prefix(v))
     }
 
     /// Where `key` is written in the XML entitlements blob (file offset and length), else the

@@ -9,6 +9,10 @@ const SANDBOX: &str = "com.apple.security.app-sandbox";
 const MH_EXECUTE: u32 = 2;
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
+    // The App Sandbox is macOS's; iOS-family code is sandboxed by the system without it.
+    if super::platform_of(view) != crate::entitlements::Platform::MacOs {
+        return;
+    }
     let slices = view.slices();
     let Some(first) = slices.first() else { return };
     // Library code runs in its host's sandbox; only executables are listed by App Store Connect.

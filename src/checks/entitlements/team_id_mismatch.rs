@@ -1,7 +1,7 @@
 //! `ent-team-id-mismatch`: the team ID entitlement, the profile's team, the signature's team ID
 //! and the signing certificate's team are one and the same.
 
-use super::{own_profile, Claims};
+use super::{own_profile, platform_of, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::entitlements::TEAM_ID_KEY;
 
@@ -13,6 +13,11 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     }
     let Some(claims) = Claims::of(view) else { return };
     if !claims.is_executable() {
+        return;
+    }
+    // Only restricted claims make AMFI match the profile; an app that claims none runs whatever
+    // profile it carries (a mismatched profile is then the profile rules' concern).
+    if claims.restricted(platform_of(view)).is_empty() {
         return;
     }
     let profile = own_profile(view);
