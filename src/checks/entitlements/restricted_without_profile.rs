@@ -3,6 +3,7 @@
 
 use super::{listed, own_profile, platform_of, plural, profile_location, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
+use crate::entitlements;
 
 pub static RULE: Rule = Rule { id: "ent-restricted-without-profile", check: Check::Item(check) };
 
@@ -33,9 +34,15 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
         listed(&keys),
         view.item.path,
     );
+    // The App ID and team ID come with any profile; the other keys are capabilities to enable.
+    let capabilities: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !entitlements::APP_ID_KEYS.contains(k) && *k != entitlements::TEAM_ID_KEY)
+        .collect();
+    let with = if capabilities.is_empty() { String::new() } else { format!(" with {} enabled", listed(&capabilities)) };
     let help = format!(
-        "create a provisioning profile for this bundle's App ID with {} enabled (Developer ID or development, as you distribute), save it as `{wanted}`, then re-sign the bundle; or remove the {} from the entitlements file",
-        listed(&keys),
+        "create a provisioning profile for this bundle's App ID{with} (Developer ID or development, as you distribute), save it as `{wanted}`, then re-sign the bundle; or remove the restricted {} from its entitlements file",
         plural(keys.len()),
     );
     let range = claims.range_of(first);

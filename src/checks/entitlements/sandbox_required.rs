@@ -25,9 +25,9 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     let value = dict.and_then(|d| d.get(SANDBOX));
     let state = match value {
         Some(plist::Value::Boolean(true)) => return,
-        Some(plist::Value::Boolean(false)) => "sets it to false".to_owned(),
-        Some(other) => format!("sets it to {} instead of <true/>", crate::entitlements::type_name(other)),
-        None if dict.is_some() => "does not claim it".to_owned(),
+        Some(plist::Value::Boolean(false)) => format!("sets {SANDBOX} to false"),
+        Some(other) => format!("sets {SANDBOX} to {} instead of <true/>", crate::entitlements::type_name(other)),
+        None if dict.is_some() => format!("does not claim {SANDBOX}"),
         None => "is signed without entitlements".to_owned(),
     };
     let path = view.code_path();

@@ -38,9 +38,15 @@ fn check(ctx: &Context<'_>, sink: &mut Sink) {
             listed(&keys),
         );
         let name = base_name(exe);
-        let help = format!(
+        let help = match &view.item.bundle {
+            Some(b) => format!(
+                "create a provisioning profile for the {kind}'s own App ID with the capability enabled, save it as `{}/embedded.provisionprofile`, and re-sign `{}` with its entitlements, then the enclosing app",
+                b.content, view.item.path
+            ),
+            None => format!(
             "move the {kind} into an app-like bundle `Contents/Library/HelperTools/{name}.app` (Info.plist with CFBundleExecutable `{name}`, `Contents/MacOS/{name}`, its own `Contents/embedded.provisionprofile` for the {kind}'s App ID), sign it with those entitlements, and set BundleProgram to `Contents/Library/HelperTools/{name}.app/Contents/MacOS/{name}`"
-        );
+            ),
+        };
         let span = plist.document.as_ref().ok().and_then(|d| d.key_span("BundleProgram"));
         let mut f = sink.finding(RULE.id, &plist.path, message).item(view.item.path.clone()).help(help);
         f.span = span;
