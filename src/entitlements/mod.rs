@@ -163,9 +163,9 @@ pub const APP_ID_KEYS: &[&str] = &["com.apple.application-identifier", "applicat
 
 /// Whether an App ID starts with a team prefix: ten upper-case letters or digits and a dot.
 pub fn has_team_prefix(app_id: &str) -> bool {
-    app_id.split_once('.').is_some_and(|(team, _)| {
-        team.len() == 10 && team.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    })
+    app_id
+        .split_once('.')
+        .is_some_and(|(team, _)| team.len() == 10 && team.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
 /// The team ID entitlement.

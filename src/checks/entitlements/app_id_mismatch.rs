@@ -19,10 +19,11 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     let bundle_id = view.info().and_then(|d| d.string("CFBundleIdentifier"));
     let exe = view.code_path();
     for key in entitlements::APP_ID_KEYS {
-        let Some(claimed) = claims.dict.get(*key).and_then(plist::Value::as_string) else { continue };
-        let prefix = profile
-            .and_then(|(_, p)| p.application_identifier_prefix.first().map(String::as_str))
-            .or_else(|| claimed.split_once('.').filter(|_| entitlements::has_team_prefix(claimed)).map(|(team, _)| team));
+        let Some(claimed) = claims.dict.get(key).and_then(plist::Value::as_string) else { continue };
+        let prefix =
+            profile.and_then(|(_, p)| p.application_identifier_prefix.first().map(String::as_str)).or_else(|| {
+                claimed.split_once('.').filter(|_| entitlements::has_team_prefix(claimed)).map(|(team, _)| team)
+            });
         let mut problems = Vec::new();
         if let (Some(prefix), Some(id)) = (prefix, bundle_id) {
             let expected = format!("{prefix}.{id}");
@@ -31,7 +32,7 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
             }
         }
         if let Some((path, p)) = profile {
-            match p.entitlements.get(*key).and_then(plist::Value::as_string) {
+            match p.entitlements.get(key).and_then(plist::Value::as_string) {
                 Some(allowed) if !string_allows(allowed, claimed) => {
                     problems.push(format!("the profile `{path}` is for App ID \"{allowed}\""))
                 }

@@ -11,7 +11,7 @@ const KEYS: &[&str] = &["com.apple.developer.aps-environment", "aps-environment"
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     let Some(claims) = Claims::of(view) else { return };
     for key in KEYS {
-        if claims.dict.get(*key).and_then(plist::Value::as_string) != Some("development") {
+        if claims.dict.get(key).and_then(plist::Value::as_string) != Some("development") {
             continue;
         }
         let message = format!(

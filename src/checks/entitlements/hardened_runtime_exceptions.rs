@@ -10,7 +10,10 @@ pub static RULE: Rule = Rule { id: "ent-hardened-runtime-exceptions", check: Che
 const EXCEPTIONS: &[(&str, &str)] = &[
     ("com.apple.security.cs.allow-jit", "lets the process map writable-and-executable JIT memory"),
     ("com.apple.security.cs.allow-unsigned-executable-memory", "lets the process create unsigned executable memory"),
-    ("com.apple.security.cs.allow-dyld-environment-variables", "honours DYLD_* environment variables (library injection)"),
+    (
+        "com.apple.security.cs.allow-dyld-environment-variables",
+        "honours DYLD_* environment variables (library injection)",
+    ),
     ("com.apple.security.cs.disable-library-validation", "loads libraries signed by other teams or not at all"),
     ("com.apple.security.cs.disable-executable-page-protection", "turns off executable page protection entirely"),
     ("com.apple.security.cs.debugger", "lets the process debug other processes"),

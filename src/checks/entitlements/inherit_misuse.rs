@@ -25,7 +25,8 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     }
     let extra: Vec<&str> = claims.dict.keys().map(String::as_str).filter(|k| !ALLOWED.contains(k)).collect();
     if !extra.is_empty() {
-        problems.push(format!("it also claims {}, which a sandbox inherited from the parent cannot take", listed(&extra)));
+        problems
+            .push(format!("it also claims {}, which a sandbox inherited from the parent cannot take", listed(&extra)));
     }
     if let Some(how) = started_by_system(view) {
         problems.push(format!("{how}, so there is no sandboxed parent to inherit from"));

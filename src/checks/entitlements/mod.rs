@@ -7,8 +7,8 @@
 //! team ID have their own rules and every other key is `ent-not-authorized-by-profile` (macOS) or
 //! `ios-all-entitlements-authorized` (iOS family).
 
-mod aps_development;
 mod app_id_mismatch;
+mod aps_development;
 mod hardened_runtime_exceptions;
 mod inherit_misuse;
 mod ios_all_entitlements_authorized;
@@ -110,11 +110,8 @@ impl<'a> Claims<'a> {
 /// The platform whose entitlement policy applies to an item: its Mach-O's `LC_BUILD_VERSION`,
 /// else the bundle layout (flat bundles other than frameworks are iOS-style).
 pub(crate) fn platform_of(view: &ItemView<'_>) -> Platform {
-    let from_macho = view
-        .slices()
-        .iter()
-        .flat_map(|s| s.slice.build_targets.iter())
-        .find_map(|t| Platform::from_macho(t.platform));
+    let from_macho =
+        view.slices().iter().flat_map(|s| s.slice.build_targets.iter()).find_map(|t| Platform::from_macho(t.platform));
     if let Some(p) = from_macho {
         return p;
     }

@@ -55,7 +55,6 @@ fn check(ctx: &Context<'_>, sink: &mut Sink) {
     }
 }
 
-
 /// Why the launched code's entitlements cannot be authorised, if they cannot.
 fn unauthorised(view: &ItemView<'_>) -> Option<String> {
     match &view.item.bundle {

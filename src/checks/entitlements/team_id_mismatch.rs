@@ -31,7 +31,9 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     let cert_team = sig.and_then(|s| s.cms_info()).and_then(|c| c.leaf()).and_then(|l| l.team_id());
     let sources: Vec<(String, &str)> = [
         claimed.map(|t| (format!("`{TEAM_ID_KEY}`"), t)),
-        profile.and_then(|(path, p)| Some((format!("the profile's TeamIdentifier (`{path}`)"), p.team_identifiers.first()?.as_str()))),
+        profile.and_then(|(path, p)| {
+            Some((format!("the profile's TeamIdentifier (`{path}`)"), p.team_identifiers.first()?.as_str()))
+        }),
         cd_team.map(|t| ("the signature's TeamIdentifier".to_owned(), t)),
         cert_team.map(|t| ("the signing certificate's OU".to_owned(), t)),
     ]
