@@ -52,7 +52,8 @@ fn started_by_system(view: &ItemView<'_>) -> Option<String> {
         Role::LoginItem => "it is a login item, started by launchd",
         Role::AppExtension => "it is an app extension, started by the system",
         Role::SystemExtension => "it is a system extension, started by the system",
-        Role::App => "it is an app, started by Launch Services",
+        // Nested apps (Electron's `App Helper.app`) are often children the app spawns itself.
+        Role::App if view.item.parent.is_none() => "it is the app itself, started by Launch Services",
         Role::LaunchdProgram | Role::SmJobBlessTool => "it is a launchd job",
         _ => return None,
     };
