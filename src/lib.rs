@@ -10,6 +10,7 @@ pub mod codesign;
 pub mod config;
 pub mod discover;
 pub mod engine;
+pub mod entitlements;
 pub mod finding;
 pub mod input;
 pub mod macho;
