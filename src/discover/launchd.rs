@@ -86,9 +86,8 @@ pub(super) fn add_launchd_plists(tree: &Tree, d: &mut Discovery) {
         let label = string("Label");
         // A plist without a Label outside the standard folders is just some other plist; inside
         // a bundle it must also name a program to count as a job.
-        let names_program = ["Program", "ProgramArguments", "BundleProgram"]
-            .iter()
-            .any(|k| dict.is_some_and(|d| d.contains_key(k)));
+        let names_program =
+            ["Program", "ProgramArguments", "BundleProgram"].iter().any(|k| dict.is_some_and(|d| d.contains_key(k)));
         if kind == LaunchdKind::Other && (label.is_none() || (owner.is_some() && !names_program)) {
             continue;
         }

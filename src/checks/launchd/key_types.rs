@@ -87,13 +87,17 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
             let message = if !fits(shape, value) {
                 format!("`{path}` has {key} as {}, but launchd.plist(5) documents {}: launchd ignores the key or rejects the job", kind(value), describe(shape))
             } else if key == "ProcessType" && value.as_string().is_some_and(|v| !PROCESS_TYPES.contains(&v)) {
-                format!("`{path}` has ProcessType {:?}, not one of Background, Standard, Adaptive, Interactive", value.as_string().unwrap_or_default())
+                format!(
+                    "`{path}` has ProcessType {:?}, not one of Background, Standard, Adaptive, Interactive",
+                    value.as_string().unwrap_or_default()
+                )
             } else if matches!(key.as_str(), "UserName" | "GroupName") && plist.kind == LaunchdKind::Agent {
                 format!("`{path}` is an agent but sets {key}: agents run as the logged-in user and launchd ignores {key} for them (it applies to daemons only)")
             } else {
                 continue;
             };
-            let f = finding(cx, sink, RULE.id, plist, Some(key), message).help(format!("write {key} as {}", describe(shape)));
+            let f = finding(cx, sink, RULE.id, plist, Some(key), message)
+                .help(format!("write {key} as {}", describe(shape)));
             sink.push(f);
         }
     }

@@ -39,7 +39,9 @@ fn defect(name: &str, entry: &plist::Value) -> Option<String> {
     }
     match entry {
         plist::Value::Boolean(true) => None,
-        plist::Value::Boolean(false) => Some("is `false` (launchd.plist(5): the value must be `true` or a dictionary)".into()),
+        plist::Value::Boolean(false) => {
+            Some("is `false` (launchd.plist(5): the value must be `true` or a dictionary)".into())
+        }
         plist::Value::Dictionary(d) => d.iter().find_map(|(k, v)| match (k.as_str(), v) {
             ("ResetAtClose" | "HideUntilCheckIn", plist::Value::Boolean(_)) => None,
             ("ResetAtClose" | "HideUntilCheckIn", other) => {

@@ -97,8 +97,7 @@ fn in_standard_folder(cx: &Context<'_>, plist: &LaunchdPlist) -> bool {
         return false;
     };
     let dir = parent(&plist.path);
-    dir.strip_prefix(content)
-        .is_some_and(|rest| rest == "/Library/LaunchDaemons" || rest == "/Library/LaunchAgents")
+    dir.strip_prefix(content).is_some_and(|rest| rest == "/Library/LaunchDaemons" || rest == "/Library/LaunchAgents")
 }
 
 /// `path` relative to the content directory of bundle `owner` (as CodeResources keys are).

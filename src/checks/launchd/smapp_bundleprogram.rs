@@ -43,7 +43,10 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
         let Some(program) = value.as_string() else {
             report(
                 "BundleProgram",
-                format!("`{path}` has a BundleProgram that is {}, not a string: {EX_CONFIG}", super::label::kind(value)),
+                format!(
+                    "`{path}` has a BundleProgram that is {}, not a string: {EX_CONFIG}",
+                    super::label::kind(value)
+                ),
                 "write `<key>BundleProgram</key><string>Contents/MacOS/daemon</string>`".into(),
             );
             continue;

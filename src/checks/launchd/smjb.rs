@@ -69,9 +69,7 @@ pub(super) fn verdict(cx: &Context<'_>, expr: &Expr, index: usize) -> Verdict {
     if matches!(first, Verdict::Unsatisfied(_)) && identity.anchored && !identity.apple_anchored {
         identity.apple_anchored = true;
         return match evaluate(expr, &identity) {
-            Verdict::Satisfied => {
-                Verdict::Unknown("the chain ends at a user trust anchor, not an Apple root".into())
-            }
+            Verdict::Satisfied => Verdict::Unknown("the chain ends at a user trust anchor, not an Apple root".into()),
             other => other,
         };
     }

@@ -24,19 +24,28 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
                 report(None, format!("`{info_path}` has no {PRIVILEGED} but `{}` holds {names:?}: SMJobBless only installs a label that is a key of the calling app's SMPrivilegedExecutables", b.tools_dir), "add `SMPrivilegedExecutables`: a dictionary from each tool's label to the tool's designated requirement");
                 continue;
             }
-            Some(v) => match v.as_dictionary() {
-                Some(d) => d,
-                None => {
-                    report(None, format!("{PRIVILEGED} in `{info_path}` is {}, not a dictionary of label → requirement string", super::label::kind(v)), "write SMPrivilegedExecutables as a <dict> mapping each tool label to its requirement string");
-                    continue;
+            Some(v) => {
+                match v.as_dictionary() {
+                    Some(d) => d,
+                    None => {
+                        report(None, format!("{PRIVILEGED} in `{info_path}` is {}, not a dictionary of label → requirement string", super::label::kind(v)), "write SMPrivilegedExecutables as a <dict> mapping each tool label to its requirement string");
+                        continue;
+                    }
                 }
-            },
+            }
         };
         unlisted_tools(&b, listed, &mut report);
         for (label, value) in listed {
             let key = Some(format!("{PRIVILEGED}/{label}"));
             let Some(text) = value.as_string() else {
-                report(key, format!("{PRIVILEGED}[{label:?}] in `{info_path}` is {}, not a requirement string", super::label::kind(value)), "write the tool's designated requirement as a string (`codesign -d -r- tool`)");
+                report(
+                    key,
+                    format!(
+                        "{PRIVILEGED}[{label:?}] in `{info_path}` is {}, not a requirement string",
+                        super::label::kind(value)
+                    ),
+                    "write the tool's designated requirement as a string (`codesign -d -r- tool`)",
+                );
                 continue;
             };
             let expr = match compile(text) {

@@ -83,7 +83,12 @@ mod tests {
     #[test]
     fn pins() {
         assert!(stale_pin(r#"identifier "a" and anchor apple generic and certificate leaf[subject.CN] = "Developer ID Application: X (ABCDE12345)""#).unwrap().contains("common name"));
-        assert!(stale_pin(r#"identifier "a" and certificate leaf = H"0123456789012345678901234567890123456789""#).unwrap().contains("hash"));
-        assert_eq!(stale_pin(r#"identifier "a" and anchor apple generic and certificate leaf[subject.OU] = "ABCDE12345""#), None);
+        assert!(stale_pin(r#"identifier "a" and certificate leaf = H"0123456789012345678901234567890123456789""#)
+            .unwrap()
+            .contains("hash"));
+        assert_eq!(
+            stale_pin(r#"identifier "a" and anchor apple generic and certificate leaf[subject.OU] = "ABCDE12345""#),
+            None
+        );
     }
 }

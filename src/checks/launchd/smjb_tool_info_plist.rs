@@ -57,7 +57,7 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
             }
             for defect in defects {
                 let f = sink
-                    .finding(RULE.id, &path, format!("privileged tool `{path}` {defect}: SMJobBless fails (CFErrorDomainLaunchd error 3, kSMErrorInvalidSignature, or 10, kSMErrorInvalidPlist)"))
+                    .finding(RULE.id, &path, format!("privileged tool `{path}` {defect}: SMJobBless checks the tool's embedded Info.plist before installing it (its requirement 3) and refuses the tool, typically with CFErrorDomainLaunchd error 3 (kSMErrorInvalidSignature)"))
                     .item(tool.item.path.clone())
                     .help(format!("embed an Info.plist with `-sectcreate __TEXT __info_plist Info.plist` (Xcode: CREATE_INFOPLIST_SECTION_IN_BINARY) holding CFBundleIdentifier `{name}`, CFBundleInfoDictionaryVersion 6.0 and SMAuthorizedClients = [the app's designated requirement], then sign the tool"));
                 sink.push(f);
@@ -70,7 +70,10 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
 fn clients_defect(cx: &Context<'_>, app: &ItemView<'_>, value: Option<&plist::Value>) -> Option<String> {
     let Some(value) = value else { return Some(format!("has no {AUTHORIZED} in `__info_plist`")) };
     let Some(list) = value.as_array() else {
-        return Some(format!("has {AUTHORIZED} that is {}, not an array of requirement strings", super::label::kind(value)));
+        return Some(format!(
+            "has {AUTHORIZED} that is {}, not an array of requirement strings",
+            super::label::kind(value)
+        ));
     };
     if list.is_empty() {
         return Some(format!("has an empty {AUTHORIZED}"));
