@@ -20,7 +20,7 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
             _ => "SMAppService.daemon(plistName:)",
         };
         let unreadable = match &plist.document {
-            Err(p) => Some(format!("cannot be parsed ({})", p.message)),
+            Err(p) => Some(format!("cannot be read ({})", p.message)),
             Ok(doc) if doc.dict().is_none() => Some("is not a dictionary".to_owned()),
             Ok(_) => None,
         };
