@@ -39,8 +39,9 @@ impl LaunchdPlist {
     }
 }
 
-/// Whether a plist at `path` should be read as a launchd job description.
-fn candidate_kind(path: &str, inside_bundle: bool) -> Option<LaunchdKind> {
+/// Whether a plist at `path` should be read as a launchd job description. `in_bundle` is the
+/// path relative to the owning bundle's content directory, when inside one.
+fn candidate_kind(path: &str, in_bundle: Option<&str>) -> Option<LaunchdKind> {
     if !path.to_ascii_lowercase().ends_with(".plist") {
         return None;
     }
@@ -48,9 +49,25 @@ fn candidate_kind(path: &str, inside_bundle: bool) -> Option<LaunchdKind> {
         "LaunchDaemons" => Some(LaunchdKind::Daemon),
         "LaunchAgents" => Some(LaunchdKind::Agent),
         // Outside bundles, any plist may be a job (a repo's `launchd/` folder); inside, only the
-        // standard folders are read, so resources are not parsed for nothing.
-        _ if !inside_bundle => Some(LaunchdKind::Other),
-        _ => None,
+        // standard folders and the few places a job plist gets put by mistake are read, so
+        // resources are not parsed for nothing.
+        _ => match in_bundle {
+            None => Some(LaunchdKind::Other),
+            Some(relative) => misplaced_job_location(relative).then_some(LaunchdKind::Other),
+        },
+    }
+}
+
+/// Where, inside a bundle's content directory, a job plist is put by mistake: beside
+/// `Info.plist`, in `Resources/`, `MacOS/`, `Helpers/`, or a `Library/` folder other than the
+/// launchd ones (`Library/LaunchServices/`).
+fn misplaced_job_location(relative: &str) -> bool {
+    let parts: Vec<&str> = relative.split('/').collect();
+    match parts.as_slice() {
+        [name] => !name.is_empty() && !matches!(*name, "Info.plist" | "version.plist"),
+        [dir, _] => matches!(*dir, "Resources" | "MacOS" | "Helpers"),
+        ["Library", _, _] => true,
+        _ => false,
     }
 }
 
@@ -58,13 +75,20 @@ pub(super) fn add_launchd_plists(tree: &Tree, d: &mut Discovery) {
     for (path, entry) in tree.entries() {
         let Entry::File(data) = entry else { continue };
         let owner = owning_bundle(&d.items, path);
-        let Some(kind) = candidate_kind(path, owner.is_some()) else { continue };
+        let relative = owner
+            .and_then(|o| d.items.get(o)?.bundle.as_ref())
+            .and_then(|b| path.strip_prefix(b.content.as_str()))
+            .and_then(|r| r.strip_prefix('/'));
+        let Some(kind) = candidate_kind(path, relative.or(owner.map(|_| ""))) else { continue };
         let document = data.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(Document::parse);
         let dict = document.as_ref().ok().and_then(Document::dict);
         let string = |k: &str| dict.and_then(|d| d.get(k)).and_then(plist::Value::as_string).map(str::to_owned);
         let label = string("Label");
-        // A plist without a Label outside the standard folders is just some other plist.
-        if kind == LaunchdKind::Other && label.is_none() {
+        // A plist without a Label outside the standard folders is just some other plist; inside
+        // a bundle it must also name a program to count as a job.
+        let names_program =
+            ["Program", "ProgramArguments", "BundleProgram"].iter().any(|k| dict.is_some_and(|d| d.contains_key(k)));
+        if kind == LaunchdKind::Other && (label.is_none() || (owner.is_some() && !names_program)) {
             continue;
         }
         let program_arguments = dict

@@ -1,0 +1,53 @@
+//! `smjb-deprecated`: an app uses SMJobBless although it targets macOS 13 or later, or mixes it
+//! with SMAppService plists.
+
+use crate::checks::{Check, Context, Rule, Sink};
+
+use super::smjb::{blessers, PRIVILEGED};
+use super::{in_standard_folder, plists};
+
+pub static RULE: Rule = Rule { id: "smjb-deprecated", check: Check::Scan(check) };
+
+fn check(cx: &Context<'_>, sink: &mut Sink) {
+    for b in blessers(cx) {
+        let (Some(_), Some(info_path)) = (b.privileged(), b.info_path()) else { continue };
+        let app = &b.app.item.path;
+        let modern: Vec<&str> = plists(cx)
+            .filter(|p| p.owner == Some(b.app.index) && in_standard_folder(cx, p))
+            .map(|p| p.path.as_str())
+            .collect();
+        let minimum = b.info.and_then(|i| i.string("LSMinimumSystemVersion"));
+        let message = if let Some(first) = modern.first() {
+            format!("`{app}` uses SMJobBless ({PRIVILEGED} in `{info_path}`) and also ships SMAppService plists (`{first}`): two registration paths for privileged code are easily confused (a tool blessed by one is not managed by the other)")
+        } else if let Some(v) = minimum.filter(|v| major(v).is_some_and(|m| m >= 13)) {
+            format!("`{app}` targets macOS {v} but installs its helper with SMJobBless, deprecated since macOS 13: SMAppService.daemon(plistName:) replaces it")
+        } else {
+            continue;
+        };
+        let mut f = sink
+            .finding(RULE.id, info_path, message)
+            .item(app.clone())
+            .help("move the helper to SMAppService: a plist in Contents/Library/LaunchDaemons with BundleProgram, registered with SMAppService.daemon(plistName:); drop SMPrivilegedExecutables once older systems are no longer supported");
+        if let Some(doc) = b.info {
+            f = f.span(doc.key_span(PRIVILEGED));
+        }
+        sink.push(f);
+    }
+}
+
+/// The major version of a `LSMinimumSystemVersion` string.
+fn major(v: &str) -> Option<u32> {
+    v.trim().split('.').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::major;
+
+    #[test]
+    fn majors() {
+        assert_eq!(major("13.0"), Some(13));
+        assert_eq!(major("10.15.7"), Some(10));
+        assert_eq!(major("x"), None);
+    }
+}
