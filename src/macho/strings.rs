@@ -27,11 +27,7 @@ impl Slice {
             .filter(|s| STRING_SECTIONS.contains(&(s.segment.as_str(), s.name.as_str())))
             .filter_map(|s| s.file_range)
             .collect();
-        ranges
-            .into_iter()
-            .filter_map(move |r| r.slice(data))
-            .flat_map(split_c_strings)
-            .take(MAX_C_STRINGS)
+        ranges.into_iter().filter_map(move |r| r.slice(data)).flat_map(split_c_strings).take(MAX_C_STRINGS)
     }
 }
 

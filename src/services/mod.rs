@@ -122,9 +122,8 @@ impl Services {
         }
         let known: BTreeSet<&str> = s.vended.iter().map(|v| v.name.as_str()).collect();
         let prefixes: Vec<String> = s.teams.iter().chain(&s.groups).map(|p| format!("{p}.")).collect();
-        s.references = Context::items_of(scan)
-            .map(|item| references(scan, &item, &known, &prefixes, &excluded))
-            .collect();
+        s.references =
+            Context::items_of(scan).map(|item| references(scan, &item, &known, &prefixes, &excluded)).collect();
         s
     }
 
@@ -161,12 +160,14 @@ pub fn vended(scan: &Scan) -> Vec<Vended> {
         }
     }
     for item in Context::items_of(scan) {
-        vended_by_item(&item, &mut out);
+        vended_by(&item, &mut out);
     }
     out
 }
 
-fn vended_by_item(item: &ItemView<'_>, out: &mut Vec<Vended>) {
+/// The names `item` itself declares: login item and XPC service identifiers, a system
+/// extension's Mach service keys, an embedded launchd plist's `MachServices`.
+pub fn vended_by(item: &ItemView<'_>, out: &mut Vec<Vended>) {
     let index = Some(item.index);
     let info_path = item.item.bundle.as_ref().and_then(|b| b.info_plist.clone()).unwrap_or_default();
     let info = item.info().and_then(|d| d.dict());
@@ -178,11 +179,9 @@ fn vended_by_item(item: &ItemView<'_>, out: &mut Vec<Vended>) {
     };
     match item.item.role {
         Role::LoginItem => push(string(info, "CFBundleIdentifier"), Via::LoginItem, "CFBundleIdentifier"),
-        Role::XpcService => push(
-            string(info, "CFBundleIdentifier"),
-            Via::XpcService { host: item.item.parent },
-            "CFBundleIdentifier",
-        ),
+        Role::XpcService => {
+            push(string(info, "CFBundleIdentifier"), Via::XpcService { host: item.item.parent }, "CFBundleIdentifier")
+        }
         Role::SystemExtension => {
             let sub = |k: &str| info.and_then(|d| d.get(k)).and_then(plist::Value::as_dictionary);
             push(
@@ -320,7 +319,9 @@ fn is_candidate(s: &str, prefixes: &[String], excluded: &BTreeSet<String>) -> bo
 pub fn group_prefix<'g>(name: &str, groups: &'g [String]) -> Option<&'g str> {
     groups
         .iter()
-        .find(|g| name.len() > g.len() + 1 && name.starts_with(g.as_str()) && name.as_bytes().get(g.len()) == Some(&b'.'))
+        .find(|g| {
+            name.len() > g.len() + 1 && name.starts_with(g.as_str()) && name.as_bytes().get(g.len()) == Some(&b'.')
+        })
         .map(String::as_str)
 }
 
