@@ -20,6 +20,7 @@ pub mod problem;
 pub mod profile;
 pub mod report;
 pub mod seal;
+pub mod services;
 pub mod trust;
 pub mod verify;
 

@@ -4,10 +4,12 @@
 //! (relative to the slice) and checks every range against the bytes before anything uses it.
 
 mod names;
+mod strings;
 
 use serde::Serialize;
 
 pub use names::{arch_name, file_type_name, platform_display_name, platform_name};
+pub use strings::{MAX_C_STRINGS, MAX_C_STRING_LEN};
 
 use crate::problem::bytes;
 use crate::Problem;

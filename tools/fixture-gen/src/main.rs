@@ -12,6 +12,7 @@
 //! (Mach-O inputs), OUT_DIR/pki (test PKI) and the loopback time-stamp server.
 
 mod cases;
+mod cases_sandbox;
 mod generate;
 mod oracle;
 mod plistjson;
