@@ -5,6 +5,8 @@
 //! Parsing reads facts only; whether the signature verifies, whether the profile has expired and
 //! whether it matches the app are decided by the rules.
 
+pub mod der;
+
 use serde::Serialize;
 
 use crate::codesign::certificate::{parse_certificate, CertificateInfo};
