@@ -5,7 +5,7 @@
 
 use crate::codesign::ber::Element;
 use crate::codesign::cms::{self, CmsInfo};
-use crate::codesign::der_plist::decode_der_plist;
+use crate::codesign::der_plist::{decode_der_entitlements, decode_der_plist};
 
 /// Most top-level keys read (real ones have about twenty).
 const MAX_KEYS: usize = 1024;
@@ -22,8 +22,15 @@ pub fn parse_der_profile(bytes: &[u8]) -> Result<DerProfile, String> {
     let cms = cms::parse_cms(bytes).map_err(|p| format!("its CMS envelope does not parse: {}", p.message))?;
     let content = cms.encapsulated_content.as_deref().ok_or("its CMS envelope carries no content")?;
     let top = Element::parse_exact(content, 0).map_err(|p| format!("its content is not one DER element: {}", p.message))?;
-    if top.tag != 0x31 {
-        return Err(format!("its content starts with tag {:#04x}, not a SET", top.tag));
+    match top.tag {
+        0x31 => {}
+        // A whole DER property-list document (`[APPLICATION 16]`), as the entitlements use.
+        0x70 => {
+            let doc = decode_der_entitlements(content).map_err(|p| p.message)?;
+            let fields = doc.value.into_dictionary().unwrap_or_default();
+            return Ok(DerProfile { cms, fields });
+        }
+        other => return Err(format!("its content starts with tag {other:#04x}, not a SET")),
     }
     let mut fields = plist::Dictionary::new();
     for (index, child) in top.children().enumerate() {
@@ -42,6 +49,7 @@ pub fn parse_der_profile(bytes: &[u8]) -> Result<DerProfile, String> {
         };
         let value = match value.tag {
             0x17 => plist::Value::Date(utc_time(value.value).ok_or_else(|| format!("{key}: bad UTCTime"))?),
+            0x70 => decode_der_entitlements(value.encoded).map_err(|p| format!("{key}: {}", p.message))?.value,
             _ => decode_der_plist(value.encoded).map_err(|p| format!("{key}: {}", p.message))?.value,
         };
         fields.insert(key, value);

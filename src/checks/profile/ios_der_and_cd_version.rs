@@ -4,6 +4,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
 use super::is_ios_family;
+use crate::discover::Role;
 
 pub static RULE: Rule = Rule { id: "ios-der-and-cd-version", check: Check::Slice(check) };
 
@@ -16,7 +17,9 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     }
     let Some(sig) = slice.signature() else { return };
     let Some(cd) = sig.primary() else { return };
-    let has_xml = sig.entitlements.is_some();
+    // The kernel reads DER entitlements of executables; libraries' entitlements mean nothing.
+    let executable = matches!(slice.item.item.role, Role::App | Role::AppExtension);
+    let has_xml = executable && sig.entitlements.is_some();
     let has_der = sig.der_entitlements.is_some();
     let defects = defects(cd.version, has_xml, has_der);
     if defects.is_empty() {
