@@ -40,21 +40,22 @@ fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if profile.platforms.is_empty() || profile.platforms.iter().any(|p| wanted.contains(&p.as_str())) {
         return;
     }
+    let article = if mac { "a macOS" } else { "an iOS-family" };
     let f = sink
         .finding(
             RULE.id,
             &file.path,
             format!(
-                "`{}` is a {} bundle, but its embedded profile {} is for Platform {:?}",
+                "`{}` is {article} bundle, but its embedded profile {} is for Platform {:?}, not {}: the system rejects the profile",
                 item.item.path,
-                wanted.first().copied().unwrap_or(platform_word),
                 profile_name(file, profile),
-                profile.platforms
+                profile.platforms,
+                wanted.join(" or ")
             ),
         )
         .item(item.item.path.clone())
         .help(format!(
-            "create the profile for the {} platform in Certificates, Identifiers & Profiles (or select the right destination in Xcode), embed it and re-sign",
+            "create the profile for the {} platform in Certificates, Identifiers & Profiles (or pick the right destination in Xcode), embed it and re-sign",
             wanted.first().copied().unwrap_or(platform_word)
         ));
     sink.push(f);
