@@ -138,13 +138,13 @@ fn der_profile_defects(profile: &ProvisioningProfile, anchors: &Anchors) -> Vec<
         .collect();
     for key in COMPARED_KEYS {
         let (Some(plist), Some(der)) = (profile.raw.get(key), der.fields.get(key)) else { continue };
-        if !same(plist, der) {
-            out.push(format!(
-                "DER-Encoded-Profile says {key} is {}, the property list says {}; the system trusts the DER form",
-                crate::plist::json::to_json(der),
-                crate::plist::json::to_json(plist)
-            ));
+        if same(plist, der) {
+            continue;
         }
+        let (what, der_value, plist_value) = first_difference(key, der, plist);
+        out.push(format!(
+            "DER-Encoded-Profile says {what} is {der_value}, the property list says {plist_value}; the system trusts the DER form"
+        ));
     }
     if let (Some(plist), Some(der)) = (profile.raw.get("DeveloperCertificates"), der.fields.get("DeveloperCertificates")) {
         if !same_certificates(plist, der) {
@@ -167,6 +167,22 @@ fn same(a: &plist::Value, b: &plist::Value) -> bool {
         (V::Integer(x), V::Integer(y)) => x.as_signed() == y.as_signed() && x.as_unsigned() == y.as_unsigned(),
         _ => a == b,
     }
+}
+
+/// Where two differing values first differ: a dictionary key path and both values as JSON
+/// (`absent` when one side lacks the key).
+fn first_difference(path: &str, a: &plist::Value, b: &plist::Value) -> (String, String, String) {
+    let show = |v: Option<&plist::Value>| v.map_or_else(|| "absent".to_owned(), |v| crate::plist::json::to_json(v).to_string());
+    if let (Some(x), Some(y)) = (a.as_dictionary(), b.as_dictionary()) {
+        for key in x.keys().chain(y.keys()) {
+            match (x.get(key), y.get(key)) {
+                (Some(v), Some(w)) if same(v, w) => continue,
+                (Some(v), Some(w)) => return first_difference(&format!("{path}.{key}"), v, w),
+                (v, w) => return (format!("{path}.{key}"), show(v), show(w)),
+            }
+        }
+    }
+    (path.to_owned(), show(Some(a)), show(Some(b)))
 }
 
 /// The DER form lists certificates as SHA-256 digests of their DER; the plist lists the DER.
@@ -203,6 +219,18 @@ mod tests {
         let mut c = a.clone();
         c.insert("x".into(), false.into());
         assert!(!same(&a.into(), &c.into()));
+    }
+
+    #[test]
+    fn differences_name_the_key() {
+        let mut a = plist::Dictionary::new();
+        a.insert("id".into(), "T.a".into());
+        let mut b = a.clone();
+        b.insert("id".into(), "T.b".into());
+        let (what, x, y) = first_difference("Entitlements", &a.clone().into(), &b.into());
+        assert_eq!((what.as_str(), x.as_str(), y.as_str()), ("Entitlements.id", "\"T.a\"", "\"T.b\""));
+        let (what, _, y) = first_difference("E", &a.into(), &plist::Dictionary::new().into());
+        assert_eq!((what.as_str(), y.as_str()), ("E.id", "absent"));
     }
 
     #[test]
