@@ -49,11 +49,8 @@ fn listing(listed: &[&CertificateInfo]) -> String {
     if listed.is_empty() {
         return "none".to_owned();
     }
-    let mut names: Vec<String> = listed
-        .iter()
-        .take(MAX_NAMED)
-        .map(|c| format!("{:?} (serial {})", cert_name(c), c.serial_hex))
-        .collect();
+    let mut names: Vec<String> =
+        listed.iter().take(MAX_NAMED).map(|c| format!("{:?} (serial {})", cert_name(c), c.serial_hex)).collect();
     if listed.len() > MAX_NAMED {
         names.push(format!("and {} more", listed.len() - MAX_NAMED));
     }

@@ -95,9 +95,9 @@ fn envelope_defects(info: &CmsInfo, content: &[u8], anchors: &Anchors) -> Vec<St
             ChainDefect::BadSignature { subject, issuer } => {
                 out.push(format!("carries certificate {subject:?}, which is not signed by {issuer:?}"))
             }
-            ChainDefect::Expired { subject, not_before, not_after, at } => out.push(format!(
-                "was made at {at}, outside the validity of {subject:?} ({not_before} to {not_after})"
-            )),
+            ChainDefect::Expired { subject, not_before, not_after, at } => {
+                out.push(format!("was made at {at}, outside the validity of {subject:?} ({not_before} to {not_after})"))
+            }
         }
     }
     if !is_profile_signer(leaf.kind, &name) {
@@ -146,7 +146,9 @@ fn der_profile_defects(profile: &ProvisioningProfile, anchors: &Anchors) -> Vec<
             "DER-Encoded-Profile says {what} is {der_value}, the property list says {plist_value}; the system trusts the DER form"
         ));
     }
-    if let (Some(plist), Some(der)) = (profile.raw.get("DeveloperCertificates"), der.fields.get("DeveloperCertificates")) {
+    if let (Some(plist), Some(der)) =
+        (profile.raw.get("DeveloperCertificates"), der.fields.get("DeveloperCertificates"))
+    {
         if !same_certificates(plist, der) {
             out.push(
                 "DER-Encoded-Profile lists other DeveloperCertificates (by SHA-256) than the property list".to_owned(),
@@ -172,7 +174,9 @@ fn same(a: &plist::Value, b: &plist::Value) -> bool {
 /// Where two differing values first differ: a dictionary key path and both values as JSON
 /// (`absent` when one side lacks the key).
 fn first_difference(path: &str, a: &plist::Value, b: &plist::Value) -> (String, String, String) {
-    let show = |v: Option<&plist::Value>| v.map_or_else(|| "absent".to_owned(), |v| crate::plist::json::to_json(v).to_string());
+    let show = |v: Option<&plist::Value>| {
+        v.map_or_else(|| "absent".to_owned(), |v| crate::plist::json::to_json(v).to_string())
+    };
     if let (Some(x), Some(y)) = (a.as_dictionary(), b.as_dictionary()) {
         for key in x.keys().chain(y.keys()) {
             match (x.get(key), y.get(key)) {

@@ -18,7 +18,12 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
             .finding(
                 RULE.id,
                 &file.path,
-                format!("`{}`: the embedded profile {} is {} profile{message}", item.item.path, profile_name(file, profile), kind_name(kind)),
+                format!(
+                    "`{}`: the embedded profile {} is {} profile{message}",
+                    item.item.path,
+                    profile_name(file, profile),
+                    kind_name(kind)
+                ),
             )
             .item(item.item.path.clone())
             .help(help);
@@ -27,7 +32,12 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if let Some(wanted) = policy_kinds(cx.policy) {
         if !wanted.contains(&kind) {
             push(
-                format!(", but the {} policy needs {} profile{}", cx.policy.name(), kind_name(wanted[0]), evidence(profile)),
+                format!(
+                    ", but the {} policy needs {} profile{}",
+                    cx.policy.name(),
+                    kind_name(wanted[0]),
+                    evidence(profile)
+                ),
                 format!("create {} provisioning profile for this App ID, embed it and re-sign", kind_name(wanted[0])),
             );
             return;

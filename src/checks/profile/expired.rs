@@ -16,7 +16,9 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let signed = signed_at(item);
     let release = matches!(cx.policy, Policy::DeveloperId | Policy::AppStore);
     let now = now_unix();
-    let Some(message) = verdict(expires, signed.as_ref().map(|(t, text, by)| (*t, text.as_str(), *by)), release.then_some(now)) else {
+    let Some(message) =
+        verdict(expires, signed.as_ref().map(|(t, text, by)| (*t, text.as_str(), *by)), release.then_some(now))
+    else {
         return;
     };
     let f = sink
@@ -41,7 +43,8 @@ fn verdict(expires: i64, signed: Option<(i64, &str, &str)>, now: Option<i64>) ->
     }
     let now = now?;
     if expires < now {
-        let signed_note = signed.map(|(_, t, _)| format!(" (it was valid when the code was signed, {t})")).unwrap_or_default();
+        let signed_note =
+            signed.map(|(_, t, _)| format!(" (it was valid when the code was signed, {t})")).unwrap_or_default();
         return Some(format!(
             "expired on {expires_text}{signed_note}; checked against today's date because a release must ship a profile that is still valid"
         ));
@@ -62,8 +65,14 @@ mod tests {
 
     #[test]
     fn expired_before_signing_is_reported_without_a_clock() {
-        let v = verdict(1_735_689_600, Some((1_780_315_200, "2026-06-01T12:00:00Z", "the signing time")), None).unwrap();
-        assert!(v.contains("expired on 2025-01-01T00:00:00Z, before the code was signed (the signing time 2026-06-01T12:00:00Z)"), "{v}");
+        let v =
+            verdict(1_735_689_600, Some((1_780_315_200, "2026-06-01T12:00:00Z", "the signing time")), None).unwrap();
+        assert!(
+            v.contains(
+                "expired on 2025-01-01T00:00:00Z, before the code was signed (the signing time 2026-06-01T12:00:00Z)"
+            ),
+            "{v}"
+        );
     }
 
     #[test]

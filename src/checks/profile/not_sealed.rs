@@ -43,7 +43,8 @@ fn mismatch(bytes: &[u8], hash: Option<&[u8]>, hash2: Option<&[u8]>) -> Option<S
     }
     let expected = hash?;
     let actual = sha1::Sha1::digest(bytes);
-    (actual.as_slice() != expected).then(|| format!("SHA-1 {} sealed, {} on disk", hex::encode(expected), hex::encode(actual)))
+    (actual.as_slice() != expected)
+        .then(|| format!("SHA-1 {} sealed, {} on disk", hex::encode(expected), hex::encode(actual)))
 }
 
 #[cfg(test)]
