@@ -118,6 +118,12 @@ pub fn apply(root: &Path, edit: &Edit) {
             bytes[at..at + with.len()].copy_from_slice(&with);
             std::fs::write(p, bytes).unwrap();
         }
-        Edit::Copy { from, path } => std::fs::copy(from, root.join(path)).map(|_| ()).unwrap(),
+        Edit::Copy { from, path } => {
+            let dest = root.join(path);
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir).unwrap();
+            }
+            std::fs::copy(from, dest).map(|_| ()).unwrap()
+        }
     }
 }

@@ -9,10 +9,10 @@ pub static RULE: Rule = Rule { id: "layout-code-location", check: Check::Item(ch
 /// The folders (relative to the containing bundle's content directory) each role belongs in.
 /// Roles that discovery assigns by location alone (login items, SMJobBless tools) are not listed:
 /// an app outside `Library/LoginItems` is simply a nested app, so there is nothing to compare.
+/// XPC services have their own rule, `xpc-service-location`, which explains launchd's namespace.
 fn expected_folders(role: Role) -> Option<&'static [&'static str]> {
     Some(match role {
         Role::AppExtension => &["PlugIns", "Extensions"],
-        Role::XpcService => &["XPCServices"],
         Role::SystemExtension => &["Library/SystemExtensions"],
         Role::Framework => &["Frameworks", "SharedFrameworks"],
         _ => return None,
