@@ -239,19 +239,7 @@ pub fn show(value: &Value) -> String {
 }
 
 /// The plist type name of a value, for messages.
-pub fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Array(_) => "an array",
-        Value::Dictionary(_) => "a dictionary",
-        Value::Boolean(_) => "a boolean",
-        Value::Data(_) => "data",
-        Value::Date(_) => "a date",
-        Value::Real(_) => "a real number",
-        Value::Integer(_) => "an integer",
-        Value::String(_) => "a string",
-        _ => "an unknown value",
-    }
-}
+pub use crate::codesign::der_plist::kind_name as type_name;
 
 #[cfg(test)]
 mod tests {
