@@ -266,6 +266,7 @@ pub fn run(out_dir: &Path) -> Result<()> {
     }
     write(&deep.join("leaf.txt"), "70 directories deep\n")?;
     eprintln!("  cases/deep-tree (70 levels)");
+    crate::cases_constraints::run(out_dir)?;
     Ok(())
 }
 

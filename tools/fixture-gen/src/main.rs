@@ -11,6 +11,7 @@
 //! (Mach-O inputs), OUT_DIR/pki (test PKI) and the loopback time-stamp server.
 
 mod cases;
+mod cases_constraints;
 mod generate;
 mod oracle;
 mod plistjson;
