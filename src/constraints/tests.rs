@@ -52,7 +52,8 @@ fn eval(entries: Vec<(&str, Value)>, facts: &Facts) -> Verdict {
 
 #[test]
 fn equal_facts_are_satisfied() {
-    let v = eval(vec![("team-identifier", s("ABCDE12345")), ("signing-identifier", s("com.example.daemon"))], &daemon());
+    let v =
+        eval(vec![("team-identifier", s("ABCDE12345")), ("signing-identifier", s("com.example.daemon"))], &daemon());
     assert_eq!(v, Verdict::Satisfied);
 }
 
@@ -106,13 +107,13 @@ fn in_and_comparisons() {
     let Verdict::Violated(violation) = v else { panic!() };
     assert_eq!(violation.expected, "in [2, 4]");
     assert_eq!(violation.actual, "6");
-    assert_eq!(eval(vec![("validation-category", d(vec![("$gte", i(6)), ("$lt", i(7))]))], &daemon()), Verdict::Satisfied);
+    assert_eq!(
+        eval(vec![("validation-category", d(vec![("$gte", i(6)), ("$lt", i(7))]))], &daemon()),
+        Verdict::Satisfied
+    );
     assert!(eval(vec![("validation-category", d(vec![("$gt", i(6))]))], &daemon()).is_violated());
     // Comparing a string fact tells nothing.
-    assert!(matches!(
-        eval(vec![("team-identifier", d(vec![("$lt", i(6))]))], &daemon()),
-        Verdict::Unknown { .. }
-    ));
+    assert!(matches!(eval(vec![("team-identifier", d(vec![("$lt", i(6))]))], &daemon()), Verdict::Unknown { .. }));
 }
 
 #[test]
@@ -209,13 +210,13 @@ fn a_valid_dictionary_has_no_issues() {
         ("launch-type", d(vec![("$gte", i(1))])),
         ("$optional", d(vec![("is-sip-protected", b(true))])),
         ("$or", d(vec![("validation-category", i(6)), ("cdhash", Value::Data(vec![1; 20]))])),
-        (
-            "$or-array",
-            Value::Array(vec![Value::Array(vec![s("$and"), d(vec![("on-system-volume", b(true))])])]),
-        ),
+        ("$or-array", Value::Array(vec![Value::Array(vec![s("$and"), d(vec![("on-system-volume", b(true))])])])),
         (
             "entitlements",
-            d(vec![("$query", Value::Array(vec![Value::Array(vec![i(1), s("k")]), Value::Array(vec![i(5), b(true)])]))]),
+            d(vec![(
+                "$query",
+                Value::Array(vec![Value::Array(vec![i(1), s("k")]), Value::Array(vec![i(5), b(true)])]),
+            )]),
         ),
     ];
     assert_eq!(issues(reqs), vec![]);

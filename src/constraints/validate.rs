@@ -143,7 +143,12 @@ fn walk(dict: &Dictionary, path: &str, depth: usize, out: &mut Vec<Issue>) {
 
 fn operator_pairs(key: &str, value: &Value, path: &str, depth: usize, out: &mut Vec<Issue>) {
     let Value::Array(pairs) = value else {
-        push(out, IssueKind::Shape, path, format!("`{key}` takes an array of [operator, dictionary] pairs; found {}", kind_name(value)));
+        push(
+            out,
+            IssueKind::Shape,
+            path,
+            format!("`{key}` takes an array of [operator, dictionary] pairs; found {}", kind_name(value)),
+        );
         return;
     };
     if pairs.is_empty() {
@@ -152,14 +157,19 @@ fn operator_pairs(key: &str, value: &Value, path: &str, depth: usize, out: &mut 
     for (n, pair) in pairs.iter().enumerate() {
         let here = format!("{path}[{n}]");
         match pair.as_array().map(Vec::as_slice) {
-            Some([Value::String(op), Value::Dictionary(inner)]) if matches!(op.as_str(), "$and" | "$or" | "$optional") => {
+            Some([Value::String(op), Value::Dictionary(inner)])
+                if matches!(op.as_str(), "$and" | "$or" | "$optional") =>
+            {
                 walk(inner, &join(&here, op), depth + 1, out)
             }
             _ => push(
                 out,
                 IssueKind::Shape,
                 &here,
-                format!("each item of `{key}` is a pair [\"$and\" | \"$or\" | \"$optional\", dictionary]; found {}", describe(pair)),
+                format!(
+                    "each item of `{key}` is a pair [\"$and\" | \"$or\" | \"$optional\", dictionary]; found {}",
+                    describe(pair)
+                ),
             ),
         }
     }
@@ -201,7 +211,12 @@ fn fact(name: &str, value: &Value, path: &str, depth: usize, out: &mut Vec<Issue
         }
         (None, None) => {
             let known: Vec<&str> = KNOWN_FACTS.iter().map(|(f, _)| *f).collect();
-            push(out, IssueKind::UnknownFact, path, format!("`{name}` is not a fact the kernel knows ({})", known.join(", ")));
+            push(
+                out,
+                IssueKind::UnknownFact,
+                path,
+                format!("`{name}` is not a fact the kernel knows ({})", known.join(", ")),
+            );
             return;
         }
     };
@@ -305,8 +320,11 @@ fn value_type(name: &str, ty: FactType, value: &Value, path: &str, out: &mut Vec
     }
 }
 
+/// A parameter's expected type, named, and its test.
+type ParamCheck = (&'static str, fn(&Value) -> bool);
+
 /// Parameter type each CoreEntitlements query opcode takes.
-fn opcode_param(opcode: i64) -> Option<(&'static str, fn(&Value) -> bool)> {
+fn opcode_param(opcode: i64) -> Option<ParamCheck> {
     let string: fn(&Value) -> bool = |v| matches!(v, Value::String(_));
     let integer: fn(&Value) -> bool = |v| matches!(v, Value::Integer(_));
     let boolean: fn(&Value) -> bool = |v| matches!(v, Value::Boolean(_));
@@ -324,7 +342,12 @@ fn opcode_param(opcode: i64) -> Option<(&'static str, fn(&Value) -> bool)> {
 
 fn query(arg: &Value, path: &str, out: &mut Vec<Issue>) {
     let Value::Array(steps) = arg else {
-        push(out, IssueKind::Query, path, format!("`$query` takes an array of [opcode, parameter] steps; found {}", kind_name(arg)));
+        push(
+            out,
+            IssueKind::Query,
+            path,
+            format!("`$query` takes an array of [opcode, parameter] steps; found {}", kind_name(arg)),
+        );
         return;
     };
     if steps.is_empty() {
@@ -333,7 +356,12 @@ fn query(arg: &Value, path: &str, out: &mut Vec<Issue>) {
     for (n, step) in steps.iter().enumerate() {
         let here = format!("{path}[{n}]");
         let Some([opcode, param]) = step.as_array().map(Vec::as_slice) else {
-            push(out, IssueKind::Query, &here, format!("a query step is an [opcode, parameter] pair; found {}", describe(step)));
+            push(
+                out,
+                IssueKind::Query,
+                &here,
+                format!("a query step is an [opcode, parameter] pair; found {}", describe(step)),
+            );
             continue;
         };
         let Some(code) = opcode.as_signed_integer() else {
@@ -341,7 +369,12 @@ fn query(arg: &Value, path: &str, out: &mut Vec<Issue>) {
             continue;
         };
         match opcode_param(code) {
-            None => push(out, IssueKind::Query, &here, format!("opcode {code} is not a CoreEntitlements query operation (1–11)")),
+            None => push(
+                out,
+                IssueKind::Query,
+                &here,
+                format!("opcode {code} is not a CoreEntitlements query operation (1–11)"),
+            ),
             Some((wanted, fits)) if !fits(param) => push(
                 out,
                 IssueKind::Query,

@@ -69,13 +69,19 @@ mod tests {
 
     #[test]
     fn complete_blobs_have_no_defects() {
-        let ok = document(&dict(&[("ccat", integer(0)), ("comp", integer(1)), ("reqs", dict(&[])), ("vers", integer(1))]));
+        let ok =
+            document(&dict(&[("ccat", integer(0)), ("comp", integer(1)), ("reqs", dict(&[])), ("vers", integer(1))]));
         assert!(defects(&decode_constraints(&ok).unwrap()).is_empty());
     }
 
     #[test]
     fn missing_extra_and_version_are_named() {
-        let bad = document(&dict(&[("ccat", integer(0)), ("extra", boolean(true)), ("reqs", dict(&[])), ("vers", integer(2))]));
+        let bad = document(&dict(&[
+            ("ccat", integer(0)),
+            ("extra", boolean(true)),
+            ("reqs", dict(&[])),
+            ("vers", integer(2)),
+        ]));
         let found = defects(&decode_constraints(&bad).unwrap());
         assert_eq!(
             found,

@@ -15,5 +15,11 @@ fn help(issue: &Issue) -> String {
 }
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
-    super::grammar(RULE.id, slice, sink, &[IssueKind::UnknownFact, IssueKind::PlatformFact, IssueKind::WrongType], help);
+    super::grammar(
+        RULE.id,
+        slice,
+        sink,
+        &[IssueKind::UnknownFact, IssueKind::PlatformFact, IssueKind::WrongType],
+        help,
+    );
 }

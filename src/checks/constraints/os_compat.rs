@@ -51,7 +51,8 @@ fn minimum(item: &ItemView<'_>) -> Option<(u32, String)> {
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     let items: Vec<_> = cx.items().collect();
     for item in &items {
-        let mut slots: Vec<Slot> = item.slices().iter().flat_map(|s| blobs(s).into_iter().map(|(slot, _)| slot)).collect();
+        let mut slots: Vec<Slot> =
+            item.slices().iter().flat_map(|s| blobs(s).into_iter().map(|(slot, _)| slot)).collect();
         slots.sort();
         slots.dedup();
         if slots.is_empty() {

@@ -112,7 +112,10 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
             Launcher::Launchd => ("launchd".to_owned(), Facts::launchd()),
             Launcher::Itself => {
                 let Some(sig) = slice.signature() else { continue };
-                ("the item itself (a launchd job, app or login item is its own responsible process)".to_owned(), Facts::of_signature(sig))
+                (
+                    "the item itself (a launchd job, app or login item is its own responsible process)".to_owned(),
+                    Facts::of_signature(sig),
+                )
             }
             Launcher::Item(host) => {
                 let Some((facts, _)) = facts_of(&host, &slice.slice.arch) else { continue };

@@ -14,7 +14,9 @@ pub static RULE: Rule = Rule { id: "lc-self-unsatisfiable", check: Check::Slice(
 fn note(v: &Violation) -> &'static str {
     match (v.fact.as_str(), v.expected.as_str()) {
         ("cdhash", _) => " (a self constraint cannot pin the code's own cdhash: the cdhash hashes the constraint too)",
-        ("validation-category", "== 1") => " (category 1 is Apple's own operating-system code; no team-signed code has it)",
+        ("validation-category", "== 1") => {
+            " (category 1 is Apple's own operating-system code; no team-signed code has it)"
+        }
         ("is-init-proc", _) => " (only launchd is the init process)",
         _ => "",
     }

@@ -48,7 +48,8 @@ fn product_hashes(cx: &Context<'_>) -> Hashes {
     for item in cx.items() {
         for s in item.slices() {
             let Some(sig) = s.signature() else { continue };
-            let hashes = sig.code_directories.iter().filter_map(|c| hex::decode(c.cd.cdhash.as_deref()?).ok()).collect();
+            let hashes =
+                sig.code_directories.iter().filter_map(|c| hex::decode(c.cd.cdhash.as_deref()?).ok()).collect();
             out.push((item.code_path().to_owned(), s.slice.arch.clone(), hashes));
         }
     }
@@ -75,7 +76,9 @@ fn stale(pinned: &[Vec<u8>], hashes: &Hashes) -> Vec<String> {
     for (path, arch, hs) in hashes {
         if matched.contains(&path) && !hs.iter().any(|h| pinned.iter().any(|p| same(h, p))) {
             let current = hs.first().map(|h| hex::encode(h.get(..20).unwrap_or(h))).unwrap_or_default();
-            out.push(format!("pins `{path}` but not its {arch} slice (cdhash {current}), which fails on that architecture"));
+            out.push(format!(
+                "pins `{path}` but not its {arch} slice (cdhash {current}), which fails on that architecture"
+            ));
         }
     }
     out
