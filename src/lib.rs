@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checks;
 pub mod codesign;
 pub mod config;
+pub mod constraints;
 pub mod discover;
 pub mod engine;
 pub mod entitlements;

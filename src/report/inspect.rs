@@ -204,6 +204,10 @@ pub struct ConstraintView {
     pub comp: Option<i64>,
     pub vers: Option<i64>,
     pub requirements: Json,
+    /// For a self launch constraint: its static verdict against the slice's own signature
+    /// (`satisfied`, `violated: requires …`, `unknown (depends on launch-type)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -537,6 +541,9 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
                 comp: c.comp,
                 vers: c.vers,
                 requirements: to_json(&c.raw),
+                verdict: (*slot == crate::codesign::superblob::Slot::LaunchConstraintSelf).then(|| {
+                    crate::constraints::evaluate(&c.reqs, &crate::constraints::Facts::of_signature(sig)).to_string()
+                }),
             },
             Err(p) => ConstraintView {
                 slot: slot.name(),
@@ -545,6 +552,7 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
                 comp: None,
                 vers: None,
                 requirements: Json::Null,
+                verdict: None,
             },
         })
         .collect();

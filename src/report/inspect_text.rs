@@ -194,6 +194,9 @@ fn signature_block(out: &mut String, depth: usize, sig: &SignatureView, location
     }
     for c in &sig.constraints {
         field(out, depth, &c.slot, Some(&c.text));
+        if let Some(verdict) = &c.verdict {
+            field(out, depth + 1, "Verdict", Some(verdict));
+        }
     }
     if let Some(e) = &sig.entitlements {
         indent(out, depth);

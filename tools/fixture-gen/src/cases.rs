@@ -268,6 +268,7 @@ pub fn run(out_dir: &Path) -> Result<()> {
     eprintln!("  cases/deep-tree (70 levels)");
 
     crate::cases_sandbox::run(&pki, &dir)?;
+    crate::cases_constraints::run(out_dir)?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@
 
 mod cases;
 mod cases_sandbox;
+mod cases_constraints;
 mod generate;
 mod oracle;
 mod plistjson;

@@ -1,0 +1,13 @@
+//! `lc-entitlement-query`: an `entitlements` `$query` is a list of `[opcode, parameter]` steps
+//! with opcodes 1–11 and the parameter type each opcode takes.
+
+use crate::checks::{Check, Context, Rule, Sink, SliceView};
+use crate::constraints::IssueKind;
+
+pub static RULE: Rule = Rule { id: "lc-entitlement-query", check: Check::Slice(check) };
+
+fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
+    super::grammar(RULE.id, slice, sink, &[IssueKind::Query], |_| {
+        "write each step as [opcode, parameter]: 1 select-key \"key\", 2 select-index n, 3 match-string \"s\", 4 match-string-prefix \"s\", 5 match-bool true|false, 7 match-integer n; e.g. [[1, \"com.apple.security.app-sandbox\"], [5, true]]".into()
+    });
+}
