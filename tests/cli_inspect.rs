@@ -59,3 +59,45 @@ fn inspect_of_a_missing_path_is_an_error() {
     assert!(err.contains("cannot read"), "{err}");
     assert!(!Path::new("corpus/does-not-exist").exists());
 }
+
+/// Every constraint is shown with its static verdict: the self constraint of a daemon that names
+/// another team is violated; the fixture daemon's parent constraint holds for launchd, and the
+/// SpawnConstraint of its plist holds for both architectures of the program it launches.
+#[test]
+fn inspect_shows_constraint_verdicts() {
+    let json = |path: &str| -> serde_json::Value {
+        let (code, out, err) = bundlelint(&["inspect", path, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let verdicts = |doc: &serde_json::Value, item_suffix: &str, slot: &str| -> Vec<String> {
+        let item = doc["items"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with(item_suffix));
+        let item = item.unwrap_or_else(|| panic!("no item {item_suffix}"));
+        item["slices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["signature"]["constraints"].as_array().cloned().unwrap_or_default())
+            .filter(|c| c["slot"] == slot)
+            .map(|c| c["verdict"].as_str().unwrap_or("<none>").to_owned())
+            .collect()
+    };
+
+    let other_team = json("corpus/generated/products/SelfConstraint.app");
+    let own = verdicts(&other_team, "MacOS/com.example.constrained.daemon", "LaunchConstraintSelf");
+    assert_eq!(own.len(), 2, "{own:?}");
+    for v in &own {
+        assert_eq!(v, r#"violated: requires `team-identifier == "S1J6DZ9E7U"`, but team-identifier is "ABCDE12345""#);
+    }
+
+    let fixture = json("corpus/generated/bundles/Fixture.app");
+    let parent = verdicts(&fixture, "MacOS/FixtureDaemon", "LaunchConstraintParent");
+    assert!(!parent.is_empty() && parent.iter().all(|v| v == "satisfied (launched by launchd)"), "{parent:?}");
+    let plist = fixture["launchd_plists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"].as_str().unwrap().ends_with("com.example.fixture.daemon.plist"))
+        .unwrap();
+    assert_eq!(plist["spawn_constraint_verdict"], "[x86_64] satisfied; [arm64] satisfied");
+}

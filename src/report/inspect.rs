@@ -204,8 +204,10 @@ pub struct ConstraintView {
     pub comp: Option<i64>,
     pub vers: Option<i64>,
     pub requirements: Json,
-    /// For a self launch constraint: its static verdict against the slice's own signature
-    /// (`satisfied`, `violated: requires …`, `unknown (depends on launch-type)`).
+    /// The static verdict (`satisfied`, `violated: requires …`, `unknown (depends on
+    /// launch-type)`): a self constraint against the slice's own signature, parent and responsible
+    /// constraints against the code that launches it (named in parentheses), a library constraint
+    /// per bundled library it links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
 }
@@ -231,6 +233,9 @@ pub struct LaunchdView {
     pub program_arguments: Vec<String>,
     /// The code item `BundleProgram` resolves to.
     pub target: Option<String>,
+    /// `SpawnConstraint`'s static verdict against that program, per architecture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spawn_constraint_verdict: Option<String>,
     pub contents: Option<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -248,7 +253,8 @@ pub struct ProfileView {
 
 impl InspectReport {
     pub fn from_scan(scan: &Scan) -> InspectReport {
-        let items = scan.code_items().map(|(item, facts)| item_view(scan, item, facts)).collect();
+        let mut items: Vec<ItemView> = scan.code_items().map(|(item, facts)| item_view(scan, item, facts)).collect();
+        add_constraint_verdicts(scan, &mut items);
         let item_path = |i: Option<usize>| i.and_then(|i| scan.discovery.items.get(i)).map(|it| it.path.clone());
         let launchd_plists = scan
             .discovery
@@ -262,6 +268,7 @@ impl InspectReport {
                 program: p.program.clone(),
                 program_arguments: p.program_arguments.clone(),
                 target: item_path(p.target),
+                spawn_constraint_verdict: crate::checks::constraints::verdicts::of_spawn_constraint(scan, p),
                 contents: p.document.as_ref().ok().map(|d| to_json(&d.value)),
                 error: p.document.as_ref().err().map(ToString::to_string),
             })
@@ -289,6 +296,24 @@ impl InspectReport {
             launchd_plists,
             profiles,
             problems,
+        }
+    }
+}
+
+/// Fills in each decoded constraint's static verdict, which needs the whole product (who launches
+/// the item, which libraries it links), not only the slice's signature.
+fn add_constraint_verdicts(scan: &Scan, items: &mut [ItemView]) {
+    use crate::checks::constraints::verdicts;
+    let views: Vec<_> = crate::checks::Context::items_of(scan).collect();
+    for (view, item) in views.iter().zip(items.iter_mut()) {
+        for (slice, shown) in view.slices().iter().zip(item.slices.iter_mut()) {
+            let (Some(sig), Some(shown)) = (slice.signature(), shown.signature.as_mut()) else { continue };
+            for (slot, c) in &sig.constraints {
+                let Ok(c) = c else { continue };
+                if let Some(entry) = shown.constraints.iter_mut().find(|e| e.slot == slot.name()) {
+                    entry.verdict = verdicts::of_constraint(&views, slice, *slot, c);
+                }
+            }
         }
     }
 }
@@ -541,9 +566,8 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
                 comp: c.comp,
                 vers: c.vers,
                 requirements: to_json(&c.raw),
-                verdict: (*slot == crate::codesign::superblob::Slot::LaunchConstraintSelf).then(|| {
-                    crate::constraints::evaluate(&c.reqs, &crate::constraints::Facts::of_signature(sig)).to_string()
-                }),
+                // Filled in by `add_constraint_verdicts`, which sees the whole product.
+                verdict: None,
             },
             Err(p) => ConstraintView {
                 slot: slot.name(),

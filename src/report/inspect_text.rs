@@ -27,6 +27,10 @@ pub fn render(report: &InspectReport) -> String {
             field(&mut out, 1, "ProgramArguments", Some(&l.program_arguments.join(" ")));
         }
         field(&mut out, 1, "Launches", l.target.as_deref());
+        if let Some(c) = l.contents.as_ref().and_then(|c| c.get("SpawnConstraint")) {
+            field(&mut out, 1, "SpawnConstraint", Some(&compact(c)));
+        }
+        field(&mut out, 2, "Verdict", l.spawn_constraint_verdict.as_deref());
         field(&mut out, 1, "Error", l.error.as_deref());
     }
     for p in &report.profiles {

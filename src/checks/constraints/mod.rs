@@ -19,6 +19,7 @@ mod parent_responsible_reachable;
 mod self_unsatisfiable;
 mod stale_cdhash;
 mod validation_category;
+pub mod verdicts;
 
 use ::plist::Dictionary;
 

@@ -17,7 +17,7 @@ use super::{amfi, blobs, facts_of, located, signed_as};
 pub static RULE: Rule = Rule { id: "lc-parent-responsible-reachable", check: Check::Slice(check) };
 
 /// Who plays the constrained role for an item.
-enum Launcher<'a> {
+pub(super) enum Launcher<'a> {
     Launchd,
     /// The item itself (launchd jobs, apps and login items are their own responsible process).
     Itself,
@@ -43,7 +43,7 @@ fn host_app<'a>(item: &ItemView<'a>) -> Option<ItemView<'a>> {
     None
 }
 
-fn launcher<'a>(item: &ItemView<'a>, slot: Slot) -> Launcher<'a> {
+pub(super) fn launcher<'a>(item: &ItemView<'a>, slot: Slot) -> Launcher<'a> {
     let top_app = item.item.role == Role::App && item.item.parent.is_none();
     let own_job = launched_by_launchd(item) || item.item.role == Role::LoginItem || top_app;
     match slot {
