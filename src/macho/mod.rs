@@ -484,6 +484,16 @@ fn encryption(cryptoff: u32, cryptsize: u32, cryptid: u32) -> EncryptionInfo {
     EncryptionInfo { range: Range { offset: u64::from(cryptoff), size: u64::from(cryptsize) }, cryptid }
 }
 
+/// A version as Info.plist writes it (`10.15.4`, `14`), encoded like `LC_BUILD_VERSION`
+/// (`0x000a0f04`), so the two compare as numbers; `None` when it is not `major[.minor[.patch]]`.
+pub fn parse_version(text: &str) -> Option<u32> {
+    let mut parts = text.trim().split('.').map(|p| p.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    let patch = parts.next().flatten().unwrap_or(0);
+    (major <= 0xffff && minor <= 0xff && patch <= 0xff).then_some((major << 16) | (minor << 8) | patch)
+}
+
 /// `xxxx.yy.zz` nibble-encoded version as codesign prints it: `12.0`, `10.15.4`.
 pub fn format_version(v: u32) -> String {
     let (major, minor, patch) = (v >> 16, (v >> 8) & 0xff, v & 0xff);

@@ -2,6 +2,7 @@
 //! `SpawnConstraint` in the plist that launches it) also runs on macOS versions that do not
 //! apply third-party constraints (before macOS 14), or where they behave differently.
 
+use crate::macho::parse_version;
 use ::plist::Value;
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
@@ -16,15 +17,6 @@ pub static RULE: Rule = Rule { id: "lc-os-compat", check: Check::Scan(check) };
 /// third parties (WWDC23 "Protect your Mac app with environment constraints").
 const FIRST: u32 = 0x000e_0000;
 const MACOS: u32 = 1;
-
-/// `10.15.4` → nibble-encoded `0x000a0f04`.
-fn parse_version(text: &str) -> Option<u32> {
-    let mut parts = text.trim().split('.').map(|p| p.parse::<u32>().ok());
-    let major = parts.next()??;
-    let minor = parts.next().flatten().unwrap_or(0);
-    let patch = parts.next().flatten().unwrap_or(0);
-    (major <= 0xffff && minor <= 0xff && patch <= 0xff).then_some((major << 16) | (minor << 8) | patch)
-}
 
 fn show(raw: u32) -> String {
     format!("{}.{}", raw >> 16, (raw >> 8) & 0xff)

@@ -1,6 +1,7 @@
 //! `macho-min-os-vs-plist`: Info.plist's minimum OS is not lower than what the binaries require.
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
+use crate::macho::parse_version;
 
 pub static RULE: Rule = Rule { id: "macho-min-os-vs-plist", check: Check::Item(check) };
 
@@ -47,21 +48,12 @@ fn first_release(arch: &str, platform: u32) -> u32 {
     }
 }
 
-/// `10.15.4` → nibble-encoded `0x000a0f04`.
-fn parse_version(text: &str) -> Option<u32> {
-    let mut parts = text.trim().split('.').map(|p| p.parse::<u32>().ok());
-    let major = parts.next()??;
-    let minor = parts.next().flatten().unwrap_or(0);
-    let patch = parts.next().flatten().unwrap_or(0);
-    (major <= 0xffff && minor <= 0xff && patch <= 0xff).then_some((major << 16) | (minor << 8) | patch)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn versions() {
-        assert_eq!(super::parse_version("10.15.4"), Some(0x000a_0f04));
-        assert_eq!(super::parse_version("12"), Some(0x000c_0000));
-        assert_eq!(super::parse_version("x"), None);
+        assert_eq!(crate::macho::parse_version("10.15.4"), Some(0x000a_0f04));
+        assert_eq!(crate::macho::parse_version("12"), Some(0x000c_0000));
+        assert_eq!(crate::macho::parse_version("x"), None);
     }
 }
