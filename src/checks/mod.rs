@@ -52,6 +52,9 @@ pub struct Context<'a> {
     pub settings: &'a crate::engine::Settings,
     /// Verdicts on certificate-signed slices, by (item index, slice index), computed on first use.
     pub trust: &'a std::collections::HashMap<(usize, usize), std::sync::OnceLock<Option<crate::trust::Assessment>>>,
+    /// The Mach service names the product vends and references, read on first use: it scans
+    /// every executable's C strings, so the sandbox rules share one copy.
+    pub services: &'a std::sync::OnceLock<crate::services::Services>,
 }
 
 impl<'a> Context<'a> {
@@ -64,6 +67,11 @@ impl<'a> Context<'a> {
             crate::trust::assess(sig, bytes, &self.settings.anchors)
         })
         .as_ref()
+    }
+
+    /// The product's services ([`crate::services::Services`]), collected once per check.
+    pub fn services(&self) -> &'a crate::services::Services {
+        self.services.get_or_init(|| crate::services::Services::collect(self.scan))
     }
 
     pub fn items(&self) -> impl Iterator<Item = ItemView<'a>> + 'a {

@@ -25,7 +25,8 @@ pub struct Outcome {
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let (policy, policy_source) = settings.policy_for(scan);
     let trust = assess_signatures(scan);
-    let cx = Context { scan, policy, settings, trust: &trust };
+    let services = std::sync::OnceLock::new();
+    let cx = Context { scan, policy, settings, trust: &trust, services: &services };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
     let mut findings: Vec<Finding> =
         problems::findings(scan).into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();

@@ -13,7 +13,6 @@ const MACH_LOOKUP_EXCEPTION_PERMANENT: &str = "com.apple.security.exception.mach
 
 fn check(ctx: &Context<'_>, sink: &mut Sink) {
     let scan = ctx.scan;
-    let mut services: Option<Services> = None;
     for item in ctx.items() {
         let Some(e) = services::entitlements(&item) else { continue };
         // Network system extensions are sandboxed too; `xpc-service-name-team-prefix` covers
@@ -22,7 +21,7 @@ fn check(ctx: &Context<'_>, sink: &mut Sink) {
             continue;
         }
         // Read the product's strings only once a sandboxed client exists.
-        let services = services.get_or_insert_with(|| Services::collect(scan));
+        let services = ctx.services();
         let groups = services::app_groups(e);
         let mut exceptions = services::string_list(e, MACH_LOOKUP_EXCEPTION);
         exceptions.extend(services::string_list(e, MACH_LOOKUP_EXCEPTION_PERMANENT));

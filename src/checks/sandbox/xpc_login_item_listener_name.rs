@@ -8,10 +8,9 @@ use crate::services::{self, Services};
 pub static RULE: Rule = Rule { id: "xpc-login-item-listener-name", check: Check::Scan(check) };
 
 fn check(ctx: &Context<'_>, sink: &mut Sink) {
-    let mut services: Option<Services> = None;
     for item in ctx.items().filter(|i| i.item.role == Role::LoginItem) {
         let Some(id) = item.info().and_then(|d| d.string("CFBundleIdentifier")) else { continue };
-        let services = services.get_or_insert_with(|| Services::collect(ctx.scan));
+        let services = ctx.services();
         let listened = other_listener_names(services, &item, id);
         if !listened.is_empty() {
             report(&item, id, &listened, sink);

@@ -3,15 +3,14 @@
 
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::discover::Role;
-use crate::services::{self, Services, Via, MACH_LOOKUP_EXCEPTION};
+use crate::services::{self, Via, MACH_LOOKUP_EXCEPTION};
 
 pub static RULE: Rule = Rule { id: "xpc-service-name-team-prefix", check: Check::Scan(check) };
 
 fn check(ctx: &Context<'_>, sink: &mut Sink) {
     let scan = ctx.scan;
-    let mut services: Option<Services> = None;
     for item in ctx.items().filter(|i| i.item.role == Role::SystemExtension) {
-        let services = services.get_or_insert_with(|| Services::collect(scan));
+        let services = ctx.services();
         let e = services::entitlements(&item);
         let groups = e.map(services::app_groups).unwrap_or_default();
         let exceptions = e.map(|e| services::string_list(e, MACH_LOOKUP_EXCEPTION)).unwrap_or_default();
