@@ -52,6 +52,21 @@ pub enum Scope {
     Plist,
 }
 
+/// How the failure a rule predicts is known: the grade of its page's evidence.
+///
+/// A rule's default severity follows its grade: `error` needs [`Evidence::Documented`] or
+/// [`Evidence::Observed`]; an inferred failure is at most a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// Apple documentation, Apple-published source code or Apple's own tool output states it.
+    Documented,
+    /// A public, reproduced report quotes the failure (forum thread, issue, notary log).
+    Observed,
+    /// Reasoned from how the system works, not seen.
+    Inferred,
+}
+
 /// Front matter of a rule page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +87,9 @@ pub struct RuleMeta {
     pub predicts: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
+    /// The grade of the evidence behind the predicted failure (the page's `## Evidence` section).
+    #[serde(default)]
+    pub evidence: Option<Evidence>,
     /// Set when filled in from the page, not written in front matter.
     #[serde(skip_deserializing)]
     pub family: String,
