@@ -47,7 +47,8 @@ enum Command {
         /// Exit 0 even when there are findings.
         #[arg(long)]
         exit_zero: bool,
-        /// Configuration file; by default the nearest bundlelint.toml above the first PATH.
+        /// Configuration file; by default the nearest bundlelint.toml in the current directory or
+        /// a parent (never one inside a checked PATH).
         #[arg(long)]
         config: Option<PathBuf>,
         /// Do not look for a bundlelint.toml.
@@ -151,9 +152,20 @@ fn main() -> ExitCode {
             write_baseline,
             trust_anchor,
         } => {
+            for selector in select.iter().chain(&ignore) {
+                if let Err(e) = config::check_selector(selector) {
+                    eprintln!("bundlelint: invalid selector: {e}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            }
+            let config = match choose_config(config, no_config, &paths) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("bundlelint: {e}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
             let cli = Settings { policy, select, ignore, trust_anchors: trust_anchor, ..Settings::default() };
-            let config =
-                if no_config { None } else { config.or_else(|| paths.first().and_then(|p| config::find_upward(p))) };
             let settings = match config.as_deref().map(config::load) {
                 None => cli,
                 Some(Ok(file)) => file.merged_with(cli),
@@ -162,6 +174,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_ERROR);
                 }
             };
+            let settings = without_anchors_inside(settings, &paths);
             let settings = match settings.load_anchors() {
                 Ok(s) => s,
                 Err(e) => {
@@ -190,6 +203,61 @@ fn main() -> ExitCode {
     }
 }
 
+/// The configuration file to use: the one given, or the nearest one from the current directory
+/// upward. The artifact never configures its own check: a file inside a PATH is passed over
+/// (with a warning) when discovered and refused when given.
+fn choose_config(given: Option<PathBuf>, no_config: bool, paths: &[PathBuf]) -> Result<Option<PathBuf>, String> {
+    if no_config {
+        return Ok(None);
+    }
+    if let Some(given) = given {
+        if let Some(input) = config::inside_any(&given, paths) {
+            return Err(format!(
+                "configuration {} lies inside the checked input {}; an artifact never configures its own check",
+                given.display(),
+                input.display()
+            ));
+        }
+        return Ok(Some(given));
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let (found, skipped) = config::discover(&cwd, paths);
+    for s in skipped {
+        eprintln!("bundlelint: warning: {} lies inside a checked input and is not used", s.display());
+    }
+    Ok(found)
+}
+
+/// Trust anchors that lie inside a checked input are dropped with a warning: a bundle never
+/// vouches for its own certificate chain.
+fn without_anchors_inside(mut settings: Settings, paths: &[PathBuf]) -> Settings {
+    settings.trust_anchors.retain(|anchor| match config::inside_any(anchor, paths) {
+        Some(input) => {
+            eprintln!(
+                "bundlelint: warning: trust anchor {} lies inside the checked input {} and is not used",
+                anchor.display(),
+                input.display()
+            );
+            false
+        }
+        None => true,
+    });
+    settings
+}
+
+/// Warns about a `bundlelint.toml` carried inside an input: it is never read.
+fn warn_about_embedded_config(scan: &Scan) {
+    for (path, _) in scan.tree.entries() {
+        if bundlelint::input::base_name(path) == config::FILE_NAME {
+            eprintln!(
+                "bundlelint: warning: {}: {path} inside the input is not used; configuration comes from the current \
+                 directory upward or --config",
+                scan.tree.origin
+            );
+        }
+    }
+}
+
 /// What decides the exit code and which findings are new.
 struct CheckOptions {
     threshold: Severity,
@@ -201,17 +269,17 @@ struct CheckOptions {
 fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &CheckOptions) -> ExitCode {
     let colour = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut failed = false;
+    let mut incomplete = false;
     let mut everything = Vec::new();
     let mut checked = Vec::with_capacity(paths.len());
     for path in paths {
-        let scan = match Scan::open(path) {
+        let scan = match open(path) {
             Ok(s) => s,
-            Err(e) => {
-                eprintln!("bundlelint: cannot read {}: {e}", path.display());
-                return ExitCode::from(EXIT_ERROR);
-            }
+            Err(code) => return code,
         };
+        warn_about_embedded_config(&scan);
         let mut outcome = engine::check(&scan, settings);
+        incomplete |= !outcome.unread.is_empty();
         everything.extend(outcome.findings.iter().cloned());
         if let Some(b) = &options.baseline {
             outcome.findings.retain(|f| !b.contains(f));
@@ -233,7 +301,17 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
             return ExitCode::from(EXIT_ERROR);
         }
     }
-    if failed && !options.exit_zero {
+    if incomplete && format != CheckFormat::Full {
+        for (_, report) in checked.iter().filter(|(_, r)| !r.complete) {
+            eprintln!(
+                "bundlelint: {}: incomplete, {} part(s) of the input not read; this is not a clean result",
+                report.input,
+                report.unread.len()
+            );
+        }
+    }
+    // Fail closed: a run that left part of an input unread is never clean.
+    if (failed || incomplete) && !options.exit_zero {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
@@ -292,13 +370,23 @@ fn rules(format: ListFormat) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
-    let scan = match Scan::open(path) {
-        Ok(s) => s,
-        Err(e) => {
+/// Opens an input; one that cannot be read, or that bundlelint does not read (a disk image, a
+/// package), ends the run with exit code 2 and says why.
+fn open(path: &std::path::Path) -> Result<Scan, ExitCode> {
+    Scan::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::Unsupported {
+            eprintln!("bundlelint: {e}");
+        } else {
             eprintln!("bundlelint: cannot read {}: {e}", path.display());
-            return ExitCode::from(EXIT_ERROR);
         }
+        ExitCode::from(EXIT_ERROR)
+    })
+}
+
+fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
+    let scan = match open(path) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let report = InspectReport::from_scan(&scan);
     let text = match format {

@@ -483,3 +483,138 @@ fn every_format_is_byte_identical_across_runs() {
         assert_eq!(first.stdout, second.stdout, "{format} differs between two runs");
     }
 }
+
+// ---- Failing closed -------------------------------------------------------------------------
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn containers_bundlelint_does_not_read_exit_2_naming_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut udif = vec![0u8; 4096];
+    let mut koly = b"koly\x00\x00\x00\x04\x00\x00\x02\x00".to_vec();
+    koly.resize(512, 0);
+    udif.extend_from_slice(&koly);
+    let samples: [(&str, Vec<u8>, &str); 5] = [
+        ("App.dmg", udif.clone(), "`App.dmg` is a disk image; bundlelint does not read disk images yet"),
+        ("renamed.bin", udif, "`renamed.bin` is a disk image"),
+        ("Installer.pkg", b"xar!\x00\x1c\x00\x01\x00\x00".to_vec(), "`Installer.pkg` is a flat installer package"),
+        ("notes.txt", b"hello\n".to_vec(), "`notes.txt` is not something bundlelint reads"),
+        ("libfoo.a", b"!<arch>\nfoo.o/".to_vec(), "`libfoo.a` is a static library"),
+    ];
+    for (name, bytes, said) in samples {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let out = check_in(dir.path(), &["--no-config", name]);
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{name}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{name} printed a report:\n{}", stdout(&out));
+    }
+}
+
+#[test]
+fn real_disk_images_and_packages_exit_2() {
+    let shared = root().join("../shared/corpus/containers");
+    if !shared.is_dir() {
+        eprintln!("skipped: {} is absent", shared.display());
+        return;
+    }
+    for sample in ["sparkle/SparkleTestCodeSignApp.dmg", "sparkle/test.pkg", "node-udif/gpt.dmg", "kaitai-xar/md5-dir.xar"]
+    {
+        let out = check(&[shared.join(sample).to_str().unwrap()]);
+        assert_eq!(code(&out), 2, "{sample}: {}", stderr(&out));
+        assert!(stderr(&out).contains("does not read"), "{sample}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn selector_typos_on_the_command_line_exit_2_with_the_closest_match() {
+    for (args, said) in [
+        (["--select", "notary"], "did you mean `notary-`?"),
+        (["--select", "notary-unsigend-code"], "did you mean `notary-unsigned-code`?"),
+        (["--ignore", "sig-identifer-malformed"], "did you mean `sig-identifier-malformed`?"),
+    ] {
+        let out = check(&[HELLO, args[0], args[1]]);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// Fixture.app carrying its own `bundlelint.toml` that ignores everything and trusts a root it
+/// ships itself.
+fn hostile_bundle() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Fixture.app");
+    copy_tree(&root().join(FIXTURE), &app);
+    std::fs::copy(root().join("corpus/generated/pki/root.pem"), app.join("Contents/Resources/root.pem")).unwrap();
+    std::fs::write(app.join("bundlelint.toml"), "ignore = [\"ALL\"]\ntrust-anchors = [\"Contents/Resources/root.pem\"]\n")
+        .unwrap();
+    std::fs::write(app.join("Contents/bundlelint.toml"), "ignore = [\"ALL\"]\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_bundle_never_configures_its_own_check() {
+    let dir = hostile_bundle();
+    let app = dir.path().join("Fixture.app");
+    // Run from the folder holding the bundle, and from inside the bundle itself.
+    for (cwd, arg) in [(dir.path().to_path_buf(), "Fixture.app"), (app.join("Contents"), "..")] {
+        let out = check_in(&cwd, &[arg, "--format", "concise"]);
+        assert_eq!(code(&out), 1, "from {}: {}", cwd.display(), stderr(&out));
+        assert!(stdout(&out).contains("error[profile-cms-invalid]"), "the bundle's own root was trusted:\n{}", stdout(&out));
+        assert!(stderr(&out).contains("inside the input is not used"), "{}", stderr(&out));
+    }
+    // From inside, the bundle's file is also skipped by discovery, with a warning.
+    let out = check_in(&app.join("Contents"), &["..", "--format", "concise"]);
+    assert!(stderr(&out).contains("lies inside a checked input and is not used"), "{}", stderr(&out));
+    // Given explicitly, it is refused.
+    let out = check_in(dir.path(), &["Fixture.app", "--config", "Fixture.app/bundlelint.toml"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("never configures its own check"), "{}", stderr(&out));
+}
+
+#[test]
+fn trust_anchors_inside_the_input_are_not_used() {
+    let dir = hostile_bundle();
+    // The project's configuration (beside the bundle) names the root the bundle carries.
+    std::fs::write(
+        dir.path().join("bundlelint.toml"),
+        "trust-anchors = [\"Fixture.app/Contents/Resources/root.pem\"]\nselect = [\"profile-cms-invalid\"]\n",
+    )
+    .unwrap();
+    let out = check_in(dir.path(), &["Fixture.app", "--format", "concise"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("lies inside the checked input Fixture.app and is not used"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("error[profile-cms-invalid]"), "{}", stdout(&out));
+    // The same root from outside the bundle is trusted.
+    std::fs::copy(root().join("corpus/generated/pki/root.pem"), dir.path().join("root.pem")).unwrap();
+    let out = check_in(dir.path(), &["Fixture.app", "--format", "concise", "--no-config", "--trust-anchor", "root.pem"]);
+    assert!(!stdout(&out).contains("profile-cms-invalid"), "{}", stdout(&out));
+}
+
+#[test]
+fn an_unread_part_makes_the_run_incomplete_and_never_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Fixture.app");
+    copy_tree(&root().join(FIXTURE), &app);
+    std::fs::copy(root().join(ARCHIVE), app.join("Contents/Resources/lib.jar")).unwrap();
+    // Every rule ignored: the unread jar still fails the run, in every format.
+    for format in FORMATS {
+        let out = check_in(dir.path(), &["--no-config", "Fixture.app", "--ignore", "ALL", "--format", format]);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        if format == "full" {
+            assert!(stdout(&out).contains("incomplete: 1 part of the input not read"), "{}", stdout(&out));
+        } else {
+            assert!(stderr(&out).contains("incomplete, 1 part(s) of the input not read"), "{format}: {}", stderr(&out));
+        }
+    }
+    let out = check_in(dir.path(), &["--no-config", "Fixture.app", "--ignore", "ALL", "--format", "json"]);
+    let report = json(&out);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["unread"][0]["path"], "Fixture.app/Contents/Resources/lib.jar");
+    let out = check_in(dir.path(), &["--no-config", "Fixture.app", "--ignore", "ALL", "--exit-zero"]);
+    assert_eq!(code(&out), 0);
+    // A clean input is complete.
+    assert_eq!(json(&check(&[HELLO, "--format", "json"]))["complete"], true);
+}

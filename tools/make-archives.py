@@ -12,6 +12,7 @@ Writes:
   archives/bomb.zip             one 100 MiB entry of zeros (~100 KB compressed)
   archives/bomb-understated.zip same data, but the headers claim 1 KiB uncompressed
   archives/truncated.zip        a valid archive cut off before its central directory
+  archives/resources-only.zip   text and image members, no code (a zip a bundle may carry)
 
 Every entry gets a fixed timestamp, so the archives are byte-stable for
 byte-stable inputs.
@@ -138,6 +139,12 @@ def main():
 
     bomb(os.path.join(arch, "bomb.zip"), 100 << 20)
     bomb(os.path.join(arch, "bomb-understated.zip"), 100 << 20, understate=1024)
+
+    # Data a bundle may carry zipped: nothing in it runs.
+    small_zip(os.path.join(arch, "resources-only.zip"), [
+        ("docs/README.txt", b"Help pages for the fixture.\n" * 40, reg),
+        ("images/icon.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, reg),
+    ])
 
     # Truncated: a normal small archive cut in the middle of its entries, so
     # neither the central directory nor the end record is present.

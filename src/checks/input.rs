@@ -16,6 +16,7 @@ reported! {
     INPUT_ARCHIVE_MALFORMED = "input-archive-malformed";
     INPUT_UNREADABLE = "input-unreadable";
     INPUT_LIMIT = "input-limit";
+    INPUT_CONTAINER_UNREAD = "input-container-unread";
     MALFORMED_MACHO = "malformed-macho";
     MALFORMED_SUPERBLOB = "malformed-superblob";
     MALFORMED_CODE_DIRECTORY = "malformed-code-directory";

@@ -75,18 +75,31 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The nearest `bundlelint.toml` in `input`'s directory or any parent.
-pub fn find_upward(input: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(input).ok()?;
-    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+/// The configuration for checking `inputs`: the nearest `bundlelint.toml` in `start` (the
+/// current directory) or any parent, as ruff finds its project, never one inside an input — the
+/// artifact being judged must not configure its own check. Files passed over because they lie
+/// inside an input are returned second, for a warning.
+pub fn discover(start: &Path, inputs: &[PathBuf]) -> (Option<PathBuf>, Vec<PathBuf>) {
+    let mut skipped = Vec::new();
+    let Ok(start) = std::fs::canonicalize(start) else { return (None, skipped) };
+    let mut dir = Some(start.as_path());
     while let Some(d) = dir {
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
-            return Some(candidate);
+            if inside_any(&candidate, inputs).is_none() {
+                return (Some(candidate), skipped);
+            }
+            skipped.push(candidate);
         }
         dir = d.parent();
     }
-    None
+    (None, skipped)
+}
+
+/// The input `path` lies in (or is), if any; both sides compared after resolving symlinks.
+pub fn inside_any<'a>(path: &Path, inputs: &'a [PathBuf]) -> Option<&'a Path> {
+    let path = std::fs::canonicalize(path).ok()?;
+    inputs.iter().map(PathBuf::as_path).find(|input| std::fs::canonicalize(input).is_ok_and(|i| path.starts_with(&i)))
 }
 
 /// Reads and validates a configuration file into settings.
@@ -166,17 +179,59 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
 pub const KNOWN_CERTIFICATE_KINDS: &[&str] =
     &["developer-id-application", "developer-id-kernel", "apple-development", "apple-distribution", "mac-app-store"];
 
-/// A selector names a known rule, a family prefix ending in `-`, or `ALL`.
-fn check_selector(selector: &str) -> Result<(), String> {
+/// A selector names a known rule, a family prefix ending in `-`, or `ALL`. The error suggests
+/// the closest selector that does.
+pub fn check_selector(selector: &str) -> Result<(), String> {
     let ids = crate::engine::rule_ids();
     let known = selector == "ALL"
         || ids.contains(&selector)
         || (selector.ends_with('-') && ids.iter().any(|id| id.starts_with(selector)));
     if known {
-        Ok(())
-    } else {
-        Err(format!("`{selector}` names no rule (`bundlelint rules` lists them; prefixes end with `-`)"))
+        return Ok(());
     }
+    let hint = match closest_selector(selector, &ids) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "`bundlelint rules` lists them; prefixes end with `-`".to_owned(),
+    };
+    Err(format!("`{selector}` names no rule ({hint})"))
+}
+
+/// The rule id or family prefix nearest to `selector` by edit distance, when near enough to be
+/// a typo (a third of its length, at least two edits).
+fn closest_selector(selector: &str, ids: &[&'static str]) -> Option<String> {
+    let mut candidates: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    for id in ids {
+        let mut end = 0;
+        while let Some(dash) = id[end..].find('-') {
+            end += dash + 1;
+            candidates.push(id[..end].to_owned());
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    let limit = (selector.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(selector, &c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.len().cmp(&b.1.len())).then_with(|| a.1.cmp(&b.1)))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -189,6 +244,31 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selector_typos_get_the_closest_match() {
+        let hint = |s: &str| check_selector(s).unwrap_err();
+        assert!(hint("notary").contains("did you mean `notary-`?"), "{}", hint("notary"));
+        assert!(hint("notary-unsigend-code").contains("did you mean `notary-unsigned-code`?"));
+        assert!(check_selector("sig-").is_ok() && check_selector("ALL").is_ok());
+        assert!(hint("zzzzzzzzzzzzzz").contains("`bundlelint rules` lists them"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn configuration_inside_an_input_is_never_discovered() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("App.app");
+        std::fs::create_dir_all(app.join("Contents")).unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), "").unwrap();
+        std::fs::write(app.join(FILE_NAME), "ignore = [\"ALL\"]").unwrap();
+        // Run from inside the bundle: its own file is passed over, the project's is used.
+        let (found, skipped) = discover(&app.join("Contents"), std::slice::from_ref(&app));
+        assert_eq!(found, Some(std::fs::canonicalize(dir.path().join(FILE_NAME)).unwrap()));
+        assert_eq!(skipped, [std::fs::canonicalize(app.join(FILE_NAME)).unwrap()]);
+        assert_eq!(inside_any(&app.join(FILE_NAME), std::slice::from_ref(&app)), Some(app.as_path()));
+        assert_eq!(inside_any(&dir.path().join(FILE_NAME), std::slice::from_ref(&app)), None);
+    }
 
     fn err(text: &str) -> ConfigError {
         parse(text, Path::new("bundlelint.toml")).unwrap_err()
@@ -241,6 +321,9 @@ identifiers = { "App.app" = "com.example.app" }
         let e = err("\n\nignore = [\"no-such-rule\"]\n");
         assert_eq!(e.line, 3, "{e}");
         assert!(e.message.contains("names no rule"));
+
+        let e = err("select = [\"notary\"]\n");
+        assert!(e.message.contains("did you mean `notary-`?"), "{e}");
 
         let e = err("[severity]\nnotary- = \"fatal\"\n");
         assert_eq!(e.line, 2, "{e}");

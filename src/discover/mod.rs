@@ -173,6 +173,7 @@ pub fn discover(tree: &Tree) -> Discovery {
     d.items.sort_by(|a, b| a.path.cmp(&b.path));
     link_parents(&mut d.items);
     add_profiles(tree, &mut d);
+    add_unread_containers(tree, &mut d);
     launchd::add_launchd_plists(tree, &mut d);
     d
 }
@@ -334,6 +335,20 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
             launched_by: Vec::new(),
             info: None,
         });
+    }
+}
+
+/// Disk images, packages and archives holding code inside the input: never silently skipped.
+fn add_unread_containers(tree: &Tree, d: &mut Discovery) {
+    for (path, entry) in tree.entries() {
+        let Entry::File(data) = entry else { continue };
+        if path.split('/').any(|c| c == "__MACOSX") {
+            continue;
+        }
+        if let Some(message) = input::container::unread_inside(input::base_name(path), data) {
+            let problem = crate::Problem::at("input-container-unread", 0, message);
+            d.problems.push(input::PathProblem { path: path.to_owned(), problem });
+        }
     }
 }
 

@@ -19,7 +19,27 @@ pub struct Outcome {
     pub policy: Policy,
     pub policy_source: PolicySource,
     pub findings: Vec<Finding>,
+    /// Parts of the input that were not read. Kept whatever the rule selection: a run that did
+    /// not read everything is never clean.
+    pub unread: Vec<Unread>,
 }
+
+/// A part of the input that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unread {
+    pub path: String,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// Problems that leave part of the input unread (the others are about bytes that were read).
+pub const UNREAD_PROBLEMS: &[&str] = &[
+    "input-unreadable",
+    "input-limit",
+    "input-archive-unsafe",
+    "input-archive-malformed",
+    "input-container-unread",
+];
 
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
@@ -28,8 +48,15 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let services = std::sync::OnceLock::new();
     let cx = Context { scan, policy, settings, trust: &trust, services: &services };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
-    let mut findings: Vec<Finding> =
-        problems::findings(scan).into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
+    let problems = problems::findings(scan);
+    let mut unread: Vec<Unread> = problems
+        .iter()
+        .filter(|f| UNREAD_PROBLEMS.contains(&f.rule))
+        .map(|f| Unread { path: f.path.clone(), rule: f.rule, message: f.message.clone() })
+        .collect();
+    unread.sort_by(|a, b| (&a.path, a.rule, &a.message).cmp(&(&b.path, b.rule, &b.message)));
+    unread.dedup();
+    let mut findings: Vec<Finding> = problems.into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
     findings.extend(run_rules(&cx, &rules));
     let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy, false)).collect();
     // The verifier grades its findings itself (an unbound Info.plist is an error for a bundle,
@@ -53,7 +80,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    Outcome { policy, policy_source, findings }
+    Outcome { policy, policy_source, findings, unread }
 }
 
 /// A lazily computed verdict per signed slice, keyed by (item index, slice index): only rules

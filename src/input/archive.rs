@@ -254,3 +254,29 @@ mod tests {
         assert_eq!(tree.problems[0].problem.code, "input-archive-malformed");
     }
 }
+
+/// The first member of the zip in `bytes` that holds code or another container, judged from its
+/// first bytes (only those are inflated). `Ok(None)`: nothing in it runs.
+pub fn first_code_member(bytes: &[u8]) -> Result<Option<String>, String> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!("it lists {} members, more than the {MAX_ENTRIES} accepted", archive.len()));
+    }
+    for index in 0..archive.len() {
+        let mut member = archive.by_index(index).map_err(|e| format!("member #{index} cannot be read: {e}"))?;
+        if member.is_dir() || member.is_symlink() {
+            continue;
+        }
+        let name = member.name().to_owned();
+        let mut head = Vec::with_capacity(super::container::HEAD_BYTES);
+        (&mut member)
+            .take(super::container::HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
+        if crate::macho::is_macho(&head) || super::container::identify(&name, &head, &[]).is_some() {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
+}

@@ -112,6 +112,34 @@ impl FileData {
     }
 }
 
+impl FileData {
+    /// The first `head` and the last `tail` bytes (overlapping for a short file), with one open
+    /// and without loading a large file whole: enough to recognise containers by their trailers.
+    pub fn head_and_tail(&self, head: usize, tail: usize) -> (Vec<u8>, Vec<u8>) {
+        let ends = |s: &[u8]| (s[..head.min(s.len())].to_vec(), s[s.len().saturating_sub(tail)..].to_vec());
+        if let Some(Ok(b)) = self.0.loaded.get() {
+            return ends(b.as_slice());
+        }
+        match &self.0.origin {
+            Origin::Disk(path) => read_head_and_tail(path, head, tail).unwrap_or_default(),
+            Origin::Memory => (Vec::new(), Vec::new()),
+        }
+    }
+}
+
+fn read_head_and_tail(path: &std::path::Path, head: usize, tail: usize) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let mut first = Vec::with_capacity(head);
+    (&mut file).take(head as u64).read_to_end(&mut first)?;
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(tail as u64);
+    file.seek(SeekFrom::Start(start))?;
+    let mut last = Vec::with_capacity(tail);
+    file.take(tail as u64).read_to_end(&mut last)?;
+    Ok((first, last))
+}
+
 fn load(path: &std::path::Path, len: u64) -> Result<Backing, String> {
     let describe = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
     if len < MMAP_THRESHOLD {

@@ -9,6 +9,7 @@
 //! walk loop or leave the input. Resolution inside the tree is bounded ([`Tree::resolve`]).
 
 mod archive;
+pub mod container;
 mod data;
 mod walk;
 
@@ -74,6 +75,10 @@ impl Tree {
             return Ok(walk::walk_directory(path, origin));
         }
         let data = FileData::from_disk(path.to_path_buf(), meta.len());
+        // Fail closed: a file bundlelint would not read is refused, never passed as clean.
+        if let Some(why) = container::refuse_top_level(&file_name(path), &data) {
+            return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, why));
+        }
         if archive::looks_like_zip(path, &data) {
             let bytes = data.bytes().map_err(std::io::Error::other)?;
             return Ok(archive::read_zip(bytes, origin));

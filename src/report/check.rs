@@ -46,6 +46,10 @@ pub struct CheckReport {
     pub items: Vec<ItemSummary>,
     pub findings: Vec<Finding>,
     pub summary: Counts,
+    /// False when part of the input was not read (listed in `unread`): never a clean result.
+    pub complete: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<crate::engine::Unread>,
 }
 
 impl CheckReport {
@@ -70,6 +74,8 @@ impl CheckReport {
             items,
             findings: outcome.findings,
             summary,
+            complete: outcome.unread.is_empty(),
+            unread: outcome.unread,
         }
     }
 

@@ -88,6 +88,13 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool) -> String {
         c.info,
         report.policy.name
     );
+    if !report.complete {
+        let n = report.unread.len();
+        let _ = writeln!(out, "incomplete: {n} part{} of the input not read, so this is not a clean result:", plural(n));
+        for u in &report.unread {
+            let _ = writeln!(out, "  {}: {}", u.path, u.message);
+        }
+    }
     out
 }
 
