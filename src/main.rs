@@ -271,7 +271,8 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
     let mut failed = false;
     let mut incomplete = false;
     let mut everything = Vec::new();
-    let mut checked = Vec::with_capacity(paths.len());
+    // Whole-run formats (SARIF, GitLab, JUnit, GitHub) keep each input's report, never its data.
+    let mut reports = Vec::new();
     for path in paths {
         let scan = match open(path) {
             Ok(s) => s,
@@ -280,34 +281,45 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         warn_about_embedded_config(&scan);
         let mut outcome = engine::check(&scan, settings);
         incomplete |= !outcome.unread.is_empty();
-        everything.extend(outcome.findings.iter().cloned());
+        if options.write_baseline.is_some() {
+            everything.extend(outcome.findings.iter().cloned());
+        }
         if let Some(b) = &options.baseline {
             outcome.findings.retain(|f| !b.contains(f));
         }
         failed |= outcome.findings.iter().any(|f| f.severity >= options.threshold);
         let report = CheckReport::new(&scan, outcome);
-        checked.push((scan, report));
+        if !report.complete && format != CheckFormat::Full {
+            eprintln!(
+                "bundlelint: {}: incomplete, {} part(s) of the input not read; this is not a clean result",
+                report.input,
+                report.unread.len()
+            );
+        }
+        // Per-input formats are printed as soon as the input is judged; its files are then
+        // released before the next input is opened.
+        match render_one(format, &scan, &report, colour) {
+            Some(Ok(text)) => emit(&text),
+            Some(Err(e)) => {
+                eprintln!("bundlelint: cannot render: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+            None => reports.push(report),
+        }
     }
-    match render(format, &checked, colour) {
-        Ok(text) => emit(&text),
-        Err(e) => {
-            eprintln!("bundlelint: cannot render: {e}");
-            return ExitCode::from(EXIT_ERROR);
+    if let Some(rendered) = render_all(format, &reports) {
+        match rendered {
+            Ok(text) => emit(&text),
+            Err(e) => {
+                eprintln!("bundlelint: cannot render: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
         }
     }
     if let Some(path) = &options.write_baseline {
         if let Err(e) = std::fs::write(path, Baseline::from_findings(&everything).to_json()) {
             eprintln!("bundlelint: cannot write baseline {}: {e}", path.display());
             return ExitCode::from(EXIT_ERROR);
-        }
-    }
-    if incomplete && format != CheckFormat::Full {
-        for (_, report) in checked.iter().filter(|(_, r)| !r.complete) {
-            eprintln!(
-                "bundlelint: {}: incomplete, {} part(s) of the input not read; this is not a clean result",
-                report.input,
-                report.unread.len()
-            );
         }
     }
     // Fail closed: a run that left part of an input unread is never clean.
@@ -318,23 +330,31 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
     }
 }
 
-/// Renders every checked input: the per-input formats one after the other, the CI formats
-/// (SARIF, GitLab, JUnit) as one document for the whole run, as their consumers expect one file.
-fn render(format: CheckFormat, checked: &[(Scan, CheckReport)], colour: bool) -> Result<String, serde_json::Error> {
-    let each = |one: &dyn Fn(&Scan, &CheckReport) -> Result<String, serde_json::Error>| {
-        checked.iter().map(|(scan, report)| one(scan, report)).collect::<Result<String, _>>()
-    };
+/// Renders one input in the per-input formats; `None` for the formats that make one document
+/// for the whole run.
+fn render_one(
+    format: CheckFormat,
+    scan: &Scan,
+    report: &CheckReport,
+    colour: bool,
+) -> Option<Result<String, serde_json::Error>> {
+    Some(match format {
+        CheckFormat::Full => Ok(full::render(report, scan, colour)),
+        CheckFormat::Concise => Ok(concise::render(report)),
+        CheckFormat::Json => serde_json::to_string_pretty(report).map(|j| j + "\n"),
+        CheckFormat::JsonLines => report.findings.iter().map(|f| serde_json::to_string(f).map(|l| l + "\n")).collect(),
+        CheckFormat::Sarif | CheckFormat::Github | CheckFormat::Gitlab | CheckFormat::Junit => return None,
+    })
+}
+
+/// Renders the CI formats as one document for the whole run, as their consumers expect one file.
+fn render_all(format: CheckFormat, reports: &[CheckReport]) -> Option<Result<String, serde_json::Error>> {
     match format {
-        CheckFormat::Full => each(&|scan, report| Ok(full::render(report, scan, colour))),
-        CheckFormat::Concise => each(&|_, report| Ok(concise::render(report))),
-        CheckFormat::Json => each(&|_, report| serde_json::to_string_pretty(report).map(|j| j + "\n")),
-        CheckFormat::JsonLines => {
-            each(&|_, report| report.findings.iter().map(|f| serde_json::to_string(f).map(|l| l + "\n")).collect())
-        }
-        CheckFormat::Sarif => sarif::render(checked),
-        CheckFormat::Github => Ok(github::render(checked)),
-        CheckFormat::Gitlab => gitlab::render(checked),
-        CheckFormat::Junit => Ok(junit::render(checked)),
+        CheckFormat::Sarif => Some(sarif::render(reports)),
+        CheckFormat::Github => Some(Ok(github::render(reports))),
+        CheckFormat::Gitlab => Some(gitlab::render(reports)),
+        CheckFormat::Junit => Some(Ok(junit::render(reports))),
+        CheckFormat::Full | CheckFormat::Concise | CheckFormat::Json | CheckFormat::JsonLines => None,
     }
 }
 

@@ -83,6 +83,24 @@ impl FileData {
         }
     }
 
+    /// Runs `f` over the whole contents without keeping them: a file not loaded yet is read (or
+    /// mapped, when large) for this call only and released when `f` returns. Sealed resources are
+    /// hashed this way, so a bundle of 100 000 files never holds more than a few at once, in
+    /// memory or in mappings (bounded by the kernel's `vm.max_map_count`).
+    pub fn with_transient<T>(&self, f: impl FnOnce(&[u8]) -> T) -> Result<T, String> {
+        if let Some(loaded) = self.0.loaded.get() {
+            return loaded.as_ref().map(|b| f(b.as_slice())).map_err(Clone::clone);
+        }
+        match &self.0.origin {
+            Origin::Disk(path) => {
+                // Dropping the backing unmaps the file (or frees the buffer) before the next one.
+                let backing = load(path, self.0.len)?;
+                Ok(f(backing.as_slice()))
+            }
+            Origin::Memory => Ok(f(&[])),
+        }
+    }
+
     /// Lets the kernel drop the resident pages behind `part` (a sub-slice of [`FileData::bytes`])
     /// once they have been read: verifying a large file then never keeps it all in memory. Only
     /// memory-mapped files are affected; anything else is ignored.

@@ -44,6 +44,13 @@ impl Document {
         Ok(Document { format, value, key_spans })
     }
 
+    /// Parses without recording key positions: for machine-written plists as large as a bundle
+    /// (a `CodeResources` of 100 000 files), where no finding points at a key's line.
+    pub fn parse_without_spans(data: &[u8]) -> Result<Document, Problem> {
+        let (value, format) = read_bounded(data).map_err(|e| malformed(data, &e))?;
+        Ok(Document { format, value, key_spans: BTreeMap::new() })
+    }
+
     /// The top-level dictionary, if the plist is one.
     pub fn dict(&self) -> Option<&plist::Dictionary> {
         self.value.as_dictionary()

@@ -50,6 +50,9 @@ pub struct CheckReport {
     pub complete: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<crate::engine::Unread>,
+    /// What the input was (directory, file, archive): how renderers name its files.
+    #[serde(skip)]
+    pub kind: crate::input::InputKind,
 }
 
 impl CheckReport {
@@ -76,6 +79,7 @@ impl CheckReport {
             summary,
             complete: outcome.unread.is_empty(),
             unread: outcome.unread,
+            kind: scan.tree.kind,
         }
     }
 

@@ -14,14 +14,13 @@ use super::check::CheckReport;
 use super::sarif::{artifact_path, positions_apply};
 use crate::finding::{Finding, Severity};
 use crate::input::InputKind;
-use crate::model::Scan;
 
 /// The workflow commands for every finding of every checked input.
-pub fn render(checked: &[(Scan, CheckReport)]) -> String {
+pub fn render(checked: &[CheckReport]) -> String {
     let mut out = String::new();
-    for (scan, report) in checked {
+    for report in checked {
         for f in &report.findings {
-            out.push_str(&command(f, &report.input, scan.tree.kind));
+            out.push_str(&command(f, &report.input, report.kind));
             out.push('\n');
         }
     }

@@ -15,7 +15,6 @@ use super::check::CheckReport;
 use super::sarif::{artifact_path, fingerprints, positions_apply, Fingerprint};
 use crate::finding::{Finding, Severity};
 use crate::input::InputKind;
-use crate::model::Scan;
 
 #[derive(Serialize)]
 struct Issue {
@@ -38,10 +37,10 @@ struct Lines {
 }
 
 /// The Code Quality report of every checked input, as pretty JSON with a final newline.
-pub fn render(checked: &[(Scan, CheckReport)]) -> Result<String, serde_json::Error> {
-    let prints = fingerprints(checked.iter().flat_map(|(_, r)| &r.findings));
+pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
+    let prints = fingerprints(checked.iter().flat_map(|r| &r.findings));
     let located =
-        checked.iter().flat_map(|(scan, r)| r.findings.iter().map(move |f| (scan.tree.kind, r.input.as_str(), f)));
+        checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
     let issues: Vec<Issue> =
         located.zip(prints).map(|((kind, input, f), print)| issue(f, input, kind, &print)).collect();
     serde_json::to_string_pretty(&issues).map(|j| j + "\n")

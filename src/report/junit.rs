@@ -20,7 +20,6 @@ use super::check::{location, CheckReport, Counts};
 use super::sarif::artifact_path;
 use crate::finding::{Finding, Severity};
 use crate::input::InputKind;
-use crate::model::Scan;
 
 /// One `<testcase>`: a code item (or a path outside any item) and its findings.
 struct Case<'a> {
@@ -31,9 +30,9 @@ struct Case<'a> {
 }
 
 /// The JUnit document of every checked input, with a final newline.
-pub fn render(checked: &[(Scan, CheckReport)]) -> String {
+pub fn render(checked: &[CheckReport]) -> String {
     let suites: Vec<(&CheckReport, InputKind, Vec<Case>)> =
-        checked.iter().map(|(scan, r)| (r, scan.tree.kind, cases(r))).collect();
+        checked.iter().map(|r| (r, r.kind, cases(r))).collect();
     let tests: usize = suites.iter().map(|(_, _, c)| c.len()).sum();
     let failures: usize = suites.iter().map(|(_, _, c)| failed(c)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

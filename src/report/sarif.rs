@@ -19,7 +19,6 @@ use super::check::{location, CheckReport};
 use crate::catalog::{self, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::input::InputKind;
-use crate::model::Scan;
 
 /// The schema URI GitHub and the SARIF tooling recognise for version 2.1.0.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -268,12 +267,12 @@ struct LogicalLocation {
 // ---------------------------------------------------------------------------------------------
 
 /// The SARIF log of every checked input, as pretty JSON with a final newline.
-pub fn render(checked: &[(Scan, CheckReport)]) -> Result<String, serde_json::Error> {
-    let rules = rules(checked.iter().flat_map(|(_, r)| &r.findings));
+pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
+    let rules = rules(checked.iter().flat_map(|r| &r.findings));
     let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-    let prints = fingerprints(checked.iter().flat_map(|(_, r)| &r.findings));
+    let prints = fingerprints(checked.iter().flat_map(|r| &r.findings));
     let located =
-        checked.iter().flat_map(|(scan, r)| r.findings.iter().map(move |f| (scan.tree.kind, r.input.as_str(), f)));
+        checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
     let results = located
         .zip(prints)
         .map(|((kind, input, f), print)| result(f, input, kind, index.get(f.rule).copied().unwrap_or(0), &print))

@@ -68,7 +68,7 @@ pub struct CodeResources {
 impl CodeResources {
     /// Parses CodeResources bytes (XML or binary plist).
     pub fn parse(data: &[u8]) -> Result<CodeResources, Problem> {
-        let doc = Document::parse(data).map_err(|p| Problem { code: "malformed-code-resources", ..p })?;
+        let doc = Document::parse_without_spans(data).map_err(|p| Problem { code: "malformed-code-resources", ..p })?;
         let dict = doc
             .dict()
             .ok_or_else(|| Problem::at("malformed-code-resources", 0, "CodeResources is not a dictionary"))?;

@@ -43,49 +43,52 @@ pub(super) fn hash_files(ctx: &ItemContext<'_>, sink: &mut Sink, files: &[FileWo
     let found: Vec<Finding> = files
         .par_iter()
         .flat_map_iter(|work| {
-            let mut out = Vec::new();
-            let Some(bytes) = tree.file(work.path).and_then(|f| f.bytes().ok()) else {
+            // Read for this file only and released right after: data is never kept past its use.
+            let judged = tree.file(work.path).and_then(|f| f.with_transient(|bytes| judge_file(ctx, work, bytes)).ok());
+            match judged {
+                Some(found) => found,
                 // A file that cannot be read is as good as missing.
-                if !is_optional(work.seal) {
-                    out.push(missing(ctx, work.rel, work.path));
-                }
-                return out;
-            };
-            let mut computed: Vec<(HashType, Vec<u8>)> = Vec::new();
-            for (hash_type, key, want) in recorded(work.seal) {
-                let digest = match computed.iter().find(|(t, _)| *t == hash_type) {
-                    Some((_, d)) => d.clone(),
-                    None => {
-                        let d = hash_type.digest(bytes);
-                        computed.push((hash_type, d.clone()));
-                        d
-                    }
-                };
-                if digest.as_slice() != want {
-                    out.push(
-                        ctx.finding(
-                            RES_FILE_ALTERED,
-                            work.path,
-                            format!(
-                                "{}: sealed {key} ({}) is {}, but the file hashes to {}",
-                                work.rel,
-                                hash_type.name(),
-                                hex_prefix(want),
-                                hex_prefix(&digest)
-                            ),
-                        )
-                        .help("the file was modified after signing: restore it or sign the bundle again"),
-                    );
-                    break;
-                }
+                None if !is_optional(work.seal) => vec![missing(ctx, work.rel, work.path)],
+                None => Vec::new(),
             }
-            if let Some(f) = sealed_as_data(ctx, work, bytes) {
-                out.push(f);
-            }
-            out
         })
         .collect();
     found.into_iter().for_each(|f| sink.add(f));
+}
+
+/// Compares one sealed file's bytes with every digest its seal records.
+fn judge_file(ctx: &ItemContext<'_>, work: &FileWork<'_>, bytes: &[u8]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut computed: Vec<(HashType, Vec<u8>)> = Vec::new();
+    for (hash_type, key, want) in recorded(work.seal) {
+        let digest = match computed.iter().find(|(t, _)| *t == hash_type) {
+            Some((_, d)) => d.clone(),
+            None => {
+                let d = hash_type.digest(bytes);
+                computed.push((hash_type, d.clone()));
+                d
+            }
+        };
+        if digest.as_slice() != want {
+            out.push(
+                ctx.finding(
+                    RES_FILE_ALTERED,
+                    work.path,
+                    format!(
+                        "{}: sealed {key} ({}) is {}, but the file hashes to {}",
+                        work.rel,
+                        hash_type.name(),
+                        hex_prefix(want),
+                        hex_prefix(&digest)
+                    ),
+                )
+                .help("the file was modified after signing: restore it or sign the bundle again"),
+            );
+            break;
+        }
+    }
+    out.extend(sealed_as_data(ctx, work, bytes));
+    out
 }
 
 pub(super) fn is_optional(seal: &Seal) -> bool {
