@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Check every bundle and Mach-O file of the real-world corpus and compare with expectations.
+
+For each unpacked package (see fetch.py) the artifacts are the outermost bundles (.app,
+.framework, .bundle, .appex, .xpc, .plugin, ...) and every Mach-O file outside a bundle. Each is
+checked with `bundlelint check --format json` and inspected (`inspect --format json`) to learn
+whether it carries a vendor's Developer ID signature. Findings are counted per rule and
+severity, separately for vendor-signed artifacts, and the error rules of each artifact are
+compared with expectations.toml. Exit status: 0 when everything matches, 1 on a difference,
+2 when the corpus or the binary is missing.
+"""
+
+import argparse
+import concurrent.futures
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+import fetch  # noqa: E402
+
+BUNDLE_SUFFIXES = (
+    ".app", ".framework", ".bundle", ".appex", ".xpc", ".plugin", ".kext", ".systemextension",
+    ".dext", ".qlgenerator", ".mdimporter", ".prefPane", ".saver", ".component", ".vst", ".vst3",
+)
+THIN_MAGICS = {b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe"}
+FAT_MAGICS = {b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"}
+# A fat header and a Java class file share 0xcafebabe; a class file's next word is its version
+# (45 and up), a fat file's is its architecture count, which real files keep small.
+MAX_FAT_ARCHS = 30
+SEVERITIES = ("error", "warning", "info")
+CHECK_TIMEOUT_SECONDS = 600
+
+
+def is_macho(path):
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(8)
+    except OSError:
+        return False
+    if len(header) < 8:
+        return False
+    if header[:4] in THIN_MAGICS:
+        return True
+    return header[:4] in FAT_MAGICS and 0 < int.from_bytes(header[4:8], "big") < MAX_FAT_ARCHS
+
+
+def discover_artifacts(root):
+    """Outermost bundles and Mach-O files outside bundles under root, as paths relative to root."""
+    found = []
+    for directory, subdirectories, files in os.walk(root):
+        here = Path(directory)
+        kept = []
+        for name in sorted(subdirectories):
+            path = here / name
+            if path.is_symlink():
+                continue
+            if name.endswith(BUNDLE_SUFFIXES):
+                found.append(path.relative_to(root))
+            else:
+                kept.append(name)
+        subdirectories[:] = kept
+        for name in sorted(files):
+            path = here / name
+            if not path.is_symlink() and is_macho(path):
+                found.append(path.relative_to(root))
+    return sorted(found, key=str)
+
+
+def run_json(command):
+    completed = subprocess.run(command, capture_output=True, timeout=CHECK_TIMEOUT_SECONDS)
+    if completed.returncode not in (0, 1):
+        raise RuntimeError(f"exit {completed.returncode}: {completed.stderr.decode(errors='replace')[-500:]}")
+    return json.loads(completed.stdout)
+
+
+def leaf_certificates(inspect_document):
+    """(item path, leaf authority, team id) of every signed slice of the artifact's own code."""
+    for item in inspect_document.get("items", []):
+        for slice_ in item.get("slices", []):
+            signature = slice_.get("signature") or {}
+            authorities = (signature.get("cms") or {}).get("authorities") or []
+            if authorities:
+                directories = signature.get("code_directories") or [{}]
+                yield item.get("path"), authorities[0], directories[0].get("team_id")
+
+
+def vendor_signature(inspect_document):
+    """The Developer ID leaf that signs the artifact's outermost code item, if any."""
+    items = inspect_document.get("items", [])
+    if not items:
+        return None
+    outermost = min(items, key=lambda item: (str(item.get("path", "")).count("/"), str(item.get("path", ""))))
+    for path, leaf, team in leaf_certificates({"items": [outermost]}):
+        if "Developer ID Application" in leaf:
+            return {"authority": leaf, "team": team}
+    return None
+
+
+def check_artifact(binary, package_root, relative):
+    path = package_root / relative
+    result = {"findings": [], "vendor": None, "failure": None}
+    try:
+        document = run_json([binary, "check", "--format", "json", "--exit-zero", str(path)])
+        result["findings"] = [
+            {"rule": f.get("rule"), "severity": f.get("severity"), "path": f.get("path"), "message": f.get("message")}
+            for f in document.get("findings", [])
+        ]
+        result["vendor"] = vendor_signature(run_json([binary, "inspect", "--format", "json", str(path)]))
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, OSError) as error:
+        result["failure"] = str(error)
+    return result
+
+
+def load_expectations(path):
+    with open(path, "rb") as handle:
+        return tomllib.load(handle).get("artifact", [])
+
+
+def expectation_matches(expectation, entry, relative):
+    return (
+        expectation["package"].lower() == entry["name"].lower()
+        and fnmatch.fnmatchcase(entry["file"], expectation.get("file", "*"))
+        and fnmatch.fnmatchcase(str(relative), expectation["path"])
+    )
+
+
+def expected_errors(expectations, entry, relative):
+    rules = {}
+    for index, expectation in enumerate(expectations):
+        if expectation_matches(expectation, entry, relative):
+            for rule, reason in expectation.get("errors", {}).items():
+                rules[rule] = (reason, index)
+    return rules
+
+
+def compare(artifacts, expectations):
+    differences = []
+    used = set()
+    for artifact in artifacts:
+        expected = expected_errors(expectations, artifact["entry"], artifact["relative"])
+        used.update(index for _, index in expected.values())
+        actual = sorted({f["rule"] for f in artifact["findings"] if f["severity"] == "error"})
+        artifact["error_rules"] = actual
+        artifact["unexpected"] = [rule for rule in actual if rule not in expected]
+        artifact["missing"] = sorted(rule for rule in expected if rule not in actual)
+        if artifact["failure"]:
+            differences.append(("failed", artifact["id"], artifact["failure"]))
+        for rule in artifact["unexpected"]:
+            first = next(f for f in artifact["findings"] if f["rule"] == rule and f["severity"] == "error")
+            differences.append(("unexpected error", artifact["id"], f"{rule}: {first['path']}: {first['message']}"))
+        for rule in artifact["missing"]:
+            differences.append(("expected but missing", artifact["id"], f"{rule} ({expected[rule][0]})"))
+    checked_packages = {artifact["entry"]["name"].lower() for artifact in artifacts}
+    for index, expectation in enumerate(expectations):
+        if index not in used and expectation["package"].lower() in checked_packages:
+            differences.append(("stale expectation", f"{expectation['package']}: {expectation['path']}", "matches no artifact"))
+    return differences
+
+
+def per_rule_table(artifacts):
+    table = defaultdict(Counter)
+    for artifact in artifacts:
+        vendor = artifact["vendor"] is not None
+        for finding in artifact["findings"]:
+            row = table[finding["rule"]]
+            row[finding["severity"]] += 1
+            if vendor:
+                row["vendor " + finding["severity"]] += 1
+            if finding["severity"] == "error" and finding["rule"] in artifact["unexpected"]:
+                row["unexpected error"] += 1
+        for rule in {f["rule"] for f in artifact["findings"]}:
+            table[rule]["artifacts"] += 1
+    return table
+
+
+COLUMNS = ("error", "unexpected error", "warning", "info", "vendor error", "vendor warning", "vendor info", "artifacts")
+
+
+def render_table(table, artifacts):
+    lines = []
+    header = ["rule"] + [column.replace("unexpected error", "unexpected") for column in COLUMNS]
+    rows = sorted(table.items(), key=lambda item: (-item[1]["error"], -item[1]["warning"], item[0]))
+    totals = Counter()
+    for _, counts in rows:
+        totals.update({column: counts[column] for column in COLUMNS if column != "artifacts"})
+    body = [[rule] + [str(counts[column]) for column in COLUMNS] for rule, counts in rows]
+    body.append(["TOTAL"] + [str(totals[column]) if column != "artifacts" else str(len(artifacts)) for column in COLUMNS])
+    widths = [max(len(row[i]) for row in [header] + body) for i in range(len(header))]
+    for row in [header] + body:
+        lines.append("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
+    return "\n".join(lines), totals
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bundlelint", default=os.environ.get("BUNDLELINT", str(REPO / "target" / "release" / "bundlelint")),
+                        help="the binary to run (default: $BUNDLELINT or target/release/bundlelint)")
+    parser.add_argument("--package", "-p", action="append", default=[], help="only packages whose registry/name@version or file name contains this (repeatable)")
+    parser.add_argument("--jobs", "-j", type=int, default=2, help="checks run at once (default 2)")
+    parser.add_argument("--json", metavar="FILE", help="also write the summary and every artifact's result as JSON (- for stdout)")
+    parser.add_argument("--expectations", type=Path, default=HERE / "expectations.toml")
+    parser.add_argument("--fetch", action="store_true", help="run fetch.py for the selected packages first")
+    parser.add_argument("--list", action="store_true", help="only list the artifacts that would be checked")
+    args = parser.parse_args(argv)
+
+    entries = fetch.selected(fetch.load_manifest(), args.package)
+    if args.fetch:
+        fetch_args = [arg for name in args.package for arg in ("--package", name)]
+        if fetch.main(fetch_args) != 0:
+            return 2
+    root = fetch.cache_root()
+    targets = []
+    for entry in entries:
+        package_root = fetch.extracted_dir(entry, root)
+        if not package_root.joinpath(fetch.COMPLETE_MARKER).exists():
+            print(f"{fetch.package_slug(entry)} is not unpacked in {root}: run tools/realworld/fetch.py (or pass --fetch)", file=sys.stderr)
+            return 2
+        for relative in discover_artifacts(package_root):
+            targets.append({"entry": entry, "root": package_root, "relative": relative,
+                            "id": f"{entry['registry']}/{entry['file']}/{relative}"})
+    if args.list:
+        for target in targets:
+            print(target["id"])
+        return 0
+    if not os.access(args.bundlelint, os.X_OK):
+        print(f"{args.bundlelint} is not an executable: build it (cargo build --release) or pass --bundlelint", file=sys.stderr)
+        return 2
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = pool.map(lambda t: check_artifact(args.bundlelint, t["root"], t["relative"]), targets)
+        artifacts = [dict(target, **result) for target, result in zip(targets, results)]
+
+    differences = compare(artifacts, load_expectations(args.expectations))
+    table, totals = per_rule_table(artifacts), None
+    text, totals = render_table(table, artifacts)
+    vendor_artifacts = [a for a in artifacts if a["vendor"]]
+    bundles = sum(1 for a in artifacts if str(a["relative"]).endswith(BUNDLE_SUFFIXES))
+    print(f"{len(entries)} packages, {len(artifacts)} artifacts ({bundles} bundles, {len(artifacts) - bundles} Mach-O files), "
+          f"{len(vendor_artifacts)} vendor Developer ID signed")
+    print(text)
+    print(f"\nerrors: {totals['error']} ({totals['unexpected error']} unexpected), on vendor-signed artifacts: {totals['vendor error']}")
+    if differences:
+        print(f"\n{len(differences)} differences from {args.expectations.name}:")
+        for kind, artifact_id, detail in differences:
+            print(f"  {kind}: {artifact_id}\n      {detail}")
+    else:
+        print(f"\nno differences from {args.expectations.name}")
+
+    if args.json:
+        document = {
+            "packages": len(entries),
+            "artifacts": [
+                {"id": a["id"], "package": a["entry"]["name"], "registry": a["entry"]["registry"], "file": a["entry"]["file"],
+                 "path": str(a["root"] / a["relative"]), "vendor": a["vendor"], "failure": a["failure"],
+                 "error_rules": a["error_rules"], "unexpected": a["unexpected"], "missing": a["missing"],
+                 "counts": dict(Counter(f["severity"] for f in a["findings"])),
+                 "rules": dict(Counter(f"{f['rule']}:{f['severity']}" for f in a["findings"]))}
+                for a in artifacts
+            ],
+            "rules": {rule: dict(counts) for rule, counts in sorted(table.items())},
+            "totals": dict(totals),
+            "differences": [{"kind": k, "artifact": i, "detail": d} for k, i, d in differences],
+        }
+        output = json.dumps(document, indent=1)
+        if args.json == "-":
+            print(output)
+        else:
+            Path(args.json).write_text(output + "\n")
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
