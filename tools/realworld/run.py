@@ -92,12 +92,22 @@ def leaf_certificates(inspect_document):
                 yield item.get("path"), authorities[0], directories[0].get("team_id")
 
 
+def outermost_item(inspect_document):
+    items = inspect_document.get("items", [])
+    return min(items, key=lambda item: (str(item.get("path", "")).count("/"), str(item.get("path", "")))) if items else None
+
+
+def signing_kinds(inspect_document):
+    """How the artifact's outermost code item is signed, per slice (unsigned, linker-signed, ...)."""
+    outermost = outermost_item(inspect_document)
+    return sorted({s.get("signing") or "?" for s in outermost.get("slices", [])}) if outermost else []
+
+
 def vendor_signature(inspect_document):
     """The Developer ID leaf that signs the artifact's outermost code item, if any."""
-    items = inspect_document.get("items", [])
-    if not items:
+    outermost = outermost_item(inspect_document)
+    if outermost is None:
         return None
-    outermost = min(items, key=lambda item: (str(item.get("path", "")).count("/"), str(item.get("path", ""))))
     for path, leaf, team in leaf_certificates({"items": [outermost]}):
         if "Developer ID Application" in leaf:
             return {"authority": leaf, "team": team}
@@ -106,14 +116,16 @@ def vendor_signature(inspect_document):
 
 def check_artifact(binary, package_root, relative):
     path = package_root / relative
-    result = {"findings": [], "vendor": None, "failure": None}
+    result = {"findings": [], "vendor": None, "signing": [], "failure": None}
     try:
         document = run_json([binary, "check", "--format", "json", "--exit-zero", str(path)])
         result["findings"] = [
             {"rule": f.get("rule"), "severity": f.get("severity"), "path": f.get("path"), "message": f.get("message")}
             for f in document.get("findings", [])
         ]
-        result["vendor"] = vendor_signature(run_json([binary, "inspect", "--format", "json", str(path)]))
+        inspected = run_json([binary, "inspect", "--format", "json", str(path)])
+        result["vendor"] = vendor_signature(inspected)
+        result["signing"] = signing_kinds(inspected)
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, OSError) as error:
         result["failure"] = str(error)
     return result
@@ -124,29 +136,38 @@ def load_expectations(path):
         return tomllib.load(handle).get("artifact", [])
 
 
-def expectation_matches(expectation, entry, relative):
-    return (
-        expectation["package"].lower() == entry["name"].lower()
-        and fnmatch.fnmatchcase(entry["file"], expectation.get("file", "*"))
-        and fnmatch.fnmatchcase(str(relative), expectation["path"])
-    )
+def expectation_patterns(expectation):
+    return expectation.get("paths") or [expectation["path"]]
+
+
+def matching_pattern(expectation, entry, relative):
+    """The first of the expectation's path globs that names this artifact, or None."""
+    if expectation["package"].lower() != entry["name"].lower():
+        return None
+    if not fnmatch.fnmatchcase(entry["file"], expectation.get("file", "*")):
+        return None
+    return next((p for p in expectation_patterns(expectation) if fnmatch.fnmatchcase(str(relative), p)), None)
 
 
 def expected_errors(expectations, entry, relative):
-    rules = {}
+    """rule -> reason for every error expected on this artifact and every error known to be false
+    (reported as a difference all the same, with its reason), and the patterns used."""
+    rules, known_false, used = {}, {}, set()
     for index, expectation in enumerate(expectations):
-        if expectation_matches(expectation, entry, relative):
-            for rule, reason in expectation.get("errors", {}).items():
-                rules[rule] = (reason, index)
-    return rules
+        pattern = matching_pattern(expectation, entry, relative)
+        if pattern is not None:
+            used.add((index, pattern))
+            rules.update(expectation.get("errors", {}))
+            known_false.update(expectation.get("false_errors", {}))
+    return rules, known_false, used
 
 
 def compare(artifacts, expectations):
     differences = []
     used = set()
     for artifact in artifacts:
-        expected = expected_errors(expectations, artifact["entry"], artifact["relative"])
-        used.update(index for _, index in expected.values())
+        expected, known_false, matched = expected_errors(expectations, artifact["entry"], artifact["relative"])
+        used |= matched
         actual = sorted({f["rule"] for f in artifact["findings"] if f["severity"] == "error"})
         artifact["error_rules"] = actual
         artifact["unexpected"] = [rule for rule in actual if rule not in expected]
@@ -155,13 +176,20 @@ def compare(artifacts, expectations):
             differences.append(("failed", artifact["id"], artifact["failure"]))
         for rule in artifact["unexpected"]:
             first = next(f for f in artifact["findings"] if f["rule"] == rule and f["severity"] == "error")
-            differences.append(("unexpected error", artifact["id"], f"{rule}: {first['path']}: {first['message']}"))
+            why_false = f" [known false: {known_false[rule]}]" if rule in known_false else ""
+            differences.append(("unexpected error", artifact["id"], f"{rule}: {first['path']}: {first['message']}{why_false}"))
         for rule in artifact["missing"]:
-            differences.append(("expected but missing", artifact["id"], f"{rule} ({expected[rule][0]})"))
+            differences.append(("expected but missing", artifact["id"], f"{rule} ({expected[rule]})"))
+    checked_files = {artifact["entry"]["file"] for artifact in artifacts}
     checked_packages = {artifact["entry"]["name"].lower() for artifact in artifacts}
     for index, expectation in enumerate(expectations):
-        if index not in used and expectation["package"].lower() in checked_packages:
-            differences.append(("stale expectation", f"{expectation['package']}: {expectation['path']}", "matches no artifact"))
+        if expectation["package"].lower() not in checked_packages:
+            continue
+        if not any(fnmatch.fnmatchcase(f, expectation.get("file", "*")) for f in checked_files):
+            continue
+        for pattern in expectation_patterns(expectation):
+            if (index, pattern) not in used:
+                differences.append(("stale expectation", f"{expectation['package']}: {pattern}", "names no artifact"))
     return differences
 
 
@@ -206,6 +234,7 @@ def main(argv=None):
     parser.add_argument("--package", "-p", action="append", default=[], help="only packages whose registry/name@version or file name contains this (repeatable)")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="checks run at once (default 2)")
     parser.add_argument("--json", metavar="FILE", help="also write the summary and every artifact's result as JSON (- for stdout)")
+    parser.add_argument("--json-findings", action="store_true", help="with --json, include every finding of every artifact")
     parser.add_argument("--expectations", type=Path, default=HERE / "expectations.toml")
     parser.add_argument("--fetch", action="store_true", help="run fetch.py for the selected packages first")
     parser.add_argument("--list", action="store_true", help="only list the artifacts that would be checked")
@@ -259,10 +288,11 @@ def main(argv=None):
             "packages": len(entries),
             "artifacts": [
                 {"id": a["id"], "package": a["entry"]["name"], "registry": a["entry"]["registry"], "file": a["entry"]["file"],
-                 "path": str(a["root"] / a["relative"]), "vendor": a["vendor"], "failure": a["failure"],
+                 "path": str(a["root"] / a["relative"]), "vendor": a["vendor"], "signing": a["signing"], "failure": a["failure"],
                  "error_rules": a["error_rules"], "unexpected": a["unexpected"], "missing": a["missing"],
                  "counts": dict(Counter(f["severity"] for f in a["findings"])),
-                 "rules": dict(Counter(f"{f['rule']}:{f['severity']}" for f in a["findings"]))}
+                 "rules": dict(Counter(f"{f['rule']}:{f['severity']}" for f in a["findings"])),
+                 "findings": a["findings"] if args.json_findings else None}
                 for a in artifacts
             ],
             "rules": {rule: dict(counts) for rule, counts in sorted(table.items())},
