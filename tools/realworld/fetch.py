@@ -62,14 +62,14 @@ def wheel_download_args(filename):
         if platform != "any":
             args += ["--platform", platform]
     cpython = [tag for tag in python_tag.split(".") if tag.startswith("cp")]
-    if cpython and abi_tag != "abi3":
+    if cpython:
+        # The wheel's own CPython version: a later one would prefer a newer stable-ABI wheel.
         digits = cpython[0][2:]
         args += ["--python-version", f"{digits[0]}.{digits[1:]}", "--implementation", "cp", "--abi", abi_tag]
-    elif cpython:
-        # A stable-ABI wheel serves every later CPython; ask as 3.12 so Requires-Python is met.
-        args += ["--python-version", "3.12", "--implementation", "cp", "--abi", "abi3"]
     else:
         args += ["--python-version", "3.12"]
+    # Tags pick the file; the interpreter this runs under must not veto it.
+    args.append("--ignore-requires-python")
     return args
 
 

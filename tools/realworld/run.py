@@ -193,6 +193,31 @@ def compare(artifacts, expectations):
     return differences
 
 
+def signer_differences(entries, artifacts):
+    """The manifest names each package's Developer ID signer: the bytes must still say so."""
+    signers = defaultdict(set)
+    for artifact in artifacts:
+        if artifact["vendor"]:
+            signers[artifact["entry"]["file"]].add(artifact["vendor"]["authority"])
+    differences = []
+    for entry in entries:
+        expected, found = entry.get("developer_id"), signers.get(entry["file"], set())
+        if expected and expected not in found:
+            differences.append(("signer", fetch.package_slug(entry), f"manifest says {expected}, artifacts carry {sorted(found) or 'none'}"))
+        for authority in sorted(found - {expected}):
+            differences.append(("signer", fetch.package_slug(entry), f"artifacts carry {authority}, not in the manifest"))
+    return differences
+
+
+def difference_counts(differences):
+    """How many differences of each kind and rule, for a summary before the list."""
+    counts = Counter()
+    for kind, _, detail in differences:
+        rule = detail.split(":")[0].split(" (")[0] if kind in ("unexpected error", "expected but missing") else ""
+        counts[(kind, rule)] += 1
+    return counts
+
+
 def per_rule_table(artifacts):
     table = defaultdict(Counter)
     for artifact in artifacts:
@@ -267,7 +292,7 @@ def main(argv=None):
         results = pool.map(lambda t: check_artifact(args.bundlelint, t["root"], t["relative"]), targets)
         artifacts = [dict(target, **result) for target, result in zip(targets, results)]
 
-    differences = compare(artifacts, load_expectations(args.expectations))
+    differences = signer_differences(entries, artifacts) + compare(artifacts, load_expectations(args.expectations))
     table, totals = per_rule_table(artifacts), None
     text, totals = render_table(table, artifacts)
     vendor_artifacts = [a for a in artifacts if a["vendor"]]
@@ -278,6 +303,9 @@ def main(argv=None):
     print(f"\nerrors: {totals['error']} ({totals['unexpected error']} unexpected), on vendor-signed artifacts: {totals['vendor error']}")
     if differences:
         print(f"\n{len(differences)} differences from {args.expectations.name}:")
+        for (kind, rule), count in sorted(difference_counts(differences).items(), key=lambda item: -item[1]):
+            print(f"  {count:5d}  {kind}  {rule}")
+        print()
         for kind, artifact_id, detail in differences:
             print(f"  {kind}: {artifact_id}\n      {detail}")
     else:
