@@ -252,13 +252,68 @@ def render_table(table, artifacts):
     return "\n".join(lines), totals
 
 
+def collect_targets(entries, root):
+    """Every artifact of the selected packages, or None when a package is not unpacked yet."""
+    targets = []
+    for entry in entries:
+        package_root = fetch.extracted_dir(entry, root)
+        if not package_root.joinpath(fetch.COMPLETE_MARKER).exists():
+            print(f"{fetch.package_slug(entry)} is not unpacked in {root}: run tools/realworld/fetch.py (or pass --fetch)", file=sys.stderr)
+            return None
+        for relative in discover_artifacts(package_root):
+            targets.append({"entry": entry, "root": package_root, "relative": relative,
+                            "id": f"{entry['registry']}/{entry['file']}/{relative}"})
+    return targets
+
+
+def print_report(entries, artifacts, table, differences, expectations_name, out):
+    text, totals = render_table(table, artifacts)
+    vendor_artifacts = sum(1 for a in artifacts if a["vendor"])
+    bundles = sum(1 for a in artifacts if str(a["relative"]).endswith(BUNDLE_SUFFIXES))
+    print(f"{len(entries)} packages, {len(artifacts)} artifacts ({bundles} bundles, {len(artifacts) - bundles} Mach-O files), "
+          f"{vendor_artifacts} vendor Developer ID signed", file=out)
+    print(text, file=out)
+    print(f"\nerrors: {totals['error']} ({totals['unexpected error']} not expected), "
+          f"on vendor-signed artifacts: {totals['vendor error']}", file=out)
+    if not differences:
+        print(f"\nno differences from {expectations_name}", file=out)
+        return
+    print(f"\n{len(differences)} differences from {expectations_name}:", file=out)
+    for (kind, rule), count in sorted(difference_counts(differences).items(), key=lambda item: -item[1]):
+        print(f"  {count:5d}  {kind}  {rule}", file=out)
+    print(file=out)
+    for kind, artifact_id, detail in differences:
+        print(f"  {kind}: {artifact_id}\n      {detail}", file=out)
+
+
+def json_document(entries, artifacts, table, differences, with_findings):
+    _, totals = render_table(table, artifacts)
+    return {
+        "packages": len(entries),
+        "artifacts": [
+            {"id": a["id"], "package": a["entry"]["name"], "registry": a["entry"]["registry"], "file": a["entry"]["file"],
+             "path": str(a["root"] / a["relative"]), "vendor": a["vendor"], "signing": a["signing"], "failure": a["failure"],
+             "error_rules": a["error_rules"], "unexpected": a["unexpected"], "missing": a["missing"],
+             "counts": dict(Counter(f["severity"] for f in a["findings"])),
+             "rules": dict(Counter(f"{f['rule']}:{f['severity']}" for f in a["findings"])),
+             "findings": a["findings"] if with_findings else None}
+            for a in artifacts
+        ],
+        "rules": {rule: dict(counts) for rule, counts in sorted(table.items())},
+        "totals": dict(totals),
+        "differences": [{"kind": k, "artifact": i, "detail": d} for k, i, d in differences],
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bundlelint", default=os.environ.get("BUNDLELINT", str(REPO / "target" / "release" / "bundlelint")),
                         help="the binary to run (default: $BUNDLELINT or target/release/bundlelint)")
-    parser.add_argument("--package", "-p", action="append", default=[], help="only packages whose registry/name@version or file name contains this (repeatable)")
+    parser.add_argument("--package", "-p", action="append", default=[],
+                        help="only packages whose registry/name@version or file name contains this (repeatable)")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="checks run at once (default 2)")
-    parser.add_argument("--json", metavar="FILE", help="also write the summary and every artifact's result as JSON (- for stdout)")
+    parser.add_argument("--json", metavar="FILE", help="also write the summary and every artifact's result as JSON "
+                        "(- for stdout; the table then goes to stderr)")
     parser.add_argument("--json-findings", action="store_true", help="with --json, include every finding of every artifact")
     parser.add_argument("--expectations", type=Path, default=HERE / "expectations.toml")
     parser.add_argument("--fetch", action="store_true", help="run fetch.py for the selected packages first")
@@ -266,20 +321,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     entries = fetch.selected(fetch.load_manifest(), args.package)
-    if args.fetch:
-        fetch_args = [arg for name in args.package for arg in ("--package", name)]
-        if fetch.main(fetch_args) != 0:
-            return 2
-    root = fetch.cache_root()
-    targets = []
-    for entry in entries:
-        package_root = fetch.extracted_dir(entry, root)
-        if not package_root.joinpath(fetch.COMPLETE_MARKER).exists():
-            print(f"{fetch.package_slug(entry)} is not unpacked in {root}: run tools/realworld/fetch.py (or pass --fetch)", file=sys.stderr)
-            return 2
-        for relative in discover_artifacts(package_root):
-            targets.append({"entry": entry, "root": package_root, "relative": relative,
-                            "id": f"{entry['registry']}/{entry['file']}/{relative}"})
+    if args.fetch and fetch.main([arg for name in args.package for arg in ("--package", name)]) != 0:
+        return 2
+    targets = collect_targets(entries, fetch.cache_root())
+    if targets is None:
+        return 2
     if args.list:
         for target in targets:
             print(target["id"])
@@ -291,43 +337,13 @@ def main(argv=None):
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = pool.map(lambda t: check_artifact(args.bundlelint, t["root"], t["relative"]), targets)
         artifacts = [dict(target, **result) for target, result in zip(targets, results)]
-
     differences = signer_differences(entries, artifacts) + compare(artifacts, load_expectations(args.expectations))
-    table, totals = per_rule_table(artifacts), None
-    text, totals = render_table(table, artifacts)
-    vendor_artifacts = [a for a in artifacts if a["vendor"]]
-    bundles = sum(1 for a in artifacts if str(a["relative"]).endswith(BUNDLE_SUFFIXES))
-    print(f"{len(entries)} packages, {len(artifacts)} artifacts ({bundles} bundles, {len(artifacts) - bundles} Mach-O files), "
-          f"{len(vendor_artifacts)} vendor Developer ID signed")
-    print(text)
-    print(f"\nerrors: {totals['error']} ({totals['unexpected error']} unexpected), on vendor-signed artifacts: {totals['vendor error']}")
-    if differences:
-        print(f"\n{len(differences)} differences from {args.expectations.name}:")
-        for (kind, rule), count in sorted(difference_counts(differences).items(), key=lambda item: -item[1]):
-            print(f"  {count:5d}  {kind}  {rule}")
-        print()
-        for kind, artifact_id, detail in differences:
-            print(f"  {kind}: {artifact_id}\n      {detail}")
-    else:
-        print(f"\nno differences from {args.expectations.name}")
+    table = per_rule_table(artifacts)
 
+    print_report(entries, artifacts, table, differences, args.expectations.name,
+                 sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
-        document = {
-            "packages": len(entries),
-            "artifacts": [
-                {"id": a["id"], "package": a["entry"]["name"], "registry": a["entry"]["registry"], "file": a["entry"]["file"],
-                 "path": str(a["root"] / a["relative"]), "vendor": a["vendor"], "signing": a["signing"], "failure": a["failure"],
-                 "error_rules": a["error_rules"], "unexpected": a["unexpected"], "missing": a["missing"],
-                 "counts": dict(Counter(f["severity"] for f in a["findings"])),
-                 "rules": dict(Counter(f"{f['rule']}:{f['severity']}" for f in a["findings"])),
-                 "findings": a["findings"] if args.json_findings else None}
-                for a in artifacts
-            ],
-            "rules": {rule: dict(counts) for rule, counts in sorted(table.items())},
-            "totals": dict(totals),
-            "differences": [{"kind": k, "artifact": i, "detail": d} for k, i, d in differences],
-        }
-        output = json.dumps(document, indent=1)
+        output = json.dumps(json_document(entries, artifacts, table, differences, args.json_findings), indent=1)
         if args.json == "-":
             print(output)
         else:
