@@ -2,8 +2,8 @@
 """Download and unpack the real-world corpus listed in manifest.toml.
 
 Files go to ${BUNDLELINT_REALWORLD_CACHE:-~/.cache/bundlelint-realworld}: `downloads/<registry>/<file>`
-as published, `extracted/<registry>/<file>/` unpacked. Every download is checked
-against the manifest's sha256 before it is unpacked. Running it again does nothing for what
+as published (fetched with `npm pack` or `pip download`), `extracted/<registry>/<file>/` unpacked.
+Every download is checked against the manifest's sha256 before it is unpacked. Running it again does nothing for what
 is already there. Symlinks and exec bits are kept (bundles depend on both), and tars inside a
 package (mitmproxy-macos ships its app as one) are unpacked beside themselves as `<name>.d/`.
 """
@@ -13,11 +13,11 @@ import hashlib
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tarfile
-import tomllib
-import subprocess
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
