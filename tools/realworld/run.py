@@ -3,7 +3,8 @@
 
 For each unpacked package (see fetch.py) the artifacts are the outermost bundles (.app,
 .framework, .bundle, .appex, .xpc, .plugin, ...) and every Mach-O file outside a bundle. Each is
-checked with `bundlelint check --format json` and inspected (`inspect --format json`) to learn
+checked with `bundlelint check --format json` (the policy bundlelint detects: developer-id unless
+the code is signed for the App Store or development) and inspected (`inspect --format json`) to learn
 whether it carries a vendor's Developer ID signature. Findings are counted per rule and
 severity, separately for vendor-signed artifacts, and the error rules of each artifact are
 compared with expectations.toml. Exit status: 0 when everything matches, 1 on a difference,
@@ -118,7 +119,8 @@ def check_artifact(binary, package_root, relative):
     path = package_root / relative
     result = {"findings": [], "vendor": None, "signing": [], "failure": None}
     try:
-        document = run_json([binary, "check", "--format", "json", "--exit-zero", str(path)])
+        # --no-config: a bundlelint.toml above the cache must not change what is measured.
+        document = run_json([binary, "check", "--no-config", "--format", "json", "--exit-zero", str(path)])
         result["findings"] = [
             {"rule": f.get("rule"), "severity": f.get("severity"), "path": f.get("path"), "message": f.get("message")}
             for f in document.get("findings", [])
