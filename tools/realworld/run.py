@@ -117,7 +117,7 @@ def vendor_signature(inspect_document):
 
 def check_artifact(binary, package_root, relative):
     path = package_root / relative
-    result = {"findings": [], "vendor": None, "signing": [], "failure": None}
+    result = {"findings": [], "vendor": None, "signing": [], "failure": None, "unread": []}
     try:
         # --no-config: a bundlelint.toml above the cache must not change what is measured.
         document = run_json([binary, "check", "--no-config", "--format", "json", "--exit-zero", str(path)])
@@ -125,6 +125,10 @@ def check_artifact(binary, package_root, relative):
             {"rule": f.get("rule"), "severity": f.get("severity"), "path": f.get("path"), "message": f.get("message")}
             for f in document.get("findings", [])
         ]
+        # A run that could not read every part is incomplete: what it missed is not measured.
+        if document.get("complete") is False:
+            result["unread"] = [json.dumps(part, sort_keys=True) if not isinstance(part, str) else part
+                                for part in document.get("unread", [])] or ["(unspecified)"]
         inspected = run_json([binary, "inspect", "--format", "json", str(path)])
         result["vendor"] = vendor_signature(inspected)
         result["signing"] = signing_kinds(inspected)
@@ -277,6 +281,11 @@ def print_report(entries, artifacts, table, differences, expectations_name, out)
     print(text, file=out)
     print(f"\nerrors: {totals['error']} ({totals['unexpected error']} not expected), "
           f"on vendor-signed artifacts: {totals['vendor error']}", file=out)
+    incomplete = [a for a in artifacts if a["unread"]]
+    if incomplete:
+        print(f"\n{len(incomplete)} artifacts were checked incompletely (parts bundlelint did not read):", file=out)
+        for a in incomplete:
+            print(f"  {a['id']}: {'; '.join(a['unread'])[:300]}", file=out)
     if not differences:
         print(f"\nno differences from {expectations_name}", file=out)
         return
@@ -295,6 +304,7 @@ def json_document(entries, artifacts, table, differences, with_findings):
         "artifacts": [
             {"id": a["id"], "package": a["entry"]["name"], "registry": a["entry"]["registry"], "file": a["entry"]["file"],
              "path": str(a["root"] / a["relative"]), "vendor": a["vendor"], "signing": a["signing"], "failure": a["failure"],
+             "unread": a["unread"],
              "error_rules": a["error_rules"], "unexpected": a["unexpected"], "missing": a["missing"],
              "counts": dict(Counter(f["severity"] for f in a["findings"])),
              "rules": dict(Counter(f"{f['rule']}:{f['severity']}" for f in a["findings"])),

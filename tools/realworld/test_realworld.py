@@ -51,7 +51,7 @@ class WheelSelectionTest(unittest.TestCase):
 def artifact(relative, *error_rules):
     findings = [{"rule": rule, "severity": "error", "path": relative, "message": "m"} for rule in error_rules]
     entry = {"name": "pkg", "file": "pkg-1.0.whl", "registry": "pypi"}
-    return {"entry": entry, "relative": relative, "id": relative, "findings": findings, "failure": None, "vendor": None}
+    return {"entry": entry, "relative": relative, "id": relative, "findings": findings, "failure": None, "vendor": None, "unread": []}
 
 
 class CompareTest(unittest.TestCase):
