@@ -115,6 +115,12 @@ def vendor_signature(inspect_document):
     return None
 
 
+def describe_unread(part):
+    if isinstance(part, dict) and "message" in part:
+        return f"{part.get('path', '?')}: {part['message']}"
+    return part if isinstance(part, str) else json.dumps(part, sort_keys=True)
+
+
 def check_artifact(binary, package_root, relative):
     path = package_root / relative
     result = {"findings": [], "vendor": None, "signing": [], "failure": None, "unread": []}
@@ -127,8 +133,7 @@ def check_artifact(binary, package_root, relative):
         ]
         # A run that could not read every part is incomplete: what it missed is not measured.
         if document.get("complete") is False:
-            result["unread"] = [json.dumps(part, sort_keys=True) if not isinstance(part, str) else part
-                                for part in document.get("unread", [])] or ["(unspecified)"]
+            result["unread"] = [describe_unread(part) for part in document.get("unread", [])] or ["(not said)"]
         inspected = run_json([binary, "inspect", "--format", "json", str(path)])
         result["vendor"] = vendor_signature(inspected)
         result["signing"] = signing_kinds(inspected)
