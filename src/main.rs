@@ -10,9 +10,7 @@ use bundlelint::config::{self, baseline::Baseline};
 use bundlelint::engine::{self, Settings};
 use bundlelint::finding::Severity;
 use bundlelint::model::Scan;
-use bundlelint::report::{
-    check::CheckReport, concise, full, github, gitlab, inspect::InspectReport, inspect_text, junit, sarif,
-};
+use bundlelint::report::{check::CheckReport, inspect::InspectReport, inspect_text, Format};
 
 /// Validate and lint Apple code bundles from their bytes, on any OS.
 #[derive(Parser)]
@@ -110,6 +108,21 @@ enum CheckFormat {
     Gitlab,
     /// One JUnit XML document: a test suite per input, a test case per code item.
     Junit,
+}
+
+impl From<CheckFormat> for Format {
+    fn from(f: CheckFormat) -> Format {
+        match f {
+            CheckFormat::Full => Format::Full,
+            CheckFormat::Concise => Format::Concise,
+            CheckFormat::Json => Format::Json,
+            CheckFormat::JsonLines => Format::JsonLines,
+            CheckFormat::Sarif => Format::Sarif,
+            CheckFormat::Github => Format::Github,
+            CheckFormat::Gitlab => Format::Gitlab,
+            CheckFormat::Junit => Format::Junit,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -298,7 +311,7 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         }
         // Per-input formats are printed as soon as the input is judged; its files are then
         // released before the next input is opened.
-        match render_one(format, &scan, &report, colour) {
+        match Format::from(format).render_input(&scan, &report, colour) {
             Some(Ok(text)) => emit(&text),
             Some(Err(e)) => {
                 eprintln!("bundlelint: cannot render: {e}");
@@ -307,7 +320,7 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
             None => reports.push(report),
         }
     }
-    if let Some(rendered) = render_all(format, &reports) {
+    if let Some(rendered) = Format::from(format).render_run(&reports) {
         match rendered {
             Ok(text) => emit(&text),
             Err(e) => {
@@ -327,34 +340,6 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// Renders one input in the per-input formats; `None` for the formats that make one document
-/// for the whole run.
-fn render_one(
-    format: CheckFormat,
-    scan: &Scan,
-    report: &CheckReport,
-    colour: bool,
-) -> Option<Result<String, serde_json::Error>> {
-    Some(match format {
-        CheckFormat::Full => Ok(full::render(report, scan, colour)),
-        CheckFormat::Concise => Ok(concise::render(report)),
-        CheckFormat::Json => serde_json::to_string_pretty(report).map(|j| j + "\n"),
-        CheckFormat::JsonLines => report.findings.iter().map(|f| serde_json::to_string(f).map(|l| l + "\n")).collect(),
-        CheckFormat::Sarif | CheckFormat::Github | CheckFormat::Gitlab | CheckFormat::Junit => return None,
-    })
-}
-
-/// Renders the CI formats as one document for the whole run, as their consumers expect one file.
-fn render_all(format: CheckFormat, reports: &[CheckReport]) -> Option<Result<String, serde_json::Error>> {
-    match format {
-        CheckFormat::Sarif => Some(sarif::render(reports)),
-        CheckFormat::Github => Some(Ok(github::render(reports))),
-        CheckFormat::Gitlab => Some(gitlab::render(reports)),
-        CheckFormat::Junit => Some(Ok(junit::render(reports))),
-        CheckFormat::Full | CheckFormat::Concise | CheckFormat::Json | CheckFormat::JsonLines => None,
     }
 }
 

@@ -520,7 +520,8 @@ fn real_disk_images_and_packages_exit_2() {
         eprintln!("skipped: {} is absent", shared.display());
         return;
     }
-    for sample in ["sparkle/SparkleTestCodeSignApp.dmg", "sparkle/test.pkg", "node-udif/gpt.dmg", "kaitai-xar/md5-dir.xar"]
+    for sample in
+        ["sparkle/SparkleTestCodeSignApp.dmg", "sparkle/test.pkg", "node-udif/gpt.dmg", "kaitai-xar/md5-dir.xar"]
     {
         let out = check(&[shared.join(sample).to_str().unwrap()]);
         assert_eq!(code(&out), 2, "{sample}: {}", stderr(&out));
@@ -548,8 +549,11 @@ fn hostile_bundle() -> tempfile::TempDir {
     let app = dir.path().join("Fixture.app");
     copy_tree(&root().join(FIXTURE), &app);
     std::fs::copy(root().join("corpus/generated/pki/root.pem"), app.join("Contents/Resources/root.pem")).unwrap();
-    std::fs::write(app.join("bundlelint.toml"), "ignore = [\"ALL\"]\ntrust-anchors = [\"Contents/Resources/root.pem\"]\n")
-        .unwrap();
+    std::fs::write(
+        app.join("bundlelint.toml"),
+        "ignore = [\"ALL\"]\ntrust-anchors = [\"Contents/Resources/root.pem\"]\n",
+    )
+    .unwrap();
     std::fs::write(app.join("Contents/bundlelint.toml"), "ignore = [\"ALL\"]\n").unwrap();
     dir
 }
@@ -562,7 +566,11 @@ fn a_bundle_never_configures_its_own_check() {
     for (cwd, arg) in [(dir.path().to_path_buf(), "Fixture.app"), (app.join("Contents"), "..")] {
         let out = check_in(&cwd, &[arg, "--format", "concise"]);
         assert_eq!(code(&out), 1, "from {}: {}", cwd.display(), stderr(&out));
-        assert!(stdout(&out).contains("error[profile-cms-invalid]"), "the bundle's own root was trusted:\n{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("error[profile-cms-invalid]"),
+            "the bundle's own root was trusted:\n{}",
+            stdout(&out)
+        );
         assert!(stderr(&out).contains("inside the input is not used"), "{}", stderr(&out));
     }
     // From inside, the bundle's file is also skipped by discovery, with a warning.
@@ -589,7 +597,8 @@ fn trust_anchors_inside_the_input_are_not_used() {
     assert!(stdout(&out).contains("error[profile-cms-invalid]"), "{}", stdout(&out));
     // The same root from outside the bundle is trusted.
     std::fs::copy(root().join("corpus/generated/pki/root.pem"), dir.path().join("root.pem")).unwrap();
-    let out = check_in(dir.path(), &["Fixture.app", "--format", "concise", "--no-config", "--trust-anchor", "root.pem"]);
+    let out =
+        check_in(dir.path(), &["Fixture.app", "--format", "concise", "--no-config", "--trust-anchor", "root.pem"]);
     assert!(!stdout(&out).contains("profile-cms-invalid"), "{}", stdout(&out));
 }
 

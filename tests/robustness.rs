@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use bundlelint::engine::{self, Settings};
 use bundlelint::input::{Entry, FileData, InputKind, Tree};
 use bundlelint::model::{Code, Scan};
-use bundlelint::report::{inspect::InspectReport, inspect_text};
+use bundlelint::report::{check::CheckReport, inspect::InspectReport, inspect_text, Format};
 
 /// Small deterministic generator, so failures reproduce.
 struct XorShift(u64);
@@ -24,14 +25,32 @@ impl XorShift {
     }
 }
 
-/// Reads `bytes` as a single-file input, renders it both ways, and returns the scan.
+/// Reads `bytes` as a single-file input, inspects it both ways, checks it with every rule and
+/// renders the result in every format, and returns the scan.
 fn read_all_ways(name: &str, bytes: Vec<u8>) -> Scan {
     let tree = Tree::from_entries(name, InputKind::File, [(name.to_owned(), Entry::File(FileData::from_vec(bytes)))]);
     let scan = Scan::from_tree(tree);
     let report = InspectReport::from_scan(&scan);
     let _ = inspect_text::render(&report);
     serde_json::to_string(&report).expect("report serialises");
+    check_every_way(&scan);
     scan
+}
+
+/// `check` with every rule, rendered in every output format.
+fn check_every_way(scan: &Scan) {
+    let report = CheckReport::new(scan, engine::check(scan, &Settings::default()));
+    for format in Format::ALL {
+        if let Some(rendered) = format.render_input(scan, &report, false) {
+            rendered.expect("per-input format renders");
+        }
+    }
+    let reports = [report];
+    for format in Format::ALL {
+        if let Some(rendered) = format.render_run(&reports) {
+            rendered.expect("whole-run format renders");
+        }
+    }
 }
 
 const SAMPLES: &[&str] = &[
@@ -184,5 +203,6 @@ fn malformed_zips_are_findings() {
         bad[at] ^= 1 << rng.below(8);
         let scan = Scan::from_tree(bundlelint::input::archive_from_bytes(&bad, "bad.zip"));
         let _ = InspectReport::from_scan(&scan);
+        check_every_way(&scan);
     }
 }

@@ -33,13 +33,8 @@ pub struct Unread {
 }
 
 /// Problems that leave part of the input unread (the others are about bytes that were read).
-pub const UNREAD_PROBLEMS: &[&str] = &[
-    "input-unreadable",
-    "input-limit",
-    "input-archive-unsafe",
-    "input-archive-malformed",
-    "input-container-unread",
-];
+pub const UNREAD_PROBLEMS: &[&str] =
+    &["input-unreadable", "input-limit", "input-archive-unsafe", "input-archive-malformed", "input-container-unread"];
 
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {

@@ -104,7 +104,9 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
         .and_then(|b| b.code_resources.as_deref())
         .and_then(|p| tree.file(p))
         // Read for parsing only: the seal of a large bundle is tens of megabytes of XML.
-        .map(|f| f.with_transient(CodeResources::parse).map_err(|e| Problem::new("input-unreadable", e)).and_then(|r| r));
+        .map(|f| {
+            f.with_transient(CodeResources::parse).map_err(|e| Problem::new("input-unreadable", e)).and_then(|r| r)
+        });
     let code = match (&item.executable, bundle) {
         (Some(path), _) => read_code(tree, path),
         (None, Some(b)) => match &b.detached_signature {

@@ -90,7 +90,8 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool) -> String {
     );
     if !report.complete {
         let n = report.unread.len();
-        let _ = writeln!(out, "incomplete: {n} part{} of the input not read, so this is not a clean result:", plural(n));
+        let _ =
+            writeln!(out, "incomplete: {n} part{} of the input not read, so this is not a clean result:", plural(n));
         for u in &report.unread {
             let _ = writeln!(out, "  {}: {}", u.path, u.message);
         }

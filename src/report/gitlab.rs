@@ -39,8 +39,7 @@ struct Lines {
 /// The Code Quality report of every checked input, as pretty JSON with a final newline.
 pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
     let prints = fingerprints(checked.iter().flat_map(|r| &r.findings));
-    let located =
-        checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
+    let located = checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
     let issues: Vec<Issue> =
         located.zip(prints).map(|((kind, input, f), print)| issue(f, input, kind, &print)).collect();
     serde_json::to_string_pretty(&issues).map(|j| j + "\n")

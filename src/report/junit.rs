@@ -31,8 +31,7 @@ struct Case<'a> {
 
 /// The JUnit document of every checked input, with a final newline.
 pub fn render(checked: &[CheckReport]) -> String {
-    let suites: Vec<(&CheckReport, InputKind, Vec<Case>)> =
-        checked.iter().map(|r| (r, r.kind, cases(r))).collect();
+    let suites: Vec<(&CheckReport, InputKind, Vec<Case>)> = checked.iter().map(|r| (r, r.kind, cases(r))).collect();
     let tests: usize = suites.iter().map(|(_, _, c)| c.len()).sum();
     let failures: usize = suites.iter().map(|(_, _, c)| failed(c)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -9,3 +9,65 @@ pub mod inspect;
 pub mod inspect_text;
 pub mod junit;
 pub mod sarif;
+
+use crate::model::Scan;
+use check::CheckReport;
+
+/// The output formats of `bundlelint check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Full,
+    Concise,
+    Json,
+    JsonLines,
+    Sarif,
+    Github,
+    Gitlab,
+    Junit,
+}
+
+impl Format {
+    pub const ALL: [Format; 8] = [
+        Format::Full,
+        Format::Concise,
+        Format::Json,
+        Format::JsonLines,
+        Format::Sarif,
+        Format::Github,
+        Format::Gitlab,
+        Format::Junit,
+    ];
+
+    /// Whether the format makes one document for the whole run (as CI consumers expect one
+    /// file) rather than one output per input.
+    pub fn is_whole_run(self) -> bool {
+        matches!(self, Format::Sarif | Format::Github | Format::Gitlab | Format::Junit)
+    }
+
+    /// Renders one input in a per-input format; `None` for the whole-run formats.
+    pub fn render_input(
+        self,
+        scan: &Scan,
+        report: &CheckReport,
+        colour: bool,
+    ) -> Option<Result<String, serde_json::Error>> {
+        Some(match self {
+            Format::Full => Ok(full::render(report, scan, colour)),
+            Format::Concise => Ok(concise::render(report)),
+            Format::Json => serde_json::to_string_pretty(report).map(|j| j + "\n"),
+            Format::JsonLines => report.findings.iter().map(|f| serde_json::to_string(f).map(|l| l + "\n")).collect(),
+            Format::Sarif | Format::Github | Format::Gitlab | Format::Junit => return None,
+        })
+    }
+
+    /// Renders every input's report in a whole-run format; `None` for the per-input formats.
+    pub fn render_run(self, reports: &[CheckReport]) -> Option<Result<String, serde_json::Error>> {
+        match self {
+            Format::Sarif => Some(sarif::render(reports)),
+            Format::Github => Some(Ok(github::render(reports))),
+            Format::Gitlab => Some(gitlab::render(reports)),
+            Format::Junit => Some(Ok(junit::render(reports))),
+            Format::Full | Format::Concise | Format::Json | Format::JsonLines => None,
+        }
+    }
+}

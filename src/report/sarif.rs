@@ -271,8 +271,7 @@ pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
     let rules = rules(checked.iter().flat_map(|r| &r.findings));
     let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let prints = fingerprints(checked.iter().flat_map(|r| &r.findings));
-    let located =
-        checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
+    let located = checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
     let results = located
         .zip(prints)
         .map(|((kind, input, f), print)| result(f, input, kind, index.get(f.rule).copied().unwrap_or(0), &print))

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 60) and prints its execution count.
+#
+#   fuzz/run.sh [SECONDS] [TARGET…]
+#
+# Needs cargo-fuzz (`cargo install cargo-fuzz`). On a stable toolchain the sanitizer flags are
+# enabled with RUSTC_BOOTSTRAP=1. Each target's corpus is seeded from the project's corpus on its
+# first run. Crashes are left in fuzz/artifacts/<target>/; each one found becomes a test in
+# tests/robustness.rs.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+SECONDS_EACH=${1:-60}
+shift || true
+TARGETS=("$@")
+if [[ ${#TARGETS[@]} -eq 0 ]]; then
+    mapfile -t TARGETS < <(sed -n 's/^name = "\(.*\)"/\1/p' Cargo.toml | grep -v '^bundlelint-fuzz$')
+fi
+export RUSTC_BOOTSTRAP=1
+
+seed() { # target
+    local dir=corpus/$1
+    [[ -d $dir ]] && return
+    mkdir -p "$dir"
+    case $1 in
+        archive|check) find ../corpus -name '*.zip' -size -2M -exec cp {} "$dir" \; ;;
+        plist|code_resources) find ../corpus \( -name '*.plist' -o -name CodeResources \) -size -256k \
+            -exec sh -c 'for f; do cp "$f" "$0/$(echo "$f" | sha1sum | cut -c1-16)"; done' "$dir" {} + ;;
+        *) find ../corpus/real/small ../corpus/generated/macho -type f -size -4M -exec cp {} "$dir" \; ;;
+    esac
+}
+
+printf '%-16s %12s %10s %s\n' target executions exec/s result
+for t in "${TARGETS[@]}"; do
+    seed "$t"
+    log=$(mktemp)
+    status=ok
+    cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+        -max_len=1048576 -print_final_stats=1 >"$log" 2>&1 || status="CRASH (see fuzz/artifacts/$t, log $log)"
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    [[ -n $runs ]] || runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+    printf '%-16s %12s %10s %s\n' "$t" "${runs:-?}" "$(( ${runs:-0} / SECONDS_EACH ))" "$status"
+    [[ $status == ok ]] && rm -f "$log"
+done
