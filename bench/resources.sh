@@ -45,8 +45,10 @@ measure() { # name files size
     local app=$WORK/$1.app times=() rss=()
     for _ in $(seq "$RUNS"); do
         local line
-        line=$( { /usr/bin/time -f "%e %M" "$BIN" check --no-config --format concise \
-            --trust-anchor "$ROOT/corpus/generated/pki/root.pem" "$app" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        # Findings make check exit 1; only the time and peak memory matter here.
+        /usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" check --no-config --format concise \
+            --trust-anchor "$ROOT/corpus/generated/pki/root.pem" "$app" >/dev/null 2>&1 || true
+        line=$(tail -1 "$WORK/time")
         times+=("${line% *}")
         rss+=("${line#* }")
     done

@@ -69,8 +69,63 @@ impl HashType {
     }
 }
 
+/// An incremental digest of one [`HashType`], for data read in chunks.
+#[derive(Clone)]
+pub enum Hasher {
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256, HashType),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    pub fn new(hash_type: HashType) -> Hasher {
+        match hash_type {
+            HashType::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            HashType::Sha256 | HashType::Sha256Truncated => Hasher::Sha256(sha2::Sha256::new(), hash_type),
+            HashType::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
+            HashType::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+        }
+    }
+
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha1(h) => h.update(data),
+            Hasher::Sha256(h, _) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    /// The digest, as [`HashType::digest`] gives it for the same bytes.
+    pub fn finish(self) -> Vec<u8> {
+        match self {
+            Hasher::Sha1(h) => h.finalize().to_vec(),
+            Hasher::Sha256(h, HashType::Sha256Truncated) => h.finalize()[..20].to_vec(),
+            Hasher::Sha256(h, _) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
 impl std::fmt::Display for HashType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_digests_equal_one_shot_digests() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        for t in [HashType::Sha1, HashType::Sha256, HashType::Sha256Truncated, HashType::Sha384, HashType::Sha512] {
+            let mut h = Hasher::new(t);
+            data.chunks(777).for_each(|c| h.update(c));
+            assert_eq!(h.finish(), t.digest(&data), "{t}");
+        }
     }
 }

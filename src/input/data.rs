@@ -101,6 +101,27 @@ impl FileData {
         }
     }
 
+    /// Feeds the whole contents to `each` in chunks of at most `chunk` bytes, without keeping
+    /// them: a file not loaded yet is read through one buffer, so hashing a 10 GB resource costs
+    /// one buffer of memory. Files already in memory are passed whole.
+    pub fn for_each_chunk(&self, chunk: usize, mut each: impl FnMut(&[u8])) -> Result<(), String> {
+        if let Some(loaded) = self.0.loaded.get() {
+            return loaded.as_ref().map(|b| each(b.as_slice())).map_err(Clone::clone);
+        }
+        let Origin::Disk(path) = &self.0.origin else { return Ok(()) };
+        let describe = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+        let mut file = std::fs::File::open(path).map_err(describe)?;
+        let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
+        loop {
+            match std::io::Read::read(&mut file, &mut buffer) {
+                Ok(0) => return Ok(()),
+                Ok(n) => each(&buffer[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(describe(e)),
+            }
+        }
+    }
+
     /// Lets the kernel drop the resident pages behind `part` (a sub-slice of [`FileData::bytes`])
     /// once they have been read: verifying a large file then never keeps it all in memory. Only
     /// memory-mapped files are affected; anything else is ignored.

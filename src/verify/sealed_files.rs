@@ -10,7 +10,7 @@ use super::context::{hex_prefix, ItemContext, Sink};
 use super::envelope::Envelope;
 use super::rules::{RES_FILE_ALTERED, RES_FILE_MISSING, RES_MACHO_SEALED_AS_DATA};
 use super::scope::Scope;
-use crate::codesign::digest::HashType;
+use crate::codesign::digest::{HashType, Hasher};
 use crate::discover::Role;
 use crate::finding::Finding;
 use crate::seal::Seal;
@@ -43,8 +43,9 @@ pub(super) fn hash_files(ctx: &ItemContext<'_>, sink: &mut Sink, files: &[FileWo
     let found: Vec<Finding> = files
         .par_iter()
         .flat_map_iter(|work| {
-            // Read for this file only and released right after: data is never kept past its use.
-            let judged = tree.file(work.path).and_then(|f| f.with_transient(|bytes| judge_file(ctx, work, bytes)).ok());
+            // Streamed through one buffer: file data is never kept past its use.
+            let judged =
+                tree.file(work.path).and_then(|f| read_sealed(f, work.seal).ok()).map(|r| judge_file(ctx, work, r));
             match judged {
                 Some(found) => found,
                 // A file that cannot be read is as good as missing.
@@ -56,19 +57,36 @@ pub(super) fn hash_files(ctx: &ItemContext<'_>, sink: &mut Sink, files: &[FileWo
     found.into_iter().for_each(|f| sink.add(f));
 }
 
-/// Compares one sealed file's bytes with every digest its seal records.
-fn judge_file(ctx: &ItemContext<'_>, work: &FileWork<'_>, bytes: &[u8]) -> Vec<Finding> {
+/// What hashing a sealed file yields: its digests of each type the seal records, and its first
+/// bytes (to recognise Mach-O sealed as data).
+struct ReadSealed {
+    digests: Vec<(HashType, Vec<u8>)>,
+    head: Vec<u8>,
+}
+
+/// Chunk size for streaming sealed files: large enough to keep SHA-256 busy, small enough that
+/// parallel hashing of huge resources stays within a few megabytes.
+const CHUNK: usize = 1 << 20;
+
+fn read_sealed(data: &crate::input::FileData, seal: &Seal) -> Result<ReadSealed, String> {
+    let mut types: Vec<HashType> = recorded(seal).into_iter().map(|(t, _, _)| t).collect();
+    types.dedup();
+    let mut hashers: Vec<(HashType, Hasher)> = types.into_iter().map(|t| (t, Hasher::new(t))).collect();
+    let mut head = Vec::with_capacity(8);
+    data.for_each_chunk(CHUNK, |chunk| {
+        if head.len() < 8 {
+            head.extend_from_slice(&chunk[..chunk.len().min(8 - head.len())]);
+        }
+        hashers.iter_mut().for_each(|(_, h)| h.update(chunk));
+    })?;
+    Ok(ReadSealed { digests: hashers.into_iter().map(|(t, h)| (t, h.finish())).collect(), head })
+}
+
+/// Compares one sealed file's digests with every digest its seal records.
+fn judge_file(ctx: &ItemContext<'_>, work: &FileWork<'_>, read: ReadSealed) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut computed: Vec<(HashType, Vec<u8>)> = Vec::new();
     for (hash_type, key, want) in recorded(work.seal) {
-        let digest = match computed.iter().find(|(t, _)| *t == hash_type) {
-            Some((_, d)) => d.clone(),
-            None => {
-                let d = hash_type.digest(bytes);
-                computed.push((hash_type, d.clone()));
-                d
-            }
-        };
+        let Some((_, digest)) = read.digests.iter().find(|(t, _)| *t == hash_type) else { continue };
         if digest.as_slice() != want {
             out.push(
                 ctx.finding(
@@ -79,7 +97,7 @@ fn judge_file(ctx: &ItemContext<'_>, work: &FileWork<'_>, bytes: &[u8]) -> Vec<F
                         work.rel,
                         hash_type.name(),
                         hex_prefix(want),
-                        hex_prefix(&digest)
+                        hex_prefix(digest)
                     ),
                 )
                 .help("the file was modified after signing: restore it or sign the bundle again"),
@@ -87,7 +105,7 @@ fn judge_file(ctx: &ItemContext<'_>, work: &FileWork<'_>, bytes: &[u8]) -> Vec<F
             break;
         }
     }
-    out.extend(sealed_as_data(ctx, work, bytes));
+    out.extend(sealed_as_data(ctx, work, &read.head));
     out
 }
 
