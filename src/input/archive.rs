@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use super::data::Member;
 use super::{Entry, FileData, InputKind, PathProblem, Tree, MAX_ENTRIES};
 use crate::Problem;
 
@@ -31,22 +32,31 @@ pub(super) fn looks_like_zip(path: &std::path::Path, data: &FileData) -> bool {
     by_name || head == ZIP_MAGIC || head == ZIP_EMPTY_MAGIC
 }
 
-/// Reads every member of the zip in `bytes` into a tree. A corrupt archive yields a tree with
-/// what could be read and an `input-archive-malformed` problem.
-pub fn read_zip(bytes: &[u8], origin: String) -> Tree {
+/// Reads the member table of the zip in `archive` into a tree. Every member is inflated once, as
+/// a stream, to measure it and check its CRC and expansion; its contents stay compressed in the
+/// archive and are inflated again only when a reader asks for them. A corrupt archive yields a
+/// tree with what could be read and an `input-archive-malformed` problem.
+pub fn read_zip(archive: FileData, origin: String) -> Tree {
     // Problems about the archive as a whole are located at the archive itself.
     let name = origin.rsplit('/').next().unwrap_or(&origin).to_owned();
-    let mut out = ZipReader { archive_name: name, ..ZipReader::default() };
-    match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-        Ok(mut archive) => out.read_all(&mut archive),
-        Err(e) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
+    let mut out = ZipReader {
+        archive_name: name,
+        archive: archive.clone(),
+        entries: BTreeMap::new(),
+        problems: Vec::new(),
+        expanded: 0,
+    };
+    match archive.bytes().map(|bytes| zip::ZipArchive::new(std::io::Cursor::new(bytes))) {
+        Ok(Ok(mut zip)) => out.read_all(&mut zip),
+        Ok(Err(e)) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
+        Err(e) => out.note("", "input-unreadable", None, e),
     }
     Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems }
 }
 
-#[derive(Default)]
 struct ZipReader {
     archive_name: String,
+    archive: FileData,
     entries: BTreeMap<String, Entry>,
     problems: Vec<PathProblem>,
     expanded: u64,
@@ -125,15 +135,25 @@ impl ZipReader {
             self.entries.insert(name, Entry::Symlink(target));
             return;
         }
-        let declared = member.size();
         let compressed = member.compressed_size();
+        let deflated = match member.compression() {
+            zip::CompressionMethod::Stored => false,
+            zip::CompressionMethod::Deflated => true,
+            other => {
+                let why = format!("member `{name}` uses compression {other}, which bundlelint does not inflate");
+                return self.note(&name, "input-archive-malformed", offset, why);
+            }
+        };
+        let start = member.data_start();
         let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
-        let mut bytes = Vec::with_capacity(declared.min(budget).min(64 << 20) as usize);
-        let read = (&mut member).take(budget.saturating_add(1)).read_to_end(&mut bytes);
-        if let Err(e) = read {
-            return self.note(&name, "input-archive-malformed", offset, format!("member cannot be inflated: {e}"));
-        }
-        let size = bytes.len() as u64;
+        // Measured as a stream, never held: the zip reader checks the CRC at the end.
+        let read = std::io::copy(&mut (&mut member).take(budget.saturating_add(1)), &mut std::io::sink());
+        let size = match read {
+            Ok(n) => n,
+            Err(e) => {
+                return self.note(&name, "input-archive-malformed", offset, format!("member cannot be inflated: {e}"))
+            }
+        };
         if size > budget {
             return self.note(
                 &name,
@@ -155,7 +175,8 @@ impl ZipReader {
                 format!("member `{name}` appears more than once; the last copy is used"),
             );
         }
-        self.entries.insert(name, Entry::File(FileData::from_vec(bytes)));
+        let member = Member { archive: self.archive.clone(), start, compressed, deflated };
+        self.entries.insert(name, Entry::File(FileData::from_member(member, size)));
     }
 
     /// Zips often omit directory members; the tree needs them for discovery.
@@ -204,6 +225,32 @@ fn link_stays_inside(link_path: &str, target: &str) -> bool {
     true
 }
 
+/// The first member of the zip in `bytes` that holds code or another container, judged from its
+/// first bytes (only those are inflated). `Ok(None)`: nothing in it runs.
+pub fn first_code_member(bytes: &[u8]) -> Result<Option<String>, String> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!("it lists {} members, more than the {MAX_ENTRIES} accepted", archive.len()));
+    }
+    for index in 0..archive.len() {
+        let mut member = archive.by_index(index).map_err(|e| format!("member #{index} cannot be read: {e}"))?;
+        if member.is_dir() || member.is_symlink() {
+            continue;
+        }
+        let name = member.name().to_owned();
+        let mut head = Vec::with_capacity(super::container::HEAD_BYTES);
+        (&mut member)
+            .take(super::container::HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
+        if crate::macho::is_macho(&head) || super::container::identify(&name, &head, &[]).is_some() {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,7 +288,7 @@ mod tests {
     #[test]
     fn refuses_escaping_members_and_keeps_the_rest() {
         let bytes = zip_with(&[("../../evil", b"x"), ("ok/file", b"y")]);
-        let tree = read_zip(&bytes, "t.zip".into());
+        let tree = read_zip(FileData::from_vec(bytes), "t.zip".into());
         assert!(tree.get("ok/file").is_some());
         assert!(tree.get("ok").is_some());
         assert_eq!(tree.problems.len(), 1);
@@ -249,34 +296,23 @@ mod tests {
     }
 
     #[test]
+    fn members_are_inflated_on_demand_with_their_exact_bytes() {
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        let tree = read_zip(FileData::from_vec(zip_with(&[("a/big", &big), ("a/small", b"hello")])), "t.zip".into());
+        assert!(tree.problems.is_empty(), "{:?}", tree.problems);
+        let member = tree.file("a/big").unwrap();
+        assert_eq!(member.len(), big.len() as u64);
+        assert_eq!(member.head(4), big[..4]);
+        let mut streamed = Vec::new();
+        member.for_each_chunk(4096, |c| streamed.extend_from_slice(c)).unwrap();
+        assert_eq!(streamed, big);
+        assert_eq!(member.bytes().unwrap(), big.as_slice());
+        assert_eq!(tree.file("a/small").unwrap().bytes().unwrap(), b"hello");
+    }
+
+    #[test]
     fn garbage_is_a_malformed_archive_not_a_crash() {
-        let tree = read_zip(b"PK\x03\x04garbage", "t.zip".into());
+        let tree = read_zip(FileData::from_vec(b"PK\x03\x04garbage".to_vec()), "t.zip".into());
         assert_eq!(tree.problems[0].problem.code, "input-archive-malformed");
     }
-}
-
-/// The first member of the zip in `bytes` that holds code or another container, judged from its
-/// first bytes (only those are inflated). `Ok(None)`: nothing in it runs.
-pub fn first_code_member(bytes: &[u8]) -> Result<Option<String>, String> {
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(format!("it lists {} members, more than the {MAX_ENTRIES} accepted", archive.len()));
-    }
-    for index in 0..archive.len() {
-        let mut member = archive.by_index(index).map_err(|e| format!("member #{index} cannot be read: {e}"))?;
-        if member.is_dir() || member.is_symlink() {
-            continue;
-        }
-        let name = member.name().to_owned();
-        let mut head = Vec::with_capacity(super::container::HEAD_BYTES);
-        (&mut member)
-            .take(super::container::HEAD_BYTES as u64)
-            .read_to_end(&mut head)
-            .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
-        if crate::macho::is_macho(&head) || super::container::identify(&name, &head, &[]).is_some() {
-            return Ok(Some(name));
-        }
-    }
-    Ok(None)
 }

@@ -12,6 +12,37 @@ const MMAP_THRESHOLD: u64 = 64 * 1024;
 enum Origin {
     Disk(PathBuf),
     Memory,
+    /// A member of an archive, inflated on demand from the archive's bytes.
+    Member(Member),
+}
+
+/// Where an archive member's compressed bytes sit, and how to inflate them.
+#[derive(Debug)]
+pub(crate) struct Member {
+    /// The whole archive.
+    pub archive: FileData,
+    /// Offset and length of the member's data in the archive.
+    pub start: u64,
+    pub compressed: u64,
+    pub deflated: bool,
+}
+
+impl Member {
+    /// A reader of the inflated contents, capped one byte past `len` so that a member inflating
+    /// beyond what was measured when the archive was opened is noticed.
+    fn reader(&self, len: u64) -> Result<Box<dyn std::io::Read + '_>, String> {
+        let whole = self.archive.bytes()?;
+        let end = self.start.checked_add(self.compressed).filter(|e| *e <= whole.len() as u64);
+        let data = end
+            .and_then(|e| whole.get(usize::try_from(self.start).ok()?..usize::try_from(e).ok()?))
+            .ok_or_else(|| format!("member data at {:#x} lies outside the archive", self.start))?;
+        let cap = len.saturating_add(1);
+        Ok(if self.deflated {
+            Box::new(std::io::Read::take(flate2::read::DeflateDecoder::new(data), cap))
+        } else {
+            Box::new(std::io::Read::take(data, cap))
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -45,7 +76,12 @@ impl FileData {
         FileData(Arc::new(Inner { origin: Origin::Disk(path), len, loaded: OnceLock::new() }))
     }
 
-    /// Bytes already in memory (archive members, tests).
+    /// A member of an archive held by `member.archive`, `len` bytes once inflated.
+    pub(crate) fn from_member(member: Member, len: u64) -> FileData {
+        FileData(Arc::new(Inner { origin: Origin::Member(member), len, loaded: OnceLock::new() }))
+    }
+
+    /// Bytes already in memory (nested archives, tests).
     pub fn from_vec(bytes: Vec<u8>) -> FileData {
         let len = bytes.len() as u64;
         let loaded = OnceLock::new();
@@ -66,7 +102,7 @@ impl FileData {
     pub fn disk_path(&self) -> Option<&std::path::Path> {
         match &self.0.origin {
             Origin::Disk(p) => Some(p),
-            Origin::Memory => None,
+            Origin::Memory | Origin::Member(_) => None,
         }
     }
 
@@ -76,6 +112,7 @@ impl FileData {
         let loaded = self.0.loaded.get_or_init(|| match &self.0.origin {
             Origin::Disk(path) => load(path, self.0.len),
             Origin::Memory => Ok(Backing::Owned(Vec::new())),
+            Origin::Member(m) => inflate(m, self.0.len).map(Backing::Owned),
         });
         match loaded {
             Ok(b) => Ok(b.as_slice()),
@@ -98,6 +135,7 @@ impl FileData {
                 Ok(f(backing.as_slice()))
             }
             Origin::Memory => Ok(f(&[])),
+            Origin::Member(m) => Ok(f(&inflate(m, self.0.len)?)),
         }
     }
 
@@ -108,14 +146,27 @@ impl FileData {
         if let Some(loaded) = self.0.loaded.get() {
             return loaded.as_ref().map(|b| each(b.as_slice())).map_err(Clone::clone);
         }
-        let Origin::Disk(path) = &self.0.origin else { return Ok(()) };
-        let describe = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-        let mut file = std::fs::File::open(path).map_err(describe)?;
+        let (mut reader, name): (Box<dyn std::io::Read + '_>, String) = match &self.0.origin {
+            Origin::Disk(path) => {
+                let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                (Box::new(file), path.display().to_string())
+            }
+            Origin::Member(m) => (m.reader(self.0.len)?, "archive member".to_owned()),
+            Origin::Memory => return Ok(()),
+        };
+        let describe = |e: std::io::Error| format!("cannot read {name}: {e}");
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
+        let mut total: u64 = 0;
         loop {
-            match std::io::Read::read(&mut file, &mut buffer) {
+            match std::io::Read::read(&mut reader, &mut buffer) {
                 Ok(0) => return Ok(()),
-                Ok(n) => each(&buffer[..n]),
+                Ok(n) => {
+                    total = total.saturating_add(n as u64);
+                    if total > self.0.len {
+                        return Err(format!("{name} is longer than the {} bytes it had when opened", self.0.len));
+                    }
+                    each(&buffer[..n])
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(describe(e)),
             }
@@ -147,6 +198,7 @@ impl FileData {
         match &self.0.origin {
             Origin::Disk(path) => read_head(path, n).unwrap_or_default(),
             Origin::Memory => Vec::new(),
+            Origin::Member(m) => read_member_head(m, n).unwrap_or_default(),
         }
     }
 }
@@ -162,6 +214,9 @@ impl FileData {
         match &self.0.origin {
             Origin::Disk(path) => read_head_and_tail(path, head, tail).unwrap_or_default(),
             Origin::Memory => (Vec::new(), Vec::new()),
+            // Inflating a whole member to see its last bytes is not worth it: members are
+            // recognised by their first bytes and name.
+            Origin::Member(m) => (read_member_head(m, head).unwrap_or_default(), Vec::new()),
         }
     }
 }
@@ -189,6 +244,24 @@ fn load(path: &std::path::Path, len: u64) -> Result<Backing, String> {
     // process while mapped would fault; inputs are build outputs the user asked us to read.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(describe)?;
     Ok(Backing::Map(map))
+}
+
+/// Inflates a whole member (at most `len` bytes, as measured when the archive was opened).
+fn inflate(member: &Member, len: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(usize::try_from(len.min(64 << 20)).unwrap_or(0));
+    member.reader(len)?.read_to_end(&mut out).map_err(|e| format!("archive member cannot be inflated: {e}"))?;
+    if out.len() as u64 > len {
+        return Err(format!("archive member inflates beyond the {len} bytes it had when opened"));
+    }
+    Ok(out)
+}
+
+fn read_member_head(member: &Member, n: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(n);
+    member.reader(n as u64)?.take(n as u64).read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    Ok(buf)
 }
 
 fn read_head(path: &std::path::Path, n: usize) -> std::io::Result<Vec<u8>> {

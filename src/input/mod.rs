@@ -80,8 +80,8 @@ impl Tree {
             return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, why));
         }
         if archive::looks_like_zip(path, &data) {
-            let bytes = data.bytes().map_err(std::io::Error::other)?;
-            return Ok(archive::read_zip(bytes, origin));
+            data.bytes().map_err(std::io::Error::other)?;
+            return Ok(archive::read_zip(data, origin));
         }
         let name = file_name(path);
         let mut entries = BTreeMap::new();
@@ -187,7 +187,7 @@ impl Tree {
 
 /// Reads a zip or ipa held in memory into a tree (nested archives, tests, fuzzing).
 pub fn archive_from_bytes(bytes: &[u8], origin: &str) -> Tree {
-    archive::read_zip(bytes, origin.to_owned())
+    archive::read_zip(FileData::from_vec(bytes.to_vec()), origin.to_owned())
 }
 
 fn split(path: &str) -> Vec<&str> {
