@@ -330,9 +330,10 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
         let role = match enclosing {
             _ if never_loaded(&file_types) => Role::NeverLoaded,
             None => Role::Standalone,
-            Some((_, content)) => {
-                loose_role(path.strip_prefix(&format!("{content}/")).unwrap_or(path), file_types.first().copied().flatten())
-            }
+            Some((_, content)) => loose_role(
+                path.strip_prefix(&format!("{content}/")).unwrap_or(path),
+                file_types.first().copied().flatten(),
+            ),
         };
         d.items.push(CodeItem {
             path: path.to_owned(),

@@ -41,7 +41,7 @@ pub fn read_zip(bytes: &[u8], origin: String) -> Tree {
         Ok(mut archive) => out.read_all(&mut archive),
         Err(e) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
     }
-    Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems , base: None }
+    Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems, base: None }
 }
 
 #[derive(Default)]

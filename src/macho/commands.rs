@@ -105,10 +105,7 @@ pub fn walk<'a>(data: &'a [u8], header: &Header) -> Commands<'a> {
     };
     // A load command is at least 8 bytes (cmd, cmdsize): more commands than that cannot fit.
     if header.ncmds as usize > header.sizeofcmds as usize / 8 {
-        out.problems.push((
-            16,
-            format!("header claims {} load commands in {} bytes", header.ncmds, header.sizeofcmds),
-        ));
+        out.problems.push((16, format!("header claims {} load commands in {} bytes", header.ncmds, header.sizeofcmds)));
         return out;
     }
     let ctx = header.ctx();

@@ -354,15 +354,13 @@ fn parse_slice(file: &[u8], range: Range, index: Option<usize>) -> Slice {
     // goblin is defensive, but a parser bug on hostile bytes must not take the whole run down:
     // a panic here becomes a finding about this slice.
     let Ok(walked) = std::panic::catch_unwind(|| commands::walk(data, &header)) else {
-        slice.problems.push(Problem::at(
-            "malformed-macho",
-            range.offset,
-            "slice cannot be parsed (parser failure)",
-        ));
+        slice.problems.push(Problem::at("malformed-macho", range.offset, "slice cannot be parsed (parser failure)"));
         return slice;
     };
     let base = range.offset;
-    slice.problems.extend(walked.problems.iter().map(|(at, why)| Problem::at("malformed-macho", base + at, why.clone())));
+    slice
+        .problems
+        .extend(walked.problems.iter().map(|(at, why)| Problem::at("malformed-macho", base + at, why.clone())));
     fill_load_commands(&mut slice, &walked.commands, data);
     fill_segments(&mut slice, &walked.segments, data.len() as u64);
     slice

@@ -396,10 +396,9 @@ fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
 fn never_loaded_kind(code: &Code) -> Option<String> {
     let Code::MachO { file, .. } = code else { return None };
     let first = file.slices.first()?;
-    file.slices
-        .iter()
-        .all(Slice::never_loaded)
-        .then(|| format!("{}; data, not code: rules about code do not judge it", file_type_description(first.file_type)))
+    file.slices.iter().all(Slice::never_loaded).then(|| {
+        format!("{}; data, not code: rules about code do not judge it", file_type_description(first.file_type))
+    })
 }
 
 /// codesign's `Format=` wording: `app bundle with Mach-O universal (x86_64 arm64)`.

@@ -175,10 +175,8 @@ fn finding(sink: &Sink, name: &str, why: &Unresolved, group: &Group<'_>) -> crat
         Unresolved::Missing { hosted: false } => "checked on its own, a library finds its dependencies in the app that embeds it: ship this one in that app too (Contents/Frameworks)",
         _ => "ship the library inside the bundle (Contents/Frameworks) and link it via @rpath, with an LC_RPATH of @executable_path/../Frameworks",
     };
-    let mut f = sink
-        .finding(RULE.id, first_path, format!("{linked_by} {verb} `{name}`: {reason}"))
-        .item(first_item)
-        .help(help);
+    let mut f =
+        sink.finding(RULE.id, first_path, format!("{linked_by} {verb} `{name}`: {reason}")).item(first_item).help(help);
     if let [arch] = archs.as_slice() {
         f = f.arch(*arch);
     }
