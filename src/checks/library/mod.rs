@@ -145,3 +145,25 @@ pub fn resolve_in(item: &ItemView<'_>, executable: &str, name: &str, dirs: &[Sea
 pub fn required(kind: DylibKind) -> bool {
     !matches!(kind, DylibKind::Weak)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rpaths_expand_for_the_image_that_holds_them() {
+        let rpaths: Vec<String> =
+            ["/usr/lib/swift/", "@executable_path/../Frameworks", "@loader_path/", "relative/dir"]
+                .map(String::from)
+                .into();
+        let dirs = search_dirs(&rpaths, "A.app/Contents/MacOS/A", "A.app/Contents/Frameworks/L.dylib");
+        assert_eq!(
+            dirs,
+            [
+                SearchDir::Absolute("/usr/lib/swift".into()),
+                SearchDir::Tree("A.app/Contents/MacOS/../Frameworks".into()),
+                SearchDir::Tree("A.app/Contents/Frameworks".into()),
+            ]
+        );
+    }
+}
