@@ -49,6 +49,10 @@ pub struct Finding {
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The most this finding may weigh, whatever the rule's page says: a rule lowers it for the
+    /// cases its page names (a library checked on its own…). User overrides still apply.
+    #[serde(skip)]
+    pub at_most: Option<Severity>,
 }
 
 impl Finding {
@@ -63,7 +67,14 @@ impl Finding {
             range: None,
             span: None,
             help: None,
+            at_most: None,
         }
+    }
+
+    /// Caps the severity this finding gets from its rule's page.
+    pub fn at_most(mut self, cap: Severity) -> Finding {
+        self.at_most = Some(cap);
+        self
     }
 
     pub fn item(mut self, item: impl Into<String>) -> Finding {

@@ -206,3 +206,46 @@ fn malformed_zips_are_findings() {
         check_every_way(&scan);
     }
 }
+
+/// Real files made deliberately inconsistent upstream, and why.
+const KNOWN_MALFORMED: &[&str] = &[
+    // Santa's test data (plain, ad-hoc and signed copies): the universal header names a CPU type
+    // its slice does not have.
+    "santa/testdata/cal-yikes-universal",
+];
+
+/// The `malformed-macho` problems of every Mach-O under `root`, as "path: message".
+fn malformed_macho_in(root: &Path) -> Vec<String> {
+    let scan = Scan::open(root).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
+    let mut found = Vec::new();
+    for (item, facts) in scan.code_items() {
+        let problems: Vec<&bundlelint::Problem> = match &facts.code {
+            Code::MachO { file, .. } => {
+                file.problems.iter().chain(file.slices.iter().flat_map(|s| s.problems.iter())).collect()
+            }
+            Code::NotMachO(p) => vec![p],
+            _ => Vec::new(),
+        };
+        let path = item.executable.as_deref().unwrap_or(&item.path);
+        if KNOWN_MALFORMED.iter().any(|k| path.contains(k)) {
+            continue;
+        }
+        found.extend(problems.iter().filter(|p| p.code == "malformed-macho").map(|p| format!("{path}: {p}")));
+    }
+    found
+}
+
+/// Every real Mach-O reads clean — legacy PowerPC and i386 slices with their thread states,
+/// object files, universal static archives — in `corpus/real` and in any further corpus named by
+/// `BUNDLELINT_REAL_CORPORA` (colon-separated directories, e.g. a shared download cache).
+#[test]
+fn every_real_macho_reads_without_malformed_macho() {
+    let extra = std::env::var("BUNDLELINT_REAL_CORPORA").unwrap_or_default();
+    let roots: Vec<&str> = std::iter::once("corpus/real").chain(extra.split(':').filter(|s| !s.is_empty())).collect();
+    let mut found = Vec::new();
+    for root in roots {
+        found.extend(malformed_macho_in(Path::new(root)));
+    }
+    found.extend(malformed_macho_in(Path::new("corpus/generated/macho/liba-universal.a")));
+    assert!(found.is_empty(), "valid Mach-O read as malformed:\n{}", found.join("\n"));
+}

@@ -22,7 +22,7 @@ pub mod verified;
 
 use crate::catalog::Policy;
 use crate::codesign::signature::Signature;
-use crate::discover::CodeItem;
+use crate::discover::{CodeItem, Role};
 use crate::finding::{Finding, Severity};
 use crate::macho::Slice;
 use crate::model::{Code, ItemFacts, Scan, SliceFacts};
@@ -78,9 +78,14 @@ impl<'a> Context<'a> {
         Context::items_of(self.scan)
     }
 
-    /// Every code item of `scan` as a view.
+    /// Every code item of `scan` as a view. Mach-O files nothing loads (object files, dSYMs,
+    /// archives: [`Role::NeverLoaded`]) are data, not code: no rule judges them as code. Views
+    /// keep their index in the discovery.
     pub fn items_of(scan: &'a Scan) -> impl Iterator<Item = ItemView<'a>> + 'a {
-        scan.code_items().enumerate().map(move |(index, (item, facts))| ItemView { scan, index, item, facts })
+        scan.code_items()
+            .enumerate()
+            .filter(|(_, (item, _))| item.role != Role::NeverLoaded)
+            .map(move |(index, (item, facts))| ItemView { scan, index, item, facts })
     }
 }
 

@@ -68,6 +68,10 @@ pub enum Role {
     MisplacedCode,
     /// Code outside any bundle: the input itself, or a loose file in a folder.
     Standalone,
+    /// A Mach-O that is never mapped as code — object files, dSYM companions, core dumps, stub
+    /// libraries, universal static archives ([`crate::macho::is_never_loaded`]), wherever it
+    /// sits. codesign seals it as data; rules about code do not judge it.
+    NeverLoaded,
 }
 
 impl Role {
@@ -89,6 +93,7 @@ impl Role {
             Role::LaunchdProgram => "launchd-program",
             Role::MisplacedCode => "misplaced-code",
             Role::Standalone => "standalone",
+            Role::NeverLoaded => "never-loaded",
         }
     }
 }
@@ -322,9 +327,14 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
         }
         let enclosing =
             bundles.iter().filter(|(root, _)| path.starts_with(&format!("{root}/"))).max_by_key(|(root, _)| root.len());
+        let file_types = data.bytes().map(crate::macho::slice_file_types).unwrap_or_default();
         let role = match enclosing {
+            _ if never_loaded(&file_types) => Role::NeverLoaded,
             None => Role::Standalone,
-            Some((_, content)) => loose_role(path.strip_prefix(&format!("{content}/")).unwrap_or(path), data),
+            Some((_, content)) => loose_role(
+                path.strip_prefix(&format!("{content}/")).unwrap_or(path),
+                file_types.first().copied().flatten(),
+            ),
         };
         d.items.push(CodeItem {
             path: path.to_owned(),
@@ -352,8 +362,9 @@ fn add_unread_containers(tree: &Tree, d: &mut Discovery) {
     }
 }
 
-/// Role of a loose Mach-O from its path relative to its bundle's content directory.
-fn loose_role(relative: &str, data: &input::FileData) -> Role {
+/// Role of a loose Mach-O from its path relative to its bundle's content directory and the
+/// `filetype` of its first slice.
+fn loose_role(relative: &str, file_type: Option<u32>) -> Role {
     let first = relative.split('/').next().unwrap_or("");
     if ["Resources", "SharedSupport", "Documentation"].contains(&first) {
         return Role::MisplacedCode;
@@ -361,27 +372,17 @@ fn loose_role(relative: &str, data: &input::FileData) -> Role {
     if relative.starts_with("Library/LaunchServices/") {
         return Role::SmJobBlessTool;
     }
-    match data.bytes().ok().and_then(first_slice_file_type) {
+    match file_type {
         Some(6) => Role::Dylib,
         Some(8) => Role::Plugin,
         _ => Role::HelperTool,
     }
 }
 
-/// `filetype` of the Mach-O header, or of the first slice of a universal file. Current Apple
-/// targets are little-endian; the universal header is big-endian.
-fn first_slice_file_type(data: &[u8]) -> Option<u32> {
-    use crate::problem::bytes;
-    let thin_at = match bytes::be_u32(data, 0)? {
-        0xcafe_babe => bytes::be_u32(data, 16)? as usize,
-        0xcafe_babf => usize::try_from(bytes::be_u64(data, 16)?).ok()?,
-        _ => 0,
-    };
-    let magic = bytes::range(data, thin_at, 4)?;
-    if magic != [0xcf, 0xfa, 0xed, 0xfe] && magic != [0xce, 0xfa, 0xed, 0xfe] {
-        return None;
-    }
-    bytes::range(data, thin_at + 12, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+/// Whether every slice is a kind of Mach-O nothing loads; a slice whose header cannot be read
+/// counts as code, so damaged code is still judged.
+fn never_loaded(file_types: &[Option<u32>]) -> bool {
+    !file_types.is_empty() && file_types.iter().all(|t| t.is_some_and(crate::macho::is_never_loaded))
 }
 
 /// Sets each item's parent to the nearest enclosing item (items are sorted by path).

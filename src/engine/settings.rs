@@ -108,6 +108,9 @@ impl Settings {
         if let Some(meta) = catalog::meta(f.rule).filter(|_| !graded) {
             f.severity = meta.severity_for(policy);
         }
+        if let Some(cap) = f.at_most {
+            f.severity = f.severity.min(cap);
+        }
         // The most specific selector wins: an exact id over a family prefix over `ALL`.
         let chosen = self
             .severity

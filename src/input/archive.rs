@@ -51,7 +51,7 @@ pub fn read_zip(archive: FileData, origin: String) -> Tree {
         Ok(Err(e)) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
         Err(e) => out.note("", "input-unreadable", None, e),
     }
-    Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems }
+    Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems, base: None }
 }
 
 struct ZipReader {

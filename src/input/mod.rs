@@ -14,7 +14,7 @@ mod data;
 mod walk;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use data::FileData;
 
@@ -62,6 +62,9 @@ pub struct Tree {
     entries: BTreeMap<String, Entry>,
     /// Problems met while opening: unreadable files, refused archive members, limits reached.
     pub problems: Vec<PathProblem>,
+    /// The directory on disk that tree path `""` stands for, when the input is a directory or
+    /// file on disk (not an archive): what lies beside the input can then be looked up.
+    base: Option<PathBuf>,
 }
 
 impl Tree {
@@ -71,8 +74,9 @@ impl Tree {
     pub fn open(path: &Path) -> std::io::Result<Tree> {
         let meta = std::fs::metadata(path)?;
         let origin = path.display().to_string();
+        let base = std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
         if meta.is_dir() {
-            return Ok(walk::walk_directory(path, origin));
+            return Ok(Tree { base, ..walk::walk_directory(path, origin) });
         }
         let data = FileData::from_disk(path.to_path_buf(), meta.len());
         // Fail closed: a file bundlelint would not read is refused, never passed as clean.
@@ -86,7 +90,7 @@ impl Tree {
         let name = file_name(path);
         let mut entries = BTreeMap::new();
         entries.insert(name, Entry::File(data));
-        Ok(Tree { origin, kind: InputKind::File, entries, problems: Vec::new() })
+        Ok(Tree { origin, kind: InputKind::File, entries, problems: Vec::new(), base })
     }
 
     /// A tree built from in-memory entries (tests, fuzzing, nested archives).
@@ -95,7 +99,7 @@ impl Tree {
         kind: InputKind,
         entries: impl IntoIterator<Item = (String, Entry)>,
     ) -> Tree {
-        Tree { origin: origin.into(), kind, entries: entries.into_iter().collect(), problems: Vec::new() }
+        Tree { origin: origin.into(), kind, entries: entries.into_iter().collect(), problems: Vec::new(), base: None }
     }
 
     pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry)> {
@@ -177,6 +181,21 @@ impl Tree {
             Entry::File(data) => Some(data),
             _ => None,
         }
+    }
+
+    /// Where tree path `path` — one that leaves the tree through `..` or a symbolic link — leads
+    /// on disk, when the input was read from disk and a regular file is there: as a path relative
+    /// to the input's parent directory (the frame tree paths use), or absolute when it lies above
+    /// it. Only existence is looked up; nothing is read.
+    pub fn outside_file(&self, path: &str) -> Option<String> {
+        let base = self.base.as_ref()?;
+        let found = std::fs::canonicalize(base.join(path)).ok().filter(|p| p.is_file())?;
+        let shown = match found.strip_prefix(base) {
+            Ok(relative) => relative.to_string_lossy().into_owned(),
+            Err(_) => found.to_string_lossy().into_owned(),
+        };
+        // A file inside the input is not outside it (reached through a link the tree refused).
+        (self.resolve(&shown).is_none()).then_some(shown)
     }
 
     /// Whether `path` (after resolving symlinks) is a directory.

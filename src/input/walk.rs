@@ -17,7 +17,7 @@ pub(super) fn walk_directory(root: &Path, origin: String) -> Tree {
     let mut walker = Walker { entries: BTreeMap::new(), problems: Vec::new() };
     walker.entries.insert(top.clone(), Entry::Dir);
     walker.walk(root, &top, 0);
-    Tree { origin, kind: InputKind::Directory, entries: walker.entries, problems: walker.problems }
+    Tree { origin, kind: InputKind::Directory, entries: walker.entries, problems: walker.problems, base: None }
 }
 
 struct Walker {

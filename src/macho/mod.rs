@@ -3,12 +3,16 @@
 //! goblin parses the load commands; this module reduces them to plain facts with byte ranges
 //! (relative to the slice) and checks every range against the bytes before anything uses it.
 
+mod commands;
 mod names;
 mod strings;
 
 use serde::Serialize;
 
-pub use names::{arch_name, file_type_name, platform_display_name, platform_name};
+pub use names::{
+    arch_name, file_type_description, file_type_name, is_never_loaded, platform_display_name, platform_name,
+    ARCHIVE_FILE_TYPE,
+};
 pub use strings::{MAX_C_STRINGS, MAX_C_STRING_LEN};
 
 use crate::problem::bytes;
@@ -170,6 +174,12 @@ impl Slice {
         self.build_targets.first()
     }
 
+    /// Whether nothing maps this slice as code (an object file, dSYM, archive…): see
+    /// [`is_never_loaded`].
+    pub fn never_loaded(&self) -> bool {
+        is_never_loaded(self.file_type)
+    }
+
     /// The name codesign and lipo use, with the slice index for display.
     pub fn label(&self) -> String {
         self.arch.clone()
@@ -232,7 +242,11 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
             ));
             continue;
         }
-        let mut slice = parse_slice(data, arch.range, Some(index));
+        let mut slice = if is_archive(arch.range.slice(data).unwrap_or_default()) {
+            archive_slice(&arch, index)
+        } else {
+            parse_slice(data, arch.range, Some(index))
+        };
         if (slice.cpu_type, slice.cpu_subtype & 0x00ff_ffff) != (arch.cpu_type, arch.cpu_subtype & 0x00ff_ffff)
             && slice.cpu_type != 0
         {
@@ -268,15 +282,95 @@ fn read_fat_arch(data: &[u8], at: usize, wide: bool) -> Option<FatArch> {
     Some(FatArch { cpu_type, cpu_subtype, range: Range { offset, size } })
 }
 
+/// `ar` archives start with this line; `lipo` puts them in universal files as it does Mach-O.
+const ARCHIVE_MAGIC: &[u8] = b"!<arch>\n";
+
+fn is_archive(data: &[u8]) -> bool {
+    data.starts_with(ARCHIVE_MAGIC)
+}
+
+/// A universal file's static-archive slice: its architecture is the one the universal header
+/// gives, and there are no load commands to read.
+fn archive_slice(arch: &FatArch, index: usize) -> Slice {
+    let mut slice = empty_slice(arch.range, Some(index));
+    slice.cpu_type = arch.cpu_type;
+    slice.cpu_subtype = arch.cpu_subtype;
+    slice.arch = arch_name(arch.cpu_type, arch.cpu_subtype);
+    slice.file_type = ARCHIVE_FILE_TYPE;
+    slice.file_type_name = file_type_name(ARCHIVE_FILE_TYPE);
+    slice
+}
+
+/// The `filetype` of every slice, read from the headers alone (discovery runs before parsing);
+/// `None` for a slice whose header cannot be read, [`ARCHIVE_FILE_TYPE`] for an archive.
+pub fn slice_file_types(data: &[u8]) -> Vec<Option<u32>> {
+    let wide = match bytes::be_u32(data, 0) {
+        Some(FAT_MAGIC) => false,
+        Some(FAT_MAGIC_64) => true,
+        _ => return vec![thin_file_type(data)],
+    };
+    let count = bytes::be_u32(data, 4).unwrap_or(0).min(MAX_FAT_ARCHES) as usize;
+    let entry_size = if wide { 32 } else { 20 };
+    (0..count)
+        .map(|index| {
+            let arch = read_fat_arch(data, 8 + index * entry_size, wide)?;
+            thin_file_type(data.get(usize::try_from(arch.range.offset).ok()?..)?)
+        })
+        .collect()
+}
+
+fn thin_file_type(data: &[u8]) -> Option<u32> {
+    if is_archive(data) {
+        return Some(ARCHIVE_FILE_TYPE);
+    }
+    let raw = bytes::range(data, 12, 4)?;
+    let word = [raw[0], raw[1], raw[2], raw[3]];
+    match bytes::be_u32(data, 0)? {
+        MH_MAGIC | MH_MAGIC_64 => Some(u32::from_be_bytes(word)),
+        MH_CIGAM | MH_CIGAM_64 => Some(u32::from_le_bytes(word)),
+        _ => None,
+    }
+}
+
 fn overlaps(a: &Range, b: &Range) -> bool {
     a.offset < b.end() && b.offset < a.end()
 }
 
 /// Parses the slice at `range` of `file`. Never fails: what cannot be read becomes a problem.
 fn parse_slice(file: &[u8], range: Range, index: Option<usize>) -> Slice {
-    let mut slice = Slice {
+    let mut slice = empty_slice(range, index);
+    let Some(data) = range.slice(file) else {
+        slice.problems.push(Problem::at("malformed-macho", range.offset, "slice lies outside the file"));
+        return slice;
+    };
+    let header = match commands::Header::read(data) {
+        Ok(h) => h,
+        Err(why) => {
+            slice.problems.push(Problem::at("malformed-macho", range.offset, format!("slice cannot be parsed: {why}")));
+            return slice;
+        }
+    };
+    fill_header(&mut slice, &header);
+    // goblin is defensive, but a parser bug on hostile bytes must not take the whole run down:
+    // a panic here becomes a finding about this slice.
+    let Ok(walked) = std::panic::catch_unwind(|| commands::walk(data, &header)) else {
+        slice.problems.push(Problem::at("malformed-macho", range.offset, "slice cannot be parsed (parser failure)"));
+        return slice;
+    };
+    let base = range.offset;
+    slice
+        .problems
+        .extend(walked.problems.iter().map(|(at, why)| Problem::at("malformed-macho", base + at, why.clone())));
+    fill_load_commands(&mut slice, &walked.commands, data);
+    fill_segments(&mut slice, &walked.segments, data.len() as u64);
+    slice
+}
+
+/// A slice at `range` of which nothing is known yet.
+fn empty_slice(file_range: Range, index: Option<usize>) -> Slice {
+    Slice {
         index,
-        file_range: range,
+        file_range,
         cpu_type: 0,
         cpu_subtype: 0,
         arch: "unknown".to_owned(),
@@ -295,63 +389,23 @@ fn parse_slice(file: &[u8], range: Range, index: Option<usize>) -> Slice {
         info_plist: None,
         launchd_plist: None,
         problems: Vec::new(),
-    };
-    let Some(data) = range.slice(file) else {
-        slice.problems.push(Problem::at("malformed-macho", range.offset, "slice lies outside the file"));
-        return slice;
-    };
-    // goblin is defensive, but a parser bug on hostile bytes must not take the whole run down:
-    // a panic here becomes a finding about this slice.
-    let parsed = std::panic::catch_unwind(|| goblin::mach::MachO::parse(data, 0));
-    let macho = match parsed {
-        Ok(Ok(m)) => m,
-        Ok(Err(strict_error)) => match std::panic::catch_unwind(|| goblin::mach::MachO::parse_lossy(data, 0)) {
-            Ok(Ok(m)) => {
-                slice.problems.push(Problem::at(
-                    "malformed-macho",
-                    range.offset,
-                    format!("slice is not well formed: {strict_error}"),
-                ));
-                m
-            }
-            _ => {
-                slice.problems.push(Problem::at(
-                    "malformed-macho",
-                    range.offset,
-                    format!("slice cannot be parsed: {strict_error}"),
-                ));
-                return slice;
-            }
-        },
-        Err(_) => {
-            slice.problems.push(Problem::at(
-                "malformed-macho",
-                range.offset,
-                "slice cannot be parsed (parser failure)",
-            ));
-            return slice;
-        }
-    };
-    fill_header(&mut slice, &macho);
-    fill_load_commands(&mut slice, &macho, data);
-    fill_segments(&mut slice, &macho, data.len() as u64);
-    slice
+    }
 }
 
-fn fill_header(slice: &mut Slice, macho: &goblin::mach::MachO<'_>) {
-    slice.cpu_type = macho.header.cputype;
-    slice.cpu_subtype = macho.header.cpusubtype;
+fn fill_header(slice: &mut Slice, header: &commands::Header) {
+    slice.cpu_type = header.cpu_type;
+    slice.cpu_subtype = header.cpu_subtype;
     slice.arch = arch_name(slice.cpu_type, slice.cpu_subtype);
-    slice.is_64 = macho.is_64;
-    slice.file_type = macho.header.filetype;
+    slice.is_64 = header.is_64;
+    slice.file_type = header.file_type;
     slice.file_type_name = file_type_name(slice.file_type);
-    slice.header_flags = macho.header.flags;
+    slice.header_flags = header.flags;
 }
 
-fn fill_load_commands(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, data: &[u8]) {
+fn fill_load_commands(slice: &mut Slice, commands: &[goblin::mach::load_command::LoadCommand], data: &[u8]) {
     use goblin::mach::load_command::CommandVariant as C;
     let base = slice.file_range.offset;
-    for lc in &macho.load_commands {
+    for lc in commands {
         let lc_offset = lc.offset;
         match &lc.command {
             C::BuildVersion(b) => {
@@ -416,9 +470,9 @@ fn fill_load_commands(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, data: 
     }
 }
 
-fn fill_segments(slice: &mut Slice, macho: &goblin::mach::MachO<'_>, slice_len: u64) {
+fn fill_segments(slice: &mut Slice, segments: &[goblin::mach::segment::Segment<'_>], slice_len: u64) {
     let base = slice.file_range.offset;
-    for segment in &macho.segments {
+    for segment in segments {
         let name = fixed_name(&segment.segname);
         let file_range = Range { offset: segment.fileoff, size: segment.filesize };
         if file_range.end() > slice_len {
@@ -549,6 +603,29 @@ mod tests {
         // 0xcafebabe then minor 0, major 52 (Java 8) reads as 52 << 16 "architectures".
         assert!(!is_macho(&[0xca, 0xfe, 0xba, 0xbe, 0x00, 0x00, 0x00, 0x34]));
         assert!(is_macho(&[0xca, 0xfe, 0xba, 0xbe, 0x00, 0x00, 0x00, 0x02]));
+    }
+
+    #[test]
+    fn universal_static_archives_read_clean_and_are_never_loaded() {
+        let mut fat = vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 1];
+        for word in [0x0100_0007u32, 3, 32, 16, 0] {
+            fat.extend(word.to_be_bytes());
+        }
+        fat.resize(32, 0);
+        fat.extend(b"!<arch>\n12345678");
+        assert_eq!(slice_file_types(&fat), vec![Some(ARCHIVE_FILE_TYPE)]);
+        let parsed = parse(&fat).unwrap();
+        let slice = &parsed.slices[0];
+        assert!(slice.problems.is_empty() && parsed.problems.is_empty(), "{:?}", slice.problems);
+        assert!(slice.never_loaded());
+        assert_eq!((slice.arch.as_str(), slice.file_type_name), ("x86_64", "archive"));
+    }
+
+    #[test]
+    fn legacy_architectures_have_lipo_names() {
+        assert_eq!(arch_name(18, 10), "ppc7400");
+        assert_eq!(arch_name(0x0100_0012, 0), "ppc64");
+        assert_eq!(arch_name(6, 0), "m68k");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub fn arch_name(cpu_type: u32, cpu_subtype: u32) -> String {
             11 => "armv7s",
             12 => "armv7k",
             14 => "armv6m",
+            13 => "armv8",
             15 => "armv7m",
             16 => "armv7em",
             _ => "arm",
@@ -32,8 +33,32 @@ pub fn arch_name(cpu_type: u32, cpu_subtype: u32) -> String {
             _ => "arm64",
         },
         t if t == 12 | CPU_ARCH_ABI64_32 => "arm64_32",
-        18 => "ppc",
-        t if t == 18 | CPU_ARCH_ABI64 => "ppc64",
+        18 => match sub {
+            1 => "ppc601",
+            2 => "ppc602",
+            3 => "ppc603",
+            4 => "ppc603e",
+            5 => "ppc603ev",
+            6 => "ppc604",
+            7 => "ppc604e",
+            8 => "ppc620",
+            9 => "ppc750",
+            10 => "ppc7400",
+            11 => "ppc7450",
+            100 => "ppc970",
+            _ => "ppc",
+        },
+        t if t == 18 | CPU_ARCH_ABI64 => match sub {
+            100 => "ppc970-64",
+            _ => "ppc64",
+        },
+        // NeXTSTEP and OPENSTEP architectures, as lipo still names them.
+        6 => "m68k",
+        10 => "m98k",
+        11 => "hppa",
+        13 => "m88k",
+        14 => "sparc",
+        15 => "i860",
         _ => return format!("cpu{cpu_type:#x}/{sub:#x}"),
     };
     name.to_owned()
@@ -54,7 +79,42 @@ pub fn file_type_name(file_type: u32) -> &'static str {
         10 => "dsym",
         11 => "kext-bundle",
         12 => "fileset",
+        ARCHIVE_FILE_TYPE => "archive",
         _ => "unknown",
+    }
+}
+
+/// The file type given to a universal file's slice that is a static archive (`!<arch>`, as
+/// `lipo` makes of `.a` libraries): it has no Mach-O header of its own.
+pub const ARCHIVE_FILE_TYPE: u32 = u32::MAX;
+
+/// Whether a Mach-O of this `filetype` is never mapped as code by the kernel or dyld, so nothing
+/// signs it: codesign signs exactly `MH_EXECUTE`, `MH_DYLIB`, `MH_DYLINKER`, `MH_BUNDLE`,
+/// `MH_KEXT_BUNDLE` and `MH_PRELOAD` (`MachORep::candidate` in Apple's Security sources) and seals
+/// any other file as data. Object files, fixed-VM libraries, core dumps, stub libraries, dSYM
+/// companions, kernel file sets and static archives are such data. An unknown type is not
+/// assumed harmless: a damaged header stays code, so its other defects are still judged.
+pub fn is_never_loaded(file_type: u32) -> bool {
+    matches!(file_type, 1 | 3 | 4 | 9 | 10 | 12 | ARCHIVE_FILE_TYPE)
+}
+
+/// What a Mach-O of this `filetype` is, in words, as `inspect` says it.
+pub fn file_type_description(file_type: u32) -> &'static str {
+    match file_type {
+        1 => "object file (MH_OBJECT), never loaded",
+        2 => "executable (MH_EXECUTE)",
+        3 => "fixed-VM shared library (MH_FVMLIB), obsolete, never loaded",
+        4 => "core dump (MH_CORE), never loaded",
+        5 => "preloaded image (MH_PRELOAD)",
+        6 => "dynamic library (MH_DYLIB)",
+        7 => "dynamic linker (MH_DYLINKER)",
+        8 => "bundle (MH_BUNDLE)",
+        9 => "stub library (MH_DYLIB_STUB), linked against, never loaded",
+        10 => "debug symbols (MH_DSYM), never loaded",
+        11 => "kernel extension (MH_KEXT_BUNDLE)",
+        12 => "kernel file set (MH_FILESET), never loaded by dyld, not signed by codesign",
+        ARCHIVE_FILE_TYPE => "static archive (!<arch>), linked into code, never loaded",
+        _ => "unknown file type",
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use crate::codesign::signature::{signing_kind, Signature, SigningKind};
 use crate::discover::{CodeItem, Layout};
-use crate::macho::Slice;
+use crate::macho::{file_type_description, Slice};
 use crate::model::{Code, ItemFacts, Scan, SliceFacts};
 use crate::plist::{to_json, Document};
 use crate::seal::CodeResources;
@@ -44,6 +44,10 @@ pub struct ItemView {
     pub parent: Option<String>,
     /// codesign's `Format=` line.
     pub format: String,
+    /// What a Mach-O nothing loads is (`object file (MH_OBJECT), never loaded`): such files are
+    /// data, not code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<BundleView>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -372,6 +376,7 @@ fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
         role: item.role.name(),
         parent: item.parent.and_then(|p| scan.discovery.items.get(p)).map(|p| p.path.clone()),
         format: format_line(item, &facts.code),
+        kind: never_loaded_kind(&facts.code),
         bundle,
         executable: item.executable.clone(),
         slices,
@@ -385,6 +390,15 @@ fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
             .collect(),
         problems,
     }
+}
+
+/// The description of a Mach-O whose slices are all never loaded, by the first slice's type.
+fn never_loaded_kind(code: &Code) -> Option<String> {
+    let Code::MachO { file, .. } = code else { return None };
+    let first = file.slices.first()?;
+    file.slices.iter().all(Slice::never_loaded).then(|| {
+        format!("{}; data, not code: rules about code do not judge it", file_type_description(first.file_type))
+    })
 }
 
 /// codesign's `Format=` wording: `app bundle with Mach-O universal (x86_64 arm64)`.

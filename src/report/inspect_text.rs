@@ -82,6 +82,7 @@ fn item_block(out: &mut String, item: &ItemView) {
     let _ = writeln!(out, "\n{} [{}]", item.path, item.role);
     field(out, 1, "Executable", item.executable.as_deref());
     field(out, 1, "Format", Some(&item.format));
+    field(out, 1, "Kind", item.kind.as_deref());
     field(out, 1, "Inside", item.parent.as_deref());
     if let Some(b) = &item.bundle {
         field(out, 1, "Info.plist", Some(b.info_plist.as_deref().unwrap_or("not found")));

@@ -42,6 +42,10 @@ pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &st
         return Outcome::NotCode;
     };
     let Some((item, facts)) = ctx.other(index) else { return Outcome::NotCode };
+    // codesign seals an object file or archive at a code site as data, like any other file.
+    if item.role == crate::discover::Role::NeverLoaded {
+        return Outcome::NotCode;
+    }
     let units = signed::units(ctx.tree(), item, facts);
     if units.is_empty() && can_be_signed(facts) {
         sink.add(

@@ -114,14 +114,17 @@ pub(super) fn is_optional(seal: &Seal) -> bool {
 }
 
 /// A Mach-O of this bundle's own (not part of a nested bundle) sealed as a plain file: codesign
-/// never signs it as code, yet it runs as code. SMJobBless tools live sealed as data by design.
+/// never signs it as code, yet it runs as code. SMJobBless tools live sealed as data by design;
+/// object files, dSYMs and archives are data.
 fn sealed_as_data(ctx: &ItemContext<'_>, work: &FileWork<'_>, bytes: &[u8]) -> Option<Finding> {
     if !crate::macho::is_macho(bytes.get(..8).unwrap_or(bytes)) {
         return None;
     }
     let index = ctx.items.find(ctx.tree(), work.path)?;
     let (item, _) = ctx.other(index)?;
-    let own = item.bundle.is_none() && item.parent == Some(ctx.index) && item.role != Role::SmJobBlessTool;
+    let own = item.bundle.is_none()
+        && item.parent == Some(ctx.index)
+        && !matches!(item.role, Role::SmJobBlessTool | Role::NeverLoaded);
     own.then(|| {
         ctx.finding(
             RES_MACHO_SEALED_AS_DATA,
