@@ -197,6 +197,10 @@ struct RuleProperties {
     family: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     policies: Vec<&'static str>,
+    /// The grade of the evidence behind the rule's severity (documented, observed, inferred);
+    /// absent for ids without a page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -324,6 +328,7 @@ fn documented_rule(meta: &RuleMeta) -> Rule {
             tags: vec![meta.family.clone()],
             family: meta.family.clone(),
             policies: meta.policies.iter().map(|p| p.name()).collect(),
+            evidence: Some(meta.evidence.name()),
         },
     }
 }
@@ -338,7 +343,7 @@ fn undocumented_rule(id: &'static str) -> Rule {
         full_description: Text { text: text.clone() },
         help: Help { text: text.clone(), markdown: text },
         default_configuration: Configuration { level: "warning" },
-        properties: RuleProperties { tags: vec![family.clone()], family, policies: Vec::new() },
+        properties: RuleProperties { tags: vec![family.clone()], family, policies: Vec::new(), evidence: None },
     }
 }
 
