@@ -128,9 +128,8 @@ fn the_verifier_grades_its_findings_as_the_pages_do() {
         .iter()
         .filter_map(|rule| {
             let meta = catalog::meta(rule.id)?;
-            (meta.severity != rule.severity).then(|| {
-                format!("{}: verifier {}, page {}", rule.id, rule.severity.name(), meta.severity.name())
-            })
+            (meta.severity != rule.severity)
+                .then(|| format!("{}: verifier {}, page {}", rule.id, rule.severity.name(), meta.severity.name()))
         })
         .collect();
     assert!(differing.is_empty(), "{}", differing.join("\n"));

@@ -496,4 +496,13 @@ mod tests {
         assert_eq!(first_paragraph("## What it checks\n\nOne\ntwo.\n\nThree.").as_deref(), Some("One two."));
         assert_eq!(first_paragraph("## What it checks\n\nReading:\n\n| a | b |"), None);
     }
+
+    #[test]
+    fn rule_properties_carry_the_evidence_grade_of_documented_rules_only() {
+        let meta = catalog::meta("notary-unsigned-code").expect("the page exists");
+        let documented = serde_json::to_value(documented_rule(meta).properties).unwrap();
+        assert_eq!(documented["evidence"], meta.evidence.name());
+        let undocumented = serde_json::to_value(undocumented_rule("no-such-rule").properties).unwrap();
+        assert!(undocumented.get("evidence").is_none(), "{undocumented}");
+    }
 }
