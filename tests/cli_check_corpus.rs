@@ -81,9 +81,17 @@ fn configuration_errors_name_the_key_and_exit_2() {
 fn rule_prints_the_page_and_unknown_rules_exit_2() {
     let (code, out, _) = bundlelint(&["rule", "sig-identifier-malformed"]);
     assert_eq!(code, 0);
-    for heading in ["# sig-identifier-malformed", "## What it checks", "## The failure it predicts", "## How to fix"] {
+    for heading in [
+        "# sig-identifier-malformed",
+        "## What it checks",
+        "## The failure it predicts",
+        "## How to fix",
+        "## Evidence",
+    ] {
         assert!(out.contains(heading), "{out}");
     }
+    let meta = bundlelint::catalog::meta("sig-identifier-malformed").unwrap();
+    assert!(out.contains(&format!("· evidence: {}", meta.evidence.name())), "{out}");
     let (code, _, err) = bundlelint(&["rule", "no-such-rule"]);
     assert_eq!(code, 2);
     assert!(err.contains("no rule"), "{err}");

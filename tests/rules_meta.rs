@@ -1,8 +1,10 @@
-//! Every rule has its page, every page its rule, and every rule a failing and a passing case.
+//! Every rule has its page, every page its rule, and every rule a failing and a passing case;
+//! every page grades the evidence behind its severity, and no inferred failure is an error.
 
 use std::collections::BTreeSet;
 
-use bundlelint::catalog::{self, REQUIRED_HEADINGS};
+use bundlelint::catalog::{self, RuleMeta, REQUIRED_HEADINGS};
+use bundlelint::finding::Severity;
 
 fn implemented() -> BTreeSet<String> {
     bundlelint::engine::rule_ids().into_iter().map(str::to_owned).collect()
@@ -71,4 +73,64 @@ fn every_rule_has_a_failing_and_a_passing_case() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// The bullets of a page's `## Evidence` section (continuation lines joined) that name a source
+/// and say what it shows (`- Source (where) — what it shows`).
+fn evidence_sources(meta: &RuleMeta) -> Vec<String> {
+    let mut bullets: Vec<String> = Vec::new();
+    for line in section(meta.body, "## Evidence").lines() {
+        if let Some(first) = line.strip_prefix("- ") {
+            bullets.push(first.to_owned());
+        } else if let (Some(last), Some(more)) = (bullets.last_mut(), line.strip_prefix("  ")) {
+            last.push(' ');
+            last.push_str(more.trim());
+        }
+    }
+    bullets.retain(|b| b.contains(" — "));
+    bullets
+}
+
+#[test]
+fn every_page_ends_with_its_evidence_and_names_a_source() {
+    let mut problems = Vec::new();
+    for meta in catalog::catalog() {
+        let evidence = meta.body.rfind("\n## Evidence").map(|at| &meta.body[at + 1..]);
+        match evidence {
+            None => problems.push(format!("rules/{}: no `## Evidence` section", meta.page_path)),
+            Some(rest) if rest.lines().skip(1).any(|l| l.starts_with("## ")) => {
+                problems.push(format!("rules/{}: `## Evidence` is not the last section", meta.page_path))
+            }
+            Some(_) if evidence_sources(meta).is_empty() => problems.push(format!(
+                "rules/{}: `## Evidence` names no source (`- Source (where) — what it shows`)",
+                meta.page_path
+            )),
+            Some(_) => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_error_needs_documented_or_observed_evidence() {
+    let unsupported: Vec<String> = catalog::catalog()
+        .iter()
+        .filter(|m| !m.evidence.allows_error() && m.default_severities().any(|s| s == Severity::Error))
+        .map(|m| format!("rules/{}: {}", m.page_path, m.grading()))
+        .collect();
+    assert!(unsupported.is_empty(), "an inferred failure is at most a warning:\n{}", unsupported.join("\n"));
+}
+
+#[test]
+fn the_verifier_grades_its_findings_as_the_pages_do() {
+    // The verifier sets its own severities (it bypasses the pages), so they must agree.
+    let differing: Vec<String> = bundlelint::verify::rules::ALL
+        .iter()
+        .filter_map(|rule| {
+            let meta = catalog::meta(rule.id)?;
+            (meta.severity != rule.severity)
+                .then(|| format!("{}: verifier {}, page {}", rule.id, rule.severity.name(), meta.severity.name()))
+        })
+        .collect();
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
 }

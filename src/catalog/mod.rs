@@ -67,6 +67,21 @@ pub enum Evidence {
     Inferred,
 }
 
+impl Evidence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Documented => "documented",
+            Evidence::Observed => "observed",
+            Evidence::Inferred => "inferred",
+        }
+    }
+
+    /// Whether the grade is strong enough for an `error`.
+    pub fn allows_error(self) -> bool {
+        self != Evidence::Inferred
+    }
+}
+
 /// Front matter of a rule page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,9 +102,9 @@ pub struct RuleMeta {
     pub predicts: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
-    /// The grade of the evidence behind the predicted failure (the page's `## Evidence` section).
-    #[serde(default)]
-    pub evidence: Option<Evidence>,
+    /// The grade of the evidence behind the predicted failure; the page's `## Evidence` section
+    /// names the sources.
+    pub evidence: Evidence,
     /// Set when filled in from the page, not written in front matter.
     #[serde(skip_deserializing)]
     pub family: String,
@@ -113,9 +128,22 @@ impl RuleMeta {
         self.policies.contains(&policy)
     }
 
-    /// The full page, front matter removed, with a title line.
+    /// The full page, front matter removed, with a title line and the rule's grading.
     pub fn page(&self) -> String {
-        format!("# {}\n\n{}\n\n{}", self.id, self.summary, self.body.trim())
+        format!("# {}\n\n{}\n\n{}\n\n{}", self.id, self.summary, self.grading(), self.body.trim())
+    }
+
+    /// `Severity: error · evidence: documented`, with the per-policy severities that differ.
+    pub fn grading(&self) -> String {
+        let by_policy: Vec<String> =
+            self.severity_by_policy.iter().map(|(policy, s)| format!("{policy}: {}", s.name())).collect();
+        let by_policy = if by_policy.is_empty() { String::new() } else { format!(" ({})", by_policy.join(", ")) };
+        format!("Severity: {}{by_policy} · evidence: {}", self.severity.name(), self.evidence.name())
+    }
+
+    /// Every severity the rule can have by default: its own and each per-policy one.
+    pub fn default_severities(&self) -> impl Iterator<Item = Severity> + '_ {
+        std::iter::once(self.severity).chain(self.severity_by_policy.values().copied())
     }
 }
 
@@ -174,5 +202,11 @@ fn parse_page(path: &'static str, text: &'static str) -> Result<RuleMeta, String
 }
 
 /// The headings every page carries, in order.
-pub const REQUIRED_HEADINGS: &[&str] =
-    &["## What it checks", "## Why it matters", "## The failure it predicts", "## How to fix", "## References"];
+pub const REQUIRED_HEADINGS: &[&str] = &[
+    "## What it checks",
+    "## Why it matters",
+    "## The failure it predicts",
+    "## How to fix",
+    "## References",
+    "## Evidence",
+];

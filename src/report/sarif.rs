@@ -196,6 +196,10 @@ struct RuleProperties {
     family: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     policies: Vec<&'static str>,
+    /// The grade of the evidence behind the rule's severity (documented, observed, inferred);
+    /// absent for ids without a page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -322,6 +326,7 @@ fn documented_rule(meta: &RuleMeta) -> Rule {
             tags: vec![meta.family.clone()],
             family: meta.family.clone(),
             policies: meta.policies.iter().map(|p| p.name()).collect(),
+            evidence: Some(meta.evidence.name()),
         },
     }
 }
@@ -336,7 +341,7 @@ fn undocumented_rule(id: &'static str) -> Rule {
         full_description: Text { text: text.clone() },
         help: Help { text: text.clone(), markdown: text },
         default_configuration: Configuration { level: "warning" },
-        properties: RuleProperties { tags: vec![family.clone()], family, policies: Vec::new() },
+        properties: RuleProperties { tags: vec![family.clone()], family, policies: Vec::new(), evidence: None },
     }
 }
 
@@ -488,5 +493,14 @@ mod tests {
         assert!(cut.len() <= MAX_DESCRIPTION && cut.ends_with('…'));
         assert_eq!(first_paragraph("## What it checks\n\nOne\ntwo.\n\nThree.").as_deref(), Some("One two."));
         assert_eq!(first_paragraph("## What it checks\n\nReading:\n\n| a | b |"), None);
+    }
+
+    #[test]
+    fn rule_properties_carry_the_evidence_grade_of_documented_rules_only() {
+        let meta = catalog::meta("notary-unsigned-code").expect("the page exists");
+        let documented = serde_json::to_value(documented_rule(meta).properties).unwrap();
+        assert_eq!(documented["evidence"], meta.evidence.name());
+        let undocumented = serde_json::to_value(undocumented_rule("no-such-rule").properties).unwrap();
+        assert!(undocumented.get("evidence").is_none(), "{undocumented}");
     }
 }

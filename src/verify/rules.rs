@@ -24,8 +24,9 @@ pub const SIG_CODELIMIT: Rule = rule("sig-codelimit", Error, false);
 pub const SIG_PAGE_HASH_MISMATCH: Rule = rule("sig-page-hash-mismatch", Error, false);
 pub const SIG_LINKEDIT_LAYOUT: Rule = rule("sig-linkedit-layout", Error, true);
 pub const SIG_SPECIAL_SLOT_MISMATCH: Rule = rule("sig-special-slot-mismatch", Error, false);
-/// Error for a bundle's main executable; findings about standalone tools lower it to info.
-pub const SIG_INFO_PLIST_NOT_BOUND: Rule = rule("sig-info-plist-not-bound", Error, false);
+/// Warning for a bundle's main executable (codesign does not fail on an unbound Info.plist by
+/// itself; the missing seal is `sig-resources-not-sealed`); standalone tools lower it to info.
+pub const SIG_INFO_PLIST_NOT_BOUND: Rule = rule("sig-info-plist-not-bound", Warning, false);
 pub const SIG_RESOURCES_NOT_SEALED: Rule = rule("sig-resources-not-sealed", Error, false);
 
 pub const RES_CODERESOURCES_INVALID: Rule = rule("res-coderesources-invalid", Error, false);
