@@ -73,12 +73,16 @@ cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --example verif
 VERIFY=$ROOT/target/release/examples/verify
 LIMIT=$ROOT/target/release/examples/sha256_limit
 
-# make_binary MB NAME: a universal (x86_64 + arm64) executable with MB megabytes of random code
-# pages in __TEXT,__blob, signed ad hoc with a SHA-1 and a SHA-256 CodeDirectory (NAME), and the
-# same code signed with a SHA-256 CodeDirectory only (NAME-sha256).
+# make_binary MB NAME [ARCHS]: an executable (universal x86_64 + arm64 unless ARCHS says
+# otherwise) with MB megabytes of random code pages in __TEXT,__blob, signed ad hoc with a SHA-1
+# and a SHA-256 CodeDirectory (NAME), and the same code signed with a SHA-256 CodeDirectory only
+# (NAME-sha256).
 make_binary() {
-    local mb=$1 name=$2 half=$(( $1 * 1024 * 1024 / 2 ))
-    for arch in x86_64 arm64; do
+    local mb=$1 name=$2 archs=${3:-"x86_64 arm64"}
+    local count
+    count=$(wc -w <<<"$archs")
+    local half=$(( mb * 1024 * 1024 / count ))
+    for arch in $archs; do
         head -c "$half" /dev/urandom > "$WORK/blob-$arch"
         "$CC" -target "$arch-apple-macos11" -ffreestanding -fno-stack-protector -Os \
             -c "$ROOT/tools/fixture-src/tiny.c" -o "$WORK/tiny-$arch.o"
@@ -87,8 +91,12 @@ make_binary() {
             -o "$WORK/$name-$arch" "$WORK/tiny-$arch.o" "$ROOT/tools/fixture-src/libSystem.tbd"
         rm -f "$WORK/blob-$arch"
     done
-    "$LIPO" -create "$WORK/$name-x86_64" "$WORK/$name-arm64" -output "$WORK/$name-unsigned"
-    rm -f "$WORK/$name-x86_64" "$WORK/$name-arm64"
+    if [[ $count == 1 ]]; then
+        mv "$WORK/$name-$archs" "$WORK/$name-unsigned"
+    else
+        "$LIPO" -create $(for arch in $archs; do echo "$WORK/$name-$arch"; done) -output "$WORK/$name-unsigned"
+        for arch in $archs; do rm -f "$WORK/$name-$arch"; done
+    fi
     "$FIXTURE_GEN" sign "$WORK/$name-unsigned" "$WORK/$name" --identifier "com.example.$name" \
         --digest sha1 --digest sha256
     "$FIXTURE_GEN" sign "$WORK/$name-unsigned" "$WORK/$name-sha256" --identifier "com.example.$name" \
@@ -211,3 +219,28 @@ if [[ -n ${RSS_HUGE:-} ]]; then
     printf '%-44s %8s MB\n' "hashing the mapped file, pages released" "$RSS_LIMIT_RELEASED"
 fi
 printf '%-44s %8ss\n' "bundlelint verify, Mitmproxy Redirector.app" "$T_MITM"
+
+# The command users run, process against process: `bundlelint check` (every rule) and a process
+# that maps the same file and hashes the same pages on all cores, both paying for mapping and page
+# faults; for the bundle, one sha256sum process over every file of it.
+CHECK=$ROOT/target/release/bundlelint
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin bundlelint
+echo "making a ${SIZE_MB} MB thin (arm64) binary and a 1,000-file sealed bundle"
+make_binary "$SIZE_MB" Thin arm64
+python3 "$ROOT/bench/make-big-bundle.py" "$WORK/Items.app" --files 1000 --size 1024
+check_vs() { # label file-or-bundle limit-command...
+    local label=$1 target=$2
+    shift 2
+    local t_check t_limit
+    t_check=$(median_seconds "$CHECK" check --no-config --format concise "$target")
+    t_limit=$(median_seconds "$@")
+    printf '%-30s %9ss %9ss %8s\n' "$label" "$t_check" "$t_limit" "$(python3 -c "print('%.2f' % ($t_limit / $t_check))")"
+}
+hash_bundle() { find "$1" -type f -print0 | xargs -0 sha256sum >/dev/null; }
+export -f hash_bundle
+echo
+echo "== bundlelint check vs. the hashing limit, whole processes (limit / check: 1.00 = at the limit)"
+printf '%-30s %10s %10s %8s\n' "input" "check" "limit" "ratio"
+check_vs "thin arm64 binary" "$WORK/Thin-sha256" "$LIMIT" "$WORK/Thin-sha256"
+check_vs "universal binary" "$BIG-sha256" "$LIMIT" "$BIG-sha256"
+check_vs "1,000-file bundle" "$WORK/Items.app" bash -c 'hash_bundle "$0"' "$WORK/Items.app"
