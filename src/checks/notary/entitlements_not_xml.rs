@@ -57,6 +57,8 @@ mod tests {
             format!("{DECL}{DOCTYPE}{BODY}").replace('\n', "\r\n"),
             format!("{DECL}{DOCTYPE}{BODY}\n\n   \n"),
             format!("<?xml version='1.0' encoding='utf-8' standalone='yes'?>{DOCTYPE}{BODY}"),
+            // Node.js's tools/osx-entitlements.plist starts with two spaces.
+            format!("  {DECL}{DOCTYPE}{BODY}"),
         ];
         for text in &variants {
             assert_eq!(defect(text.as_bytes()), None, "{text}");
