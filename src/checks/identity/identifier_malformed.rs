@@ -67,7 +67,11 @@ pub(super) fn report_first(
     };
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(sink, rule, format!("`{path}` [{}] is signed with identifier {:?}: {why}", slice.slice.arch, cd.cd.identifier))
+        .finding(
+            sink,
+            rule,
+            format!("`{path}` [{}] is signed with identifier {:?}: {why}", slice.slice.arch, cd.cd.identifier),
+        )
         .help(help);
     f.range = Some(cd.range);
     sink.push(f);

@@ -35,9 +35,11 @@ mod tests {
     use super::defect;
     use crate::plist::Document;
 
-    const BODY: &str = "<plist version=\"1.0\">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n</dict>\n</plist>\n";
+    const BODY: &str =
+        "<plist version=\"1.0\">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n</dict>\n</plist>\n";
     const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    const DOCTYPE: &str = "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n";
+    const DOCTYPE: &str =
+        "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n";
 
     /// Well-formed XML plists in the forms real signing pipelines produce: each is accepted by
     /// this rule and parses (so `malformed-entitlements` stays silent too).

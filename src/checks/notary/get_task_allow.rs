@@ -21,7 +21,8 @@ pub(super) enum Claim {
 }
 
 pub(super) fn claim(ents: &plist::Value) -> Claim {
-    let is_true = |key: &str| ents.as_dictionary().and_then(|d| d.get(key)).and_then(plist::Value::as_boolean) == Some(true);
+    let is_true =
+        |key: &str| ents.as_dictionary().and_then(|d| d.get(key)).and_then(plist::Value::as_boolean) == Some(true);
     match (is_true(GET_TASK_ALLOW), is_true(DISABLE_LIBRARY_VALIDATION)) {
         (false, _) => Claim::None,
         (true, false) => Claim::GetTaskAllow,
