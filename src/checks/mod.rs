@@ -136,6 +136,18 @@ impl<'a> ItemView<'a> {
         self.item.info.as_ref()?.as_ref().ok()
     }
 
+    /// Whether the item is a bundle whose main executable carries only a bare-file signature
+    /// (see [`crate::codesign::code_directory::CodeDirectory::is_bare_file_signature`]): the
+    /// verifier's `sig-resources-not-sealed` reports that once, naming what follows from it.
+    pub fn bundle_signed_as_bare_file(&self) -> bool {
+        self.item.bundle.is_some()
+            && self.item.executable.is_some()
+            && self
+                .slices()
+                .iter()
+                .any(|s| s.signature().and_then(|sig| sig.primary()).is_some_and(|cd| cd.is_bare_file_signature()))
+    }
+
     /// The main (first) slice's primary CodeDirectory identifier, when signed.
     pub fn signing_identifier(&self) -> Option<&'a str> {
         self.slices().into_iter().find_map(|s| s.signature()?.primary().map(|cd| cd.identifier.as_str()))

@@ -152,6 +152,14 @@ impl CodeDirectory {
     }
 
     /// Digest stored for special slot `n` (1-based), if declared.
+    /// Whether the directory binds neither an Info.plist (slot 1) nor sealed resources (slot 3):
+    /// a signature made for a bare file (by the linker, or `codesign` on the file alone), which is
+    /// not a bundle signature even when the file is a bundle's main executable.
+    pub fn is_bare_file_signature(&self) -> bool {
+        let empty = |n| self.special_slot(n).is_none_or(|d| d.iter().all(|&b| b == 0));
+        empty(1) && empty(3)
+    }
+
     pub fn special_slot(&self, n: u32) -> Option<&[u8]> {
         self.special_slots.get((n as usize).checked_sub(1)?).map(Vec::as_slice)
     }

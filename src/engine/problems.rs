@@ -76,9 +76,23 @@ pub(super) fn findings(scan: &Scan) -> Vec<Finding> {
                 let path = item.bundle.as_ref().and_then(|b| b.detached_signature.as_deref()).unwrap_or(exe);
                 out.extend(sig.problems.iter().map(|p| of_item(finding(p, path))));
             }
+            // A main executable that is not there at all is `layout-main-exec-missing`'s finding,
+            // which names the path it expected; reporting it here too would double it.
+            Code::Unreadable(_) if main_executable_absent(scan, item) => {}
             Code::Unreadable(p) | Code::NotMachO(p) => out.push(of_item(finding(p, exe))),
             Code::None => {}
         }
     }
     out
+}
+
+/// Whether the bundle's main executable, named by `CFBundleExecutable`, has no entry at all in the
+/// input (as opposed to one that cannot be read, or a symlink leading out of the input).
+fn main_executable_absent(scan: &Scan, item: &crate::discover::CodeItem) -> bool {
+    item.executable.is_none()
+        && item
+            .bundle
+            .as_ref()
+            .and_then(|b| b.executable_name.as_ref().and(crate::verify::scope::main_executable_path(b)))
+            .is_some_and(|path| scan.tree.get(&path).is_none())
 }

@@ -142,10 +142,11 @@ fn framework_root_problems(tree: &Tree, root: &str) -> Vec<(String, String)> {
     if !tree.children(&versions).any(|(_, e)| matches!(e, Entry::Dir)) {
         problems.push((versions.clone(), "Versions holds no version directory".to_owned()));
     }
-    for (name, entry) in tree.children(&versions) {
+    // Current is judged above, whatever it is: one finding for it.
+    for (name, entry) in tree.children(&versions).filter(|(name, _)| *name != "Current") {
         let ok = match entry {
             Entry::Dir => true,
-            Entry::Symlink(_) => name == "Current",
+            Entry::Symlink(_) => false,
             Entry::File(_) => name == ".DS_Store",
         };
         if !ok {

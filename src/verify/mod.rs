@@ -30,7 +30,7 @@ mod nested;
 mod pages;
 mod resources;
 pub mod rules;
-mod scope;
+pub(crate) mod scope;
 mod seal_rules;
 mod sealed_files;
 mod signed;

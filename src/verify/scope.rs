@@ -33,7 +33,7 @@ impl Scope {
 
 /// The tree path codesign takes as the bundle's main executable: `CFBundleExecutable` where
 /// CFBundle looks for it, or the Info.plist of a bundle without one.
-pub(super) fn main_executable_path(bundle: &Bundle) -> Option<String> {
+pub(crate) fn main_executable_path(bundle: &Bundle) -> Option<String> {
     match &bundle.executable_name {
         Some(name) => Some(match bundle.layout {
             Layout::Deep => join(&bundle.content, &format!("MacOS/{name}")),

@@ -59,7 +59,16 @@ fn slot_name(slot: u32) -> &'static str {
 
 /// Checks every known special slot of every CodeDirectory of `unit`.
 pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
+    // A bundle whose binary was signed as a bare file misses slots 1 and 3 for one reason:
+    // one finding names the signature and what follows from it.
+    let bare = signed_as_bare_file(ctx, unit);
+    if bare {
+        sink.add(bare_file_bundle(ctx, unit));
+    }
     for slot in 1..=LAST_KNOWN_SLOT {
+        if bare && matches!(slot, INFO_SLOT | RESOURCES_SLOT) {
+            continue;
+        }
         // codesign reads a detached signature's component files only up to nSpecialSlots; others
         // are strays of `_CodeSignature/` (a layout matter). Embedded blobs count regardless: the
         // kernel refuses an entitlements blob no slot binds.
@@ -158,6 +167,51 @@ fn check_slot(
 /// The digest slot `slot` of `cd` records, unless the slot is absent or all zeros.
 fn recorded<'c>(cd: &'c CdView<'_>, slot: u32) -> Option<&'c [u8]> {
     cd.cd.special_slot(slot).filter(|d| d.iter().any(|&b| b != 0))
+}
+
+/// Whether `unit` is a bundle's main executable whose every usable CodeDirectory binds neither
+/// Info.plist nor resources, and the bundle has no `_CodeSignature/CodeResources`: the binary was
+/// signed on its own (by the linker, or `codesign` on the file) and the bundle never was.
+fn signed_as_bare_file(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>) -> bool {
+    let mut usable = unit.cds.iter().filter(|c| c.digest_usable()).peekable();
+    unit.bundle_main
+        && matches!(unit.components, ComponentSource::Embedded { .. })
+        && usable.peek().is_some()
+        && usable.all(|c| c.cd.is_bare_file_signature())
+        && component(ctx, unit, RESOURCES_SLOT).is_none()
+}
+
+/// The one finding for a bundle signed as a bare file: what signed it, and the consequences
+/// (resources unsealed, Info.plist unbound, the file's identifier instead of the bundle's).
+fn bare_file_bundle(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>) -> Finding {
+    let root = ctx.container_root();
+    let primary = unit.cds.first().map(|c| &c.cd);
+    let how = match primary {
+        Some(cd) if cd.is_linker_signed() => "only the linker's ad-hoc signature",
+        Some(cd) if cd.is_adhoc() => "only an ad-hoc signature made for the bare file",
+        _ => "only a signature made for the bare file",
+    };
+    let mut consequences =
+        vec!["its resources are not sealed (no _CodeSignature/CodeResources, special slot 3 empty)".to_owned()];
+    if let Some(info) = ctx.bundle().and_then(|b| b.info_plist.as_deref()) {
+        consequences.push(format!("{info} is not bound (special slot 1 empty, Info.plist=not bound)"));
+    }
+    let bundle_id = ctx.item.info.as_ref().and_then(|i| i.as_ref().ok()).and_then(|d| d.string("CFBundleIdentifier"));
+    if let (Some(cd), Some(bundle_id)) = (primary, bundle_id) {
+        if cd.identifier != bundle_id {
+            consequences
+                .push(format!("it is identified as {:?}, not as its CFBundleIdentifier {bundle_id:?}", cd.identifier));
+        }
+    }
+    let last = consequences.pop().unwrap_or_default();
+    let listed = if consequences.is_empty() { last } else { format!("{} and {last}", consequences.join(", ")) };
+    ctx.finding(
+        SIG_RESOURCES_NOT_SEALED,
+        unit.code_path,
+        format!("{}: {root} is a bundle, but its binary carries {how}, not a bundle signature: {listed}", unit.arch_label()),
+    )
+    .of_unit(unit)
+    .help("sign the bundle itself, not the bare executable: codesign --force --options runtime --timestamp --sign \"Developer ID Application: …\" <bundle>")
 }
 
 /// A bundle signed without `_CodeSignature/CodeResources` and without slot 3: codesign refuses it

@@ -1,5 +1,6 @@
 //! `ent-hardened-runtime-exceptions`: lists the Hardened Runtime exceptions an executable
-//! claims, each of which switches off a protection.
+//! claims, each of which switches off a protection. Library code is left to `ent-on-library-code`:
+//! a process takes its exceptions from its main executable, so a library's are ignored.
 
 use super::{listed, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
@@ -20,7 +21,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
 ];
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
-    let Some(claims) = Claims::of(view) else { return };
+    let Some(claims) = Claims::of(view).filter(|c| !c.is_library()) else { return };
     let claimed = claimed_exceptions(claims.dict);
     let Some((first, _)) = claimed.first() else { return };
     let keys: Vec<&str> = claimed.iter().map(|(k, _)| *k).collect();

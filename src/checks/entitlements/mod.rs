@@ -3,7 +3,8 @@
 //! Causes are split so each problem is reported once: a bundle's main executable without a
 //! profile (`ent-restricted-without-profile`), any other executable (`ent-restricted-on-non-main-
 //! executable`), code a bundled launchd plist launches (`smapp-daemon-restricted-ent`, which the
-//! other two leave alone), library code (`ent-on-library-code`); with a profile, the App ID and
+//! other two leave alone), library code (`ent-restricted-on-library-code`; what it claims without
+//! needing a profile is ignored, `ent-on-library-code`); with a profile, the App ID and
 //! team ID have their own rules and every other key is `ent-not-authorized-by-profile` (macOS) or
 //! `ios-all-entitlements-authorized` (iOS family).
 
@@ -14,6 +15,7 @@ mod inherit_misuse;
 mod ios_all_entitlements_authorized;
 mod not_authorized_by_profile;
 mod on_library_code;
+mod restricted_on_library_code;
 mod restricted_on_non_main_executable;
 mod restricted_without_profile;
 mod sandbox_required;
@@ -35,6 +37,7 @@ pub static RULES: &[&Rule] = &[
     &inherit_misuse::RULE,
     &not_authorized_by_profile::RULE,
     &on_library_code::RULE,
+    &restricted_on_library_code::RULE,
     &restricted_on_non_main_executable::RULE,
     &restricted_without_profile::RULE,
     &sandbox_required::RULE,

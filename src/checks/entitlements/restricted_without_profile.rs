@@ -15,7 +15,7 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
         return;
     }
     let Some(claims) = Claims::of(view) else { return };
-    // Library code is `ent-on-library-code`: its entitlements are never honoured.
+    // Library code is `ent-restricted-on-library-code`: its entitlements are never honoured.
     if !claims.is_executable() {
         return;
     }

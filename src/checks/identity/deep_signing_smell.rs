@@ -1,5 +1,6 @@
-//! `deep-signing-smell`: signs that `codesign --deep` signed everything alike — entitlements on
-//! libraries, or every nested executable carrying the main app's entitlements.
+//! `deep-signing-smell`: a sign that `codesign --deep` signed everything alike — every nested
+//! executable carrying the main app's entitlements. Entitlements on libraries, the other trace
+//! `--deep` leaves, are `ent-on-library-code` and `ent-restricted-on-library-code`.
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
@@ -15,14 +16,6 @@ fn non_empty(v: &plist::Value) -> bool {
 }
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
-    for item in cx.items() {
-        if matches!(item.item.role, Role::Framework | Role::Dylib)
-            && entitlements(&item).as_ref().is_some_and(non_empty)
-        {
-            sink.item(&item, RULE.id, format!("library `{}` carries entitlements; libraries run with their host's", item.code_path()))
-                .help = Some("sign libraries without --entitlements (and without --deep): entitlements only apply to main executables".into());
-        }
-    }
     for app in cx.items().filter(|i| i.item.parent.is_none()) {
         let Some(main) = entitlements(&app).filter(non_empty) else { continue };
         let nested: Vec<ItemView<'_>> = cx

@@ -5,6 +5,11 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 pub static RULE: Rule = Rule { id: "sig-identifier-bundle-mismatch", check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
+    // A bundle signed as a bare file carries the file's identifier; `sig-resources-not-sealed`
+    // reports that signature once and names the identifier among its consequences.
+    if item.bundle_signed_as_bare_file() {
+        return;
+    }
     let Some(info) = item.info() else { return };
     let Some(bundle_id) = info.string("CFBundleIdentifier") else { return };
     let Some(identifier) = item.signing_identifier() else { return };

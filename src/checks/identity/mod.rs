@@ -4,6 +4,7 @@ mod bundle_team_mismatch;
 mod deep_signing_smell;
 mod identifier_bundle_mismatch;
 mod identifier_malformed;
+mod identifier_unconventional;
 mod teamid_missing;
 mod universal_divergent;
 mod universal_team_mismatch;
@@ -15,6 +16,7 @@ pub static RULES: &[&Rule] = &[
     &deep_signing_smell::RULE,
     &identifier_bundle_mismatch::RULE,
     &identifier_malformed::RULE,
+    &identifier_unconventional::RULE,
     &teamid_missing::RULE,
     &universal_divergent::RULE,
     &universal_team_mismatch::RULE,

@@ -6,6 +6,12 @@ use crate::codesign::signature::{signing_kind, SigningKind};
 pub static RULE: Rule = Rule { id: "notary-adhoc-or-linker-signed", check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
+    // A bundle whose binary carries only a bare-file signature (the linker's, or codesign's on
+    // the file alone) was never signed as a bundle: `sig-resources-not-sealed` reports that once,
+    // naming the ad-hoc signature with the rest of what follows from it.
+    if slice.item.bundle_signed_as_bare_file() {
+        return;
+    }
     let how = match signing_kind(slice.signature()) {
         SigningKind::Adhoc => "ad-hoc signed (no certificate)",
         SigningKind::LinkerSigned => "only linker-signed (the linker's ad-hoc signature)",

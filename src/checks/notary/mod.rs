@@ -3,6 +3,7 @@
 mod adhoc_or_linker_signed;
 mod entitlements_not_xml;
 mod get_task_allow;
+mod get_task_allow_with_dlv;
 mod hardened_runtime_missing;
 mod no_secure_timestamp;
 mod not_developer_id;
@@ -17,6 +18,7 @@ pub static RULES: &[&Rule] = &[
     &adhoc_or_linker_signed::RULE,
     &entitlements_not_xml::RULE,
     &get_task_allow::RULE,
+    &get_task_allow_with_dlv::RULE,
     &hardened_runtime_missing::RULE,
     &no_secure_timestamp::RULE,
     &not_developer_id::RULE,

@@ -1,5 +1,5 @@
-//! `sysext-mach-service-prefix`: a system extension's Mach service name is a child of one of its
-//! app groups (Network Extension, Camera Extension) or of its team ID (Endpoint Security).
+//! `sysext-mach-service-prefix`: a system extension's Mach service name starts with one of its
+//! app groups (Network Extension, Camera Extension) or with its team ID (Endpoint Security).
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
@@ -38,10 +38,10 @@ fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
 fn problem(v: &Vended, groups: &[String], team: Option<&str>) -> Option<(String, String)> {
     match v.via {
         Via::NetworkExtension | Via::CameraExtension => {
-            if services::group_prefix(&v.name, groups).is_some() {
+            if prefixing_group(&v.name, groups).is_some() {
                 return None;
             }
-            let needs = format!("is not a child of any of its app groups ({})", services::quoted_list(groups));
+            let needs = format!("does not start with any of its app groups ({})", services::quoted_list(groups));
             let help = match groups.first() {
                 Some(g) => format!("name the service `{g}.<name>` (e.g. `{g}.{}`)", v.name.rsplit('.').next().unwrap_or("xpc")),
                 None => "add an app group (com.apple.security.application-groups, `<TeamID>.<name>`) to the extension and name the service `<group>.<name>`".to_owned(),
@@ -62,6 +62,12 @@ fn problem(v: &Vended, groups: &[String], team: Option<&str>) -> Option<(String,
     }
 }
 
+/// The app group `name` starts with. sysextd's test is a plain prefix test: a name equal to the
+/// group passes as well as `<group>.<name>` (Apple DTS, forum thread 708017).
+fn prefixing_group<'g>(name: &str, groups: &'g [String]) -> Option<&'g str> {
+    groups.iter().find(|g| !g.is_empty() && name.starts_with(g.as_str())).map(String::as_str)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,7 +81,10 @@ mod tests {
         let groups = vec!["ABCDE12345.com.example.netfilter".to_owned()];
         assert!(problem(&vended("ABCDE12345.com.example.netfilter.provider", Via::NetworkExtension), &groups, None)
             .is_none());
+        assert!(problem(&vended("ABCDE12345.com.example.netfilter", Via::NetworkExtension), &groups, None).is_none());
         assert!(problem(&vended("com.example.netfilter.provider", Via::NetworkExtension), &groups, None).is_some());
+        assert!(problem(&vended("ABCDE12345.com.example", Via::NetworkExtension), &groups, None).is_some());
+        assert!(problem(&vended("anything", Via::CameraExtension), &[String::new()], None).is_some());
         assert!(problem(&vended("ABCDE12345.com.example.es", Via::EndpointSecurity), &[], Some("ABCDE12345")).is_none());
         assert!(problem(&vended("com.example.es", Via::EndpointSecurity), &[], Some("ABCDE12345")).is_some());
     }
