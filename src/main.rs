@@ -28,8 +28,8 @@ enum Command {
         /// Bundles, folders, Mach-O files, .zip or .ipa archives.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = CheckFormat::Full)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = Format::Full)]
+        format: Format,
         /// The distribution channel to judge against; detected from the signing certificate if absent.
         #[arg(long, value_parser = parse_policy)]
         policy: Option<Policy>,
@@ -88,41 +88,6 @@ enum InspectFormat {
     Tree,
     /// The versioned JSON document (schema `bundlelint.inspect/1`).
     Json,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CheckFormat {
-    /// Each finding with its context and fix (colour on terminals; NO_COLOR honoured).
-    Full,
-    /// One line per finding.
-    Concise,
-    /// One JSON document per input (schema `bundlelint.check/1`).
-    Json,
-    /// One JSON object per finding per line.
-    JsonLines,
-    /// One SARIF 2.1.0 log for all inputs, for GitHub code scanning and SARIF viewers.
-    Sarif,
-    /// GitHub Actions workflow commands: an annotation per finding.
-    Github,
-    /// One GitLab Code Quality report (JSON array) for all inputs.
-    Gitlab,
-    /// One JUnit XML document: a test suite per input, a test case per code item.
-    Junit,
-}
-
-impl From<CheckFormat> for Format {
-    fn from(f: CheckFormat) -> Format {
-        match f {
-            CheckFormat::Full => Format::Full,
-            CheckFormat::Concise => Format::Concise,
-            CheckFormat::Json => Format::Json,
-            CheckFormat::JsonLines => Format::JsonLines,
-            CheckFormat::Sarif => Format::Sarif,
-            CheckFormat::Github => Format::Github,
-            CheckFormat::Gitlab => Format::Gitlab,
-            CheckFormat::Junit => Format::Junit,
-        }
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -279,7 +244,7 @@ struct CheckOptions {
     write_baseline: Option<PathBuf>,
 }
 
-fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &CheckOptions) -> ExitCode {
+fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &CheckOptions) -> ExitCode {
     let colour = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut failed = false;
     let mut incomplete = false;
@@ -302,7 +267,7 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         }
         failed |= outcome.findings.iter().any(|f| f.severity >= options.threshold);
         let report = CheckReport::new(&scan, outcome);
-        if !report.complete && format != CheckFormat::Full {
+        if !report.complete && format != Format::Full {
             eprintln!(
                 "bundlelint: {}: incomplete, {} part(s) of the input not read; this is not a clean result",
                 report.input,
@@ -311,7 +276,7 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
         }
         // Per-input formats are printed as soon as the input is judged; its files are then
         // released before the next input is opened.
-        match Format::from(format).render_input(&scan, &report, colour) {
+        match format.render_input(&scan, &report, colour) {
             Some(Ok(text)) => emit(&text),
             Some(Err(e)) => {
                 eprintln!("bundlelint: cannot render: {e}");
@@ -320,7 +285,7 @@ fn check(paths: &[PathBuf], format: CheckFormat, settings: &Settings, options: &
             None => reports.push(report),
         }
     }
-    if let Some(rendered) = Format::from(format).render_run(&reports) {
+    if let Some(rendered) = format.render_run(&reports) {
         match rendered {
             Ok(text) => emit(&text),
             Err(e) => {

@@ -13,16 +13,24 @@ pub mod sarif;
 use crate::model::Scan;
 use check::CheckReport;
 
-/// The output formats of `bundlelint check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The output formats of `bundlelint check` (the variants' comments are `--format`'s help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Each finding with its context and fix (colour on terminals; NO_COLOR honoured).
     Full,
+    /// One line per finding.
     Concise,
+    /// One JSON document per input (schema `bundlelint.check/1`).
     Json,
+    /// One JSON object per finding per line.
     JsonLines,
+    /// One SARIF 2.1.0 log for all inputs, for GitHub code scanning and SARIF viewers.
     Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding.
     Github,
+    /// One GitLab Code Quality report (JSON array) for all inputs.
     Gitlab,
+    /// One JUnit XML document: a test suite per input, a test case per code item.
     Junit,
 }
 
