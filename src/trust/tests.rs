@@ -2,7 +2,7 @@ use super::*;
 use crate::codesign::certificate::parse_certificate;
 
 fn corpus_cms(path: &str) -> CmsInfo {
-    let bytes = std::fs::read(format!("{}/corpus/real/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let bytes = crate::real_corpus::read_vendored(path);
     let file = crate::macho::parse(&bytes).unwrap();
     let slice = &file.slices[0];
     let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
@@ -94,3 +94,4 @@ fn every_vendored_apple_certificate_parses() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
