@@ -108,6 +108,16 @@ mod tests {
     }
 
     #[test]
+    fn keys_with_references_have_spans() {
+        let xml = "<plist><dict>\n<key>R&amp;D &#x41;&#66;</key><true/>\n<key>nested</key><dict>\n  <key>&lt;x&gt;</key><false/></dict></dict></plist>";
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        assert!(doc.dict().unwrap().contains_key("R&D AB"));
+        let span = doc.key_span("R&D AB").unwrap();
+        assert_eq!((span.line, span.column), (2, 1));
+        assert_eq!(doc.key_span("nested/<x>").map(|s| (s.line, s.column)), Some((4, 3)));
+    }
+
+    #[test]
     fn malformed_plists_are_problems() {
         let err = Document::parse(b"<plist><dict><key>a</key></plist>").unwrap_err();
         assert_eq!(err.code, "malformed-plist");
