@@ -977,7 +977,7 @@ mod tests {
         fn data(mut self, d: &[u8]) -> Self {
             self.0.extend_from_slice(&(d.len() as u32).to_be_bytes());
             self.0.extend_from_slice(d);
-            while self.0.len() % 4 != 0 {
+            while !self.0.len().is_multiple_of(4) {
                 self.0.push(0);
             }
             self

@@ -91,7 +91,7 @@ fn pem_blocks(pem: &[u8]) -> Vec<Vec<u8>> {
     let mut rest = text.as_ref();
     while let Some(start) = rest.find(BEGIN) {
         let Some(length) = rest[start..].find(END).map(|l| l + END.len()) else { break };
-        if let Ok(("CERTIFICATE", der)) = der::pem::decode_vec(rest[start..start + length].as_bytes()) {
+        if let Ok(("CERTIFICATE", der)) = der::pem::decode_vec(&rest.as_bytes()[start..start + length]) {
             blocks.push(der);
         }
         rest = &rest[start + length..];
