@@ -623,7 +623,7 @@ fn cdhash2_entry(value: Element<'_>) -> Result<CdHash, Problem> {
 
 /// The `cdhashes` array of data in the plist `{cdhashes: [data, …]}`, as lowercase hex.
 fn cdhashes_from_plist(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let (value, _) = crate::plist::read_bounded(bytes)?;
+    let (value, _) = crate::plist::read_bounded(bytes).map_err(|e| e.to_string())?;
     let hashes = value
         .as_dictionary()
         .ok_or("top level is not a dictionary")?
@@ -1272,7 +1272,7 @@ mod tests {
         let nested = |depth: usize| format!("<plist>{}{}</plist>", "<array>".repeat(depth), "</array>".repeat(depth));
         assert!(crate::plist::read_bounded(nested(crate::plist::MAX_PLIST_DEPTH).as_bytes()).is_ok());
         let error = crate::plist::read_bounded(nested(crate::plist::MAX_PLIST_DEPTH + 1).as_bytes()).unwrap_err();
-        assert!(error.contains("nested"), "{error}");
+        assert!(error.message.contains("nested deeper than 32"), "{error}");
         // Far deeper than any stack could recurse: refused at the limit, not by overflowing.
         assert!(crate::plist::read_bounded(nested(200_000).as_bytes()).is_err());
     }

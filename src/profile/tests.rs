@@ -306,9 +306,3 @@ fn damaged_inputs_never_panic() {
     // framing does not.
     assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
 }
-
-#[test]
-fn bad_base64_is_explained() {
-    assert_eq!(super::explain("InvalidDataString (offset 2474)"), "a <data> value is not valid base64 (offset 2474)");
-    assert_eq!(super::explain("UnexpectedEof"), "UnexpectedEof");
-}
