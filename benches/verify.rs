@@ -40,7 +40,8 @@ fn bench_input(c: &mut Criterion, name: &str, path: &Path) {
 fn benches(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     bench_input(c, "mitmproxy-app", &root.join("corpus/real/mitmproxy-redirector/Mitmproxy Redirector.app"));
-    bench_input(c, "sparkle-framework", &root.join("corpus/real/sparkle/Sparkle.framework"));
+    // From the shared corpus beside the repository (skipped when absent).
+    bench_input(c, "sparkle-framework", &root.join("../shared/corpus/real/sparkle/Sparkle.framework"));
     bench_input(c, "fixture-app", &root.join("corpus/generated/bundles/Fixture.app"));
     if let Some(path) = std::env::var_os("BUNDLELINT_BENCH_INPUT") {
         bench_input(c, "custom", Path::new(&path));

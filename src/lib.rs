@@ -19,6 +19,8 @@ pub mod model;
 pub mod plist;
 pub mod problem;
 pub mod profile;
+#[cfg(test)]
+mod real_corpus;
 pub mod report;
 pub mod seal;
 pub mod services;

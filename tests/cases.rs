@@ -16,14 +16,16 @@ use serde::Deserialize;
 
 mod common;
 
-use common::{apply, copy_tree, Edit};
+use common::{apply, available, copy_tree, Edit};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     /// What the case shows, one sentence.
     pub description: String,
-    /// Input path relative to the repository root.
+    /// Input path relative to the repository root; items of the shared corpus beside the
+    /// repository are named `../shared/corpus/real/…` (the case is skipped, with a message, when
+    /// that corpus is absent).
     pub input: String,
     #[serde(default)]
     pub policy: Option<String>,
@@ -60,6 +62,13 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
     let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap())
         .unwrap_or_else(|e| panic!("{rule}/{name}: {e}"));
     let input = PathBuf::from(&case.input);
+    let copied_from = case.edit.iter().filter_map(|e| match e {
+        Edit::Copy { from, .. } => Some(Path::new(from)),
+        _ => None,
+    });
+    if !std::iter::once(input.as_path()).chain(copied_from).all(available) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let copy = work.path().join(input.file_name().unwrap());
     copy_tree(&input, &copy);

@@ -396,7 +396,9 @@ struct Junit {
 
 /// Parses with quick-xml, which rejects malformed documents (mismatched tags, bad escapes).
 fn parse_junit(text: &str) -> Junit {
+    use quick_xml::escape::resolve_xml_entity;
     use quick_xml::events::Event;
+    use quick_xml::XmlVersion;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut junit = Junit { suites: 0, testcases: 0, failure_elements: 0, declared_failures: 0, text: String::new() };
     let mut depth = 0usize;
@@ -408,23 +410,29 @@ fn parse_junit(text: &str) -> Junit {
         };
         if let Some(e) = element {
             for attr in e.attributes() {
-                attr.expect("well-formed attribute").unescape_value().expect("valid escapes");
+                attr.expect("well-formed attribute").normalized_value(XmlVersion::default()).expect("valid escapes");
             }
             match e.name().as_ref() {
-                b"testsuites" => {
+                "testsuites" => {
                     let failures = e.try_get_attribute("failures").unwrap().expect("failures attribute");
-                    junit.declared_failures = failures.unescape_value().unwrap().parse().unwrap();
+                    junit.declared_failures =
+                        failures.normalized_value(XmlVersion::default()).unwrap().parse().unwrap();
                 }
-                b"testsuite" => junit.suites += 1,
-                b"testcase" => junit.testcases += 1,
-                b"failure" => junit.failure_elements += 1,
+                "testsuite" => junit.suites += 1,
+                "testcase" => junit.testcases += 1,
+                "failure" => junit.failure_elements += 1,
                 _ => {}
             }
         }
         match event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
-            Event::Text(t) => junit.text.push_str(&t.unescape().expect("valid text escapes")),
+            Event::Text(t) => junit.text.push_str(&t),
+            // References (`&quot;`, `&#10;`) arrive between the texts; each must resolve.
+            Event::GeneralRef(r) => match r.resolve_char_ref().expect("valid character reference") {
+                Some(c) => junit.text.push(c),
+                None => junit.text.push_str(resolve_xml_entity(&r).expect("a predefined entity")),
+            },
             Event::Eof => break,
             _ => {}
         }

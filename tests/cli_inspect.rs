@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{bundlelint, corpus_inputs};
+use common::{available, bundlelint, corpus_inputs, SHARED_REAL};
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -11,6 +11,9 @@ fn inspect_reads_every_corpus_artifact_deterministically() {
     // Every artifact, and each corpus as a whole (a folder holding many bundles).
     let mut inputs = corpus_inputs();
     inputs.extend(["corpus/real", "corpus/generated"].map(PathBuf::from));
+    if available(Path::new(SHARED_REAL)) {
+        inputs.push(PathBuf::from(SHARED_REAL));
+    }
     assert!(inputs.len() > 40);
     for input in &inputs {
         let path = input.to_str().unwrap();

@@ -2,7 +2,11 @@
 //! cyclic and escaping symlinks, and malformed archives all yield facts, problems or a clean
 //! error — never a panic or a hang.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+mod common;
+
+use common::{shared, REAL};
 
 use bundlelint::engine::{self, Settings};
 use bundlelint::input::{Entry, FileData, InputKind, Tree};
@@ -53,17 +57,25 @@ fn check_every_way(scan: &Scan) {
     }
 }
 
-const SAMPLES: &[&str] = &[
-    "mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector",
-    "small/libextfunc_rpath.dylib",
-    "small/fsevents.node",
-    "santa/testdata/signed-with-teamid",
-    "santa/testdata/cal-yikes-universal_signed",
-    "app-info/payload/frameworks/libswiftPhotos.dylib",
-];
+/// Real binaries, as (name, bytes): the repository's, then the shared corpus's (when present).
+fn samples() -> Vec<(&'static str, Vec<u8>)> {
+    let vendored = [
+        "mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector",
+        "small/libextfunc_rpath.dylib",
+        "small/fsevents.node",
+    ];
+    let from_shared = [
+        "santa/testdata/signed-with-teamid",
+        "santa/testdata/cal-yikes-universal_signed",
+        "app-info/payload/frameworks/libswiftPhotos.dylib",
+    ];
+    let mut all: Vec<(&str, PathBuf)> = vendored.iter().map(|p| (*p, Path::new(REAL).join(p))).collect();
+    all.extend(from_shared.iter().filter_map(|p| Some((*p, shared(p)?))));
+    all.into_iter().map(|(name, path)| (name, sample(&path))).collect()
+}
 
-fn sample(path: &str) -> Vec<u8> {
-    std::fs::read(Path::new("corpus/real").join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+fn sample(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The signature region of the first slice, to aim corruption where the parsers work.
@@ -91,8 +103,7 @@ fn has_problem(scan: &Scan) -> bool {
 
 #[test]
 fn truncations_are_problems_not_panics() {
-    for path in SAMPLES {
-        let bytes = sample(path);
+    for (path, bytes) in samples() {
         let mut cuts: Vec<usize> = (0..64).map(|i| bytes.len() * i / 64).collect();
         if let Some((off, len)) = signature_region(&bytes) {
             cuts.extend((0..48).map(|i| off + len * i / 48));
@@ -107,8 +118,7 @@ fn truncations_are_problems_not_panics() {
 #[test]
 fn bit_flips_in_headers_and_signatures_never_panic() {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    for path in SAMPLES {
-        let bytes = sample(path);
+    for (path, bytes) in samples() {
         let (sig_off, sig_len) = signature_region(&bytes).unwrap_or((0, bytes.len()));
         for round in 0..150 {
             let mut bad = bytes.clone();
@@ -128,8 +138,7 @@ fn bit_flips_in_headers_and_signatures_never_panic() {
 #[test]
 fn hostile_counts_and_offsets_are_problems() {
     let hostile = [0u32, 1, 7, 8, 0x7fff_ffff, 0x8000_0000, 0xffff_fff8, u32::MAX];
-    for path in SAMPLES {
-        let bytes = sample(path);
+    for (path, bytes) in samples() {
         let Some((off, len)) = signature_region(&bytes) else { continue };
         // Every u32 of the SuperBlob header and index, and of the first CodeDirectory header.
         let fields: Vec<usize> = (0..len.min(160)).step_by(4).map(|i| off + i).collect();
@@ -147,7 +156,7 @@ fn hostile_counts_and_offsets_are_problems() {
 
 #[test]
 fn universal_headers_with_hostile_entries_are_problems() {
-    let bytes = sample("small/libextfunc_rpath.dylib");
+    let bytes = sample(&Path::new(REAL).join("small/libextfunc_rpath.dylib"));
     for field in 0..(8 + 2 * 20) / 4 {
         for v in [0u32, 1, 0xffff_ffff, 0x8000_0000, 64] {
             let mut bad = bytes.clone();
@@ -190,7 +199,8 @@ fn cyclic_and_escaping_symlinks_in_directories() {
 
 #[test]
 fn malformed_zips_are_findings() {
-    let real = std::fs::read("corpus/real/app-info/apps/macos.zip").unwrap();
+    let Some(zip) = shared("app-info/apps/macos.zip") else { return };
+    let real = sample(&zip);
     let mut rng = XorShift(42);
     for cut in [0, 4, 30, real.len() / 2, real.len() - 22, real.len() - 1] {
         let tree = bundlelint::input::archive_from_bytes(&real[..cut], "cut.zip");
@@ -236,15 +246,20 @@ fn malformed_macho_in(root: &Path) -> Vec<String> {
 }
 
 /// Every real Mach-O reads clean — legacy PowerPC and i386 slices with their thread states,
-/// object files, universal static archives — in `corpus/real` and in any further corpus named by
-/// `BUNDLELINT_REAL_CORPORA` (colon-separated directories, e.g. a shared download cache).
+/// object files, universal static archives — in `corpus/real`, the shared corpus beside the
+/// repository when present, and any further corpus named by `BUNDLELINT_REAL_CORPORA`
+/// (colon-separated directories, e.g. a shared download cache).
 #[test]
 fn every_real_macho_reads_without_malformed_macho() {
     let extra = std::env::var("BUNDLELINT_REAL_CORPORA").unwrap_or_default();
-    let roots: Vec<&str> = std::iter::once("corpus/real").chain(extra.split(':').filter(|s| !s.is_empty())).collect();
+    let shared = shared("").filter(|p| p.is_dir()).map(|p| p.to_string_lossy().into_owned());
+    let roots: Vec<String> = std::iter::once("corpus/real".to_owned())
+        .chain(shared)
+        .chain(extra.split(':').filter(|s| !s.is_empty()).map(str::to_owned))
+        .collect();
     let mut found = Vec::new();
     for root in roots {
-        found.extend(malformed_macho_in(Path::new(root)));
+        found.extend(malformed_macho_in(Path::new(&root)));
     }
     found.extend(malformed_macho_in(Path::new("corpus/generated/macho/liba-universal.a")));
     assert!(found.is_empty(), "valid Mach-O read as malformed:\n{}", found.join("\n"));

@@ -3,7 +3,7 @@
 //! path, slice and page.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bundlelint::codesign::superblob::Slot;
 use bundlelint::finding::{Finding, Severity};
@@ -11,8 +11,11 @@ use bundlelint::input::{Entry, FileData, Tree};
 use bundlelint::model::{Code, Scan};
 use bundlelint::seal::{CodeResources, Seal};
 use bundlelint::verify::{verify, NestedRequirement, VerifyOptions};
-use serde_json::Value;
 use sha2::Digest as _;
+
+mod common;
+
+use common::{real_facts, shared, shared_copy};
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -93,7 +96,7 @@ fn only<'a>(findings: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
 const FIXTURE: &str = "corpus/generated/bundles/Fixture.app";
 const FIXTURE_ADHOC: &str = "corpus/generated/bundles/Fixture-adhoc.app";
 const MAIN_EXEC: &str = "Fixture.app/Contents/MacOS/Fixture";
-const SPARKLE_TESTS: &str = "corpus/real/sparkle-tests/SUUpdateValidatorTest";
+const SPARKLE_TESTS: &str = "sparkle-tests/SUUpdateValidatorTest";
 
 // ---------------------------------------------------------------------------------------------
 // untouched artifacts
@@ -102,23 +105,31 @@ const SPARKLE_TESTS: &str = "corpus/real/sparkle-tests/SUUpdateValidatorTest";
 /// `codesign --verify --deep --strict`.
 #[test]
 fn untouched_real_artifacts_verify_clean() {
-    let inputs = [
+    let mut inputs: Vec<PathBuf> = [
         "corpus/real/mitmproxy-redirector/Mitmproxy Redirector.app",
-        "corpus/real/sparkle/Sparkle.framework",
-        "corpus/real/app-info/apps/apple-tv.ipa",
-        "corpus/real/app-info/apps/embedded.ipa",
-        "corpus/real/app-info/apps/ipad.ipa",
-        "corpus/real/app-info/apps/iphone.ipa",
-        "corpus/real/app-info/apps/macos.zip",
-        "corpus/real/app-info/payload",
-        "corpus/real/sparkle-tests/DevSignedApp.zip",
-        "corpus/real/sparkle-tests/DevSignedAppVersion2.zip",
         "corpus/real/small",
-        "corpus/real/santa/testdata",
         "corpus/generated/bundles/ios",
         "corpus/generated/macho",
+    ]
+    .map(PathBuf::from)
+    .into();
+    let shared_inputs = [
+        "app-info/apps/apple-tv.ipa",
+        "app-info/apps/embedded.ipa",
+        "app-info/apps/ipad.ipa",
+        "app-info/apps/iphone.ipa",
+        "app-info/apps/macos.zip",
+        "app-info/payload",
+        "sparkle-tests/DevSignedApp.zip",
+        "sparkle-tests/DevSignedAppVersion2.zip",
+        "santa/testdata",
     ];
+    inputs.extend(shared_inputs.iter().filter_map(|p| shared(p)));
+    // The framework's links matter to its seal: it is checked in a copy with them rebuilt.
+    let sparkle = shared_copy("sparkle/Sparkle.framework");
+    inputs.extend(sparkle.as_ref().map(|(_, copy)| copy.clone()));
     for input in inputs {
+        let input = input.to_str().unwrap();
         let scan = open(input);
         assert!(scan.discovery.items.iter().any(|i| i.executable.is_some()), "{input}: no code found");
         let findings = check(&scan);
@@ -166,7 +177,8 @@ fn generated_apps_verify_but_for_the_signers_missing_seal_entry() {
 /// signing: the seal does not list it.
 #[test]
 fn macos_signed_zip_carries_a_profile_added_after_signing() {
-    let findings = check(&open("corpus/real/app-info/apps/macos-signed.zip"));
+    let Some(zip) = shared("app-info/apps/macos-signed.zip") else { return };
+    let findings = check(&open(zip.to_str().unwrap()));
     assert_eq!(rules(&findings), ["res-file-added"], "{}", describe(&findings));
     assert_eq!(findings[0].path, "GuiApp.app/Contents/embedded.provisionprofile");
 }
@@ -174,14 +186,20 @@ fn macos_signed_zip_carries_a_profile_added_after_signing() {
 // ---------------------------------------------------------------------------------------------
 // Sparkle's SUUpdateValidatorTest bundles: resource-only bundles with detached signatures
 
-fn sparkle_bundle(name: &str) -> Vec<Finding> {
-    check(&open(&format!("{SPARKLE_TESTS}/{name}")))
+/// The folder of Sparkle's test bundles, in the shared corpus.
+fn sparkle_tests() -> Option<String> {
+    shared(SPARKLE_TESTS).map(|p| p.to_str().unwrap().to_owned())
+}
+
+fn sparkle_bundle(dir: &str, name: &str) -> Vec<Finding> {
+    check(&open(&format!("{dir}/{name}")))
 }
 
 #[test]
 fn sparkle_validly_signed_test_bundles_verify_clean() {
+    let Some(dir) = sparkle_tests() else { return };
     for name in ["CodeSignedOnly", "CodeSignedBoth", "CodeSignedOldED", "CodeSignedOnlyNew", "CodeSignedBothNew"] {
-        let scan = open(&format!("{SPARKLE_TESTS}/{name}.bundle"));
+        let scan = open(&format!("{dir}/{name}.bundle"));
         let findings = check(&scan);
         assert!(findings.is_empty(), "{name}:{}", describe(&findings));
         // They are signed: the detached CodeDirectory binds Info.plist and the seal.
@@ -196,10 +214,11 @@ fn sparkle_validly_signed_test_bundles_verify_clean() {
 
 #[test]
 fn sparkle_unsigned_test_bundles_have_nothing_to_verify() {
+    let Some(dir) = sparkle_tests() else { return };
     for name in ["Both", "None", "DSAOnly", "EDOnly"] {
-        let scan = open(&format!("{SPARKLE_TESTS}/{name}.bundle"));
+        let scan = open(&format!("{dir}/{name}.bundle"));
         assert!(!scan.tree.entries().any(|(p, _)| p.contains("_CodeSignature")), "{name}");
-        assert!(sparkle_bundle(&format!("{name}.bundle")).is_empty(), "{name}");
+        assert!(sparkle_bundle(&dir, &format!("{name}.bundle")).is_empty(), "{name}");
     }
 }
 
@@ -209,13 +228,13 @@ fn sparkle_unsigned_test_bundles_have_nothing_to_verify() {
 /// the copied (empty) seal.
 #[test]
 fn sparkle_invalid_test_bundles_fail_on_the_copied_signature() {
-    let signature =
-        |b: &str| std::fs::read(format!("{SPARKLE_TESTS}/{b}.bundle/Contents/_CodeSignature/CodeDirectory")).unwrap();
+    let Some(dir) = sparkle_tests() else { return };
+    let signature = |b: &str| std::fs::read(format!("{dir}/{b}.bundle/Contents/_CodeSignature/CodeDirectory")).unwrap();
     assert_eq!(signature("CodeSignedInvalid"), signature("CodeSignedOnly"));
     assert_eq!(signature("CodeSignedInvalidOnly"), signature("CodeSignedOnly"));
 
     for (name, extra) in [("CodeSignedInvalid", Some("res-file-added")), ("CodeSignedInvalidOnly", None)] {
-        let findings = sparkle_bundle(&format!("{name}.bundle"));
+        let findings = sparkle_bundle(&dir, &format!("{name}.bundle"));
         let info = format!("{name}.bundle/Contents/Info.plist");
         let slot = only(&findings, "sig-special-slot-mismatch");
         assert_eq!(slot.len(), 1, "{name}:{}", describe(&findings));
@@ -242,23 +261,18 @@ fn sparkle_invalid_test_bundles_fail_on_the_copied_signature() {
 // ---------------------------------------------------------------------------------------------
 // facts from the independent parser
 
-fn facts() -> Vec<Value> {
-    std::fs::read_to_string("corpus/real/FACTS.jsonl")
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// For every nested code entry the independent parser saw in a real seal, the recorded cdhash is
 /// the cdhash the independent parser read for the best (SHA-256) CodeDirectory of one slice of
 /// the nested code's executable: the value the verifier compares.
 #[test]
 fn recorded_nested_cdhashes_are_best_code_directory_cdhashes() {
-    let facts = facts();
+    // The seals with nested code entries are the shared corpus's (Sparkle's framework).
+    if shared("sparkle").is_none() {
+        return;
+    }
+    let facts = real_facts();
     let slice_cdhashes = |exec: &str| -> Vec<String> {
-        let fact = facts.iter().find(|f| f["path"] == exec).unwrap_or_else(|| panic!("no facts for {exec}"));
+        let (_, fact) = facts.iter().find(|(_, f)| f["path"] == exec).unwrap_or_else(|| panic!("no facts for {exec}"));
         fact["slices"]
             .as_array()
             .unwrap()
@@ -268,13 +282,13 @@ fn recorded_nested_cdhashes_are_best_code_directory_cdhashes() {
             .collect()
     };
     let mut checked = 0;
-    for fact in facts.iter().filter(|f| f["kind"] == "CodeResources") {
+    for (root, fact) in facts.iter().filter(|(_, f)| f["kind"] == "CodeResources") {
         let path = fact["path"].as_str().unwrap();
         let entries = fact["nested_code_entries"].as_array().unwrap();
         if entries.is_empty() {
             continue;
         }
-        let cr = CodeResources::parse(&std::fs::read(format!("corpus/real/{path}")).unwrap()).unwrap();
+        let cr = CodeResources::parse(&std::fs::read(format!("{root}/{path}")).unwrap()).unwrap();
         let base = path.trim_end_matches("/_CodeSignature/CodeResources");
         for entry in entries {
             let rel = entry.as_str().unwrap();
@@ -888,12 +902,14 @@ fn a_sealed_nested_site_without_code_is_invalid() {
 #[test]
 fn a_removed_component_and_an_unbound_one_break_their_slots() {
     // CodeSignedOnly binds a requirements file in slot 2.
-    let (_, findings) = tampered(&format!("{SPARKLE_TESTS}/CodeSignedOnly.bundle"), |e| {
-        e.remove("CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements");
-    });
-    assert_eq!(rules(&findings), ["sig-special-slot-mismatch"], "{}", describe(&findings));
-    assert!(findings[0].message.contains("special slot 2 (requirements)"), "{}", findings[0].message);
-    assert!(findings[0].message.contains("there is no requirements to match it"), "{}", findings[0].message);
+    if let Some(dir) = sparkle_tests() {
+        let (_, findings) = tampered(&format!("{dir}/CodeSignedOnly.bundle"), |e| {
+            e.remove("CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements");
+        });
+        assert_eq!(rules(&findings), ["sig-special-slot-mismatch"], "{}", describe(&findings));
+        assert!(findings[0].message.contains("special slot 2 (requirements)"), "{}", findings[0].message);
+        assert!(findings[0].message.contains("there is no requirements to match it"), "{}", findings[0].message);
+    }
 
     // The synthetic bundle declares slot 2 but leaves it empty.
     let scan = signed_resource_bundle(

@@ -739,7 +739,7 @@ mod tests {
             ("app-info/mobileprovisions/signed_plist.mobileprovision", CertificateKind::SelfSigned),
         ];
         for (path, kind) in cases {
-            let bytes = std::fs::read(format!("{}/corpus/real/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            let Some(bytes) = crate::real_corpus::read(path) else { return };
             let kinds: Vec<_> = certificates_in(&bytes).iter().map(|d| parse_certificate(d).unwrap().kind).collect();
             assert!(kinds.contains(&kind), "{path}: {kinds:?}");
             assert!(

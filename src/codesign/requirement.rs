@@ -977,7 +977,7 @@ mod tests {
         fn data(mut self, d: &[u8]) -> Self {
             self.0.extend_from_slice(&(d.len() as u32).to_be_bytes());
             self.0.extend_from_slice(d);
-            while self.0.len() % 4 != 0 {
+            while !self.0.len().is_multiple_of(4) {
                 self.0.push(0);
             }
             self
@@ -1388,7 +1388,7 @@ mod tests {
                 let _ = render_requirement_set(&entries);
             }
         });
-        let real = real_requirement_set(MITMPROXY);
+        let real = real_requirement_set(MITMPROXY).expect("kept in the repository");
         assert_no_panic_on_mutations(&real, |b| {
             if let Ok(entries) = parse_requirement_set(b) {
                 let _ = render_requirement_set(&entries);
@@ -1399,17 +1399,18 @@ mod tests {
     const MITMPROXY: &str = "mitmproxy-redirector/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector";
 
     /// The first requirement set in a corpus file, found by scanning for its magic (test helper
-    /// only: real code reaches it through the SuperBlob).
-    fn real_requirement_set(path: &str) -> Vec<u8> {
-        let bytes = std::fs::read(format!("{}/corpus/real/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    /// only: real code reaches it through the SuperBlob); `None` when the file is a shared item
+    /// and the shared corpus is absent.
+    fn real_requirement_set(path: &str) -> Option<Vec<u8>> {
+        let bytes = crate::real_corpus::read(path)?;
         let magic = MAGIC_REQUIREMENT_SET.to_be_bytes();
         let at = bytes.windows(4).position(|w| w == magic).unwrap();
         let length = u32::from_be_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
-        bytes[at..at + length].to_vec()
+        Some(bytes[at..at + length].to_vec())
     }
 
-    fn real_text(path: &str) -> String {
-        render_requirement_set(&parse_requirement_set(&real_requirement_set(path)).unwrap())
+    fn real_text(path: &str) -> Option<String> {
+        Some(render_requirement_set(&parse_requirement_set(&real_requirement_set(path)?).unwrap()))
     }
 
     /// The designated requirement Xcode writes for a Developer ID app: "Mac App Store, or
@@ -1417,14 +1418,14 @@ mod tests {
     #[test]
     fn real_developer_id_app() {
         assert_eq!(
-            real_text(MITMPROXY),
+            real_text(MITMPROXY).unwrap(),
             "designated => anchor apple generic and identifier \"org.mitmproxy.macos-redirector\" and \
              (certificate leaf[field.1.2.840.113635.100.6.1.9] /* exists */ or \
              certificate 1[field.1.2.840.113635.100.6.2.6] /* exists */ and \
              certificate leaf[field.1.2.840.113635.100.6.1.13] /* exists */ and \
              certificate leaf[subject.OU] = S8XHQB96PW)\n"
         );
-        let entries = parse_requirement_set(&real_requirement_set(MITMPROXY)).unwrap();
+        let entries = parse_requirement_set(&real_requirement_set(MITMPROXY).unwrap()).unwrap();
         let Ok(Requirement { expr: Expr::And(_, either) }) = &entries[0].requirement else { panic!() };
         assert!(matches!(**either, Expr::Or(..)));
     }
@@ -1432,8 +1433,9 @@ mod tests {
     /// A requirement pinning the leaf's common name, whose value needs quotes.
     #[test]
     fn real_app_store_distribution_framework() {
+        let Some(text) = real_text("app-info/payload/frameworks/FMDB.framework/FMDB") else { return };
         assert_eq!(
-            real_text("app-info/payload/frameworks/FMDB.framework/FMDB"),
+            text,
             "designated => identifier \"org.cocoapods.FMDB\" and anchor apple generic and \
              certificate leaf[subject.CN] = \"Apple Distribution: Niceliving (Beijing) Technology Co., Ltd. (WKR87TTKML)\" and \
              certificate 1[field.1.2.840.113635.100.6.2.1] /* exists */\n"
@@ -1443,8 +1445,9 @@ mod tests {
     /// A bare word identifier (no dots or dashes) is printed without quotes.
     #[test]
     fn real_development_signed_tool() {
+        let Some(text) = real_text("santa/testdata/signed-with-teamid") else { return };
         assert_eq!(
-            real_text("santa/testdata/signed-with-teamid"),
+            text,
             "designated => identifier goodcert and anchor apple generic and \
              certificate leaf[subject.CN] = \"Apple Development: Google Development (69FHSU289T)\" and \
              certificate 1[field.1.2.840.113635.100.6.2.1] /* exists */\n"
@@ -1461,15 +1464,17 @@ mod tests {
             "sparkle-tests/SUUpdateValidatorTest/CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements",
         ];
         for path in paths {
-            let entries = parse_requirement_set(&real_requirement_set(path)).unwrap();
+            let Some(set) = real_requirement_set(path) else { continue };
+            let entries = parse_requirement_set(&set).unwrap();
             for entry in &entries {
                 assert!(entry.requirement.is_ok(), "{path}: {:?}", entry.requirement);
             }
         }
+        let sparkle =
+            "sparkle-tests/SUUpdateValidatorTest/CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements";
+        let Some(text) = real_text(sparkle) else { return };
         assert_eq!(
-            real_text(
-                "sparkle-tests/SUUpdateValidatorTest/CodeSignedOnly.bundle/Contents/_CodeSignature/CodeRequirements"
-            ),
+            text,
             "designated => identifier \"org.sparkle-project.Sparkle.SUUpdateValidatorTestBundle.CodeSigned\"\n"
         );
     }

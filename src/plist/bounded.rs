@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::Cursor;
 
+use super::diagnose::{self, PlistError};
 use super::Format;
 
 /// Deepest nesting of arrays and dictionaries accepted in a property list. Real Info.plists,
@@ -15,24 +16,67 @@ pub const MAX_PLIST_DEPTH: usize = 32;
 pub const MAX_PLIST_VALUES: usize = 1_000_000;
 
 /// Reads an XML or binary property list into a [`plist::Value`] within [`MAX_PLIST_DEPTH`] and
-/// [`MAX_PLIST_VALUES`]; the error is one line naming what is wrong.
+/// [`MAX_PLIST_VALUES`]; the error says what is wrong and, when it can be found, where.
 ///
 /// Every plist bundlelint reads goes through here: `plist::Value::from_reader` would accept any
 /// nesting, and both reading and dropping a deeply nested value recurse once per level.
-pub fn read_bounded(bytes: &[u8]) -> Result<(plist::Value, Format), String> {
-    let result = if bytes.starts_with(BINARY_PLIST_MAGIC) {
+pub fn read_bounded(bytes: &[u8]) -> Result<(plist::Value, Format), PlistError> {
+    let binary = bytes.starts_with(BINARY_PLIST_MAGIC);
+    LIMIT_EXCEEDED.with(|limit| limit.set(None));
+    let result = if binary {
         plist::from_bytes::<BoundedValue>(bytes).map(|v| (v.0, Format::Binary))
     } else {
         plist::from_reader_xml::<_, BoundedValue>(Cursor::new(bytes)).map(|v| (v.0, Format::Xml))
     };
-    result.map_err(|e| e.to_string())
+    // The reader's own error is not shown: its text is not a contract and carries no usable
+    // position. What is wrong is found again from the bytes.
+    result.map_err(|_| match (LIMIT_EXCEEDED.with(Cell::take), binary) {
+        (None, true) => diagnose::binary(bytes),
+        (None, false) => diagnose::xml(bytes),
+        (Some(limit), true) => PlistError::unlocated(limit.message()),
+        (Some(limit), false) => {
+            let found = diagnose::xml(bytes);
+            if found.offset.is_some() {
+                found
+            } else {
+                PlistError::unlocated(limit.message())
+            }
+        }
+    })
 }
 
 const BINARY_PLIST_MAGIC: &[u8] = b"bplist00";
 
-/// Newtype name with which `plist::Value`'s own deserializer asks the plist reader to report
-/// dates and UIDs as such rather than as strings and integers; reused so the bounded value keeps
-/// the same types.
+/// Which of the reader's limits a refused plist reached.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    Depth,
+    Values,
+}
+
+impl Limit {
+    fn message(self) -> String {
+        match self {
+            Limit::Depth => format!("values are nested deeper than {MAX_PLIST_DEPTH} levels"),
+            Limit::Values => format!("the property list holds more than {MAX_PLIST_VALUES} values"),
+        }
+    }
+}
+
+thread_local! {
+    /// Set when a limit stops a read, so the error can name it without parsing the reader's text.
+    static LIMIT_EXCEEDED: Cell<Option<Limit>> = const { Cell::new(None) };
+}
+
+fn exceeded<E: serde::de::Error>(limit: Limit) -> E {
+    LIMIT_EXCEEDED.with(|cell| cell.set(Some(limit)));
+    E::custom(limit.message())
+}
+
+// The plist reader reports dates and UIDs as such (rather than as strings and integers) only to
+// a deserializer that asks with these names, which `plist::Value`'s own deserializer uses. They
+// are not part of the crate's documented API: the crate's version is pinned in Cargo.toml, and
+// the tests `dates_and_uids_keep_their_types` fail if the names stop working.
 const PLIST_VALUE_NEWTYPE: &str = "PLIST-VALUE";
 const PLIST_DATE_VARIANT: &str = "PLIST-DATE";
 const PLIST_UID_VARIANT: &str = "PLIST-UID";
@@ -59,7 +103,7 @@ impl BoundedSeed<'_> {
     fn child<E: serde::de::Error>(self) -> Result<Self, E> {
         let depth = self.depth.saturating_add(1);
         if depth > MAX_PLIST_DEPTH {
-            return Err(E::custom(format!("property list nested deeper than {MAX_PLIST_DEPTH}")));
+            return Err(exceeded(Limit::Depth));
         }
         Ok(BoundedSeed { depth, ..self })
     }
@@ -69,9 +113,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for BoundedSeed<'_> {
     type Value = plist::Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<plist::Value, D::Error> {
-        let remaining = self.remaining.get().checked_sub(1).ok_or_else(|| {
-            <D::Error as serde::de::Error>::custom(format!("property list holds more than {MAX_PLIST_VALUES} values"))
-        })?;
+        let remaining = self.remaining.get().checked_sub(1).ok_or_else(|| exceeded::<D::Error>(Limit::Values))?;
         self.remaining.set(remaining);
         deserializer.deserialize_newtype_struct(PLIST_VALUE_NEWTYPE, BoundedVisitor(self))
     }
@@ -149,5 +191,38 @@ impl<'de> serde::de::Visitor<'de> for BoundedVisitor<'_> {
             PLIST_UID_VARIANT => Ok(plist::Value::Uid(variant.newtype_variant()?)),
             other => Err(serde::de::Error::unknown_variant(other, &[PLIST_DATE_VARIANT, PLIST_UID_VARIANT])),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reader hands dates and UIDs over as such only when asked with its serde names; if a
+    /// new version of the crate renamed them, they would arrive as strings and integers.
+    #[test]
+    fn dates_and_uids_keep_their_types() {
+        let date = plist::Date::from_xml_format("2020-07-21T08:44:54Z").unwrap();
+        let mut dictionary = plist::Dictionary::new();
+        dictionary.insert("date".into(), plist::Value::Date(date));
+        dictionary.insert("uid".into(), plist::Value::Uid(plist::Uid::new(7)));
+        let value = plist::Value::Dictionary(dictionary);
+        let mut binary = Vec::new();
+        value.to_writer_binary(&mut binary).unwrap();
+        let (read, format) = read_bounded(&binary).unwrap();
+        assert_eq!(format, Format::Binary);
+        assert_eq!(read, value);
+
+        let xml = b"<plist><dict><key>d</key><date>2020-07-21T08:44:54Z</date></dict></plist>";
+        let (read, _) = read_bounded(xml).unwrap();
+        assert_eq!(read.as_dictionary().and_then(|d| d.get("d")), Some(&plist::Value::Date(date)));
+    }
+
+    #[test]
+    fn limits_are_named_by_the_reader_itself() {
+        let wide = format!("<plist><array>{}</array></plist>", "<true/>".repeat(MAX_PLIST_VALUES));
+        let error = read_bounded(wide.as_bytes()).unwrap_err();
+        assert_eq!(error.message, format!("the property list holds more than {MAX_PLIST_VALUES} values"));
+        assert_eq!(error.offset, None);
     }
 }

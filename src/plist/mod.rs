@@ -3,6 +3,7 @@
 //! point at the offending key.
 
 mod bounded;
+mod diagnose;
 pub mod json;
 mod spans;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use bounded::{read_bounded, MAX_PLIST_DEPTH, MAX_PLIST_VALUES};
+pub use diagnose::PlistError;
 pub use json::{dictionary_to_json, serialize_dictionary, to_json};
 pub use spans::Span;
 
@@ -34,9 +36,15 @@ pub struct Document {
 }
 
 impl Document {
-    /// Parses XML or binary plist bytes. Offsets in the problem are relative to `data`.
+    /// Parses XML or binary plist bytes. Offsets in the problem are relative to `data`; callers
+    /// rebase them onto the file, and the message holds none (XML problems give their line and
+    /// column in the plist instead).
     pub fn parse(data: &[u8]) -> Result<Document, Problem> {
-        let (value, format) = read_bounded(data).map_err(|e| malformed(data, &e))?;
+        let (value, format) = read_bounded(data).map_err(|error| Problem {
+            code: "malformed-plist",
+            message: format!("property list cannot be parsed: {error}"),
+            offset: error.offset,
+        })?;
         let key_spans = match format {
             Format::Xml => spans::key_spans(data),
             Format::Binary => BTreeMap::new(),
@@ -65,15 +73,6 @@ impl Document {
     pub fn key_span(&self, path: &str) -> Option<Span> {
         self.key_spans.get(path).copied()
     }
-}
-
-fn malformed(data: &[u8], message: &str) -> Problem {
-    // The plist crate exposes the failing position only through its message: "… (offset N)".
-    let offset = message
-        .rsplit_once("(offset ")
-        .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok())
-        .filter(|&o| o <= data.len() as u64);
-    Problem { code: "malformed-plist", message: format!("property list cannot be parsed: {message}"), offset }
 }
 
 #[cfg(test)]
@@ -112,6 +111,16 @@ mod tests {
         assert_eq!((nested.line, nested.column), (9, 3));
         assert_eq!(doc.key_span("List/0/Inner").unwrap().line, 15);
         assert_eq!(&INFO.as_bytes()[span.offset as usize..span.offset as usize + 5], b"<key>");
+    }
+
+    #[test]
+    fn keys_with_references_have_spans() {
+        let xml = "<plist><dict>\n<key>R&amp;D &#x41;&#66;</key><true/>\n<key>nested</key><dict>\n  <key>&lt;x&gt;</key><false/></dict></dict></plist>";
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        assert!(doc.dict().unwrap().contains_key("R&D AB"));
+        let span = doc.key_span("R&D AB").unwrap();
+        assert_eq!((span.line, span.column), (2, 1));
+        assert_eq!(doc.key_span("nested/<x>").map(|s| (s.line, s.column)), Some((4, 3)));
     }
 
     #[test]

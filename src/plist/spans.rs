@@ -40,8 +40,8 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
         };
         match event {
             Event::Start(tag) => {
-                let name = tag.name().as_ref().to_vec();
-                if name.as_slice() == b"key" {
+                let name = tag.name().as_ref().to_owned();
+                if name == "key" {
                     key_start = Some(before);
                     key_text.clear();
                     continue;
@@ -50,20 +50,21 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
                 if stack.len() >= MAX_DEPTH {
                     break;
                 }
-                match name.as_slice() {
-                    b"dict" => stack.push(Container::Dict { current_key: None }),
-                    b"array" => stack.push(Container::Array { next_index: 0, current: None }),
+                match name.as_str() {
+                    "dict" => stack.push(Container::Dict { current_key: None }),
+                    "array" => stack.push(Container::Array { next_index: 0, current: None }),
                     _ => {}
                 }
             }
-            Event::Empty(tag) if tag.name().as_ref() != b"key" => enter_value(&mut stack),
-            Event::Text(text) if key_start.is_some() => {
-                if let Ok(t) = text.unescape() {
-                    key_text.push_str(&t);
-                }
-            }
+            Event::Empty(tag) if tag.name().as_ref() != "key" => enter_value(&mut stack),
+            Event::Text(text) if key_start.is_some() => key_text.push_str(&text),
+            // References (`&amp;`, `&#38;`) arrive as events of their own, between the texts.
+            Event::GeneralRef(reference) if key_start.is_some() => match reference.resolve_char_ref() {
+                Ok(Some(c)) => key_text.push(c),
+                _ => key_text.push_str(quick_xml::escape::resolve_xml_entity(&reference).unwrap_or_default()),
+            },
             Event::End(tag) => match tag.name().as_ref() {
-                b"key" => {
+                "key" => {
                     if let (Some(start), Some(Container::Dict { current_key })) = (key_start.take(), stack.last_mut()) {
                         *current_key = Some(key_text.clone());
                         let path = path_of(&stack);
@@ -71,7 +72,7 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
                         spans.insert(path, lines.span(start, end.saturating_sub(start)));
                     }
                 }
-                b"dict" | b"array" => {
+                "dict" | "array" => {
                     stack.pop();
                 }
                 _ => {}
@@ -103,18 +104,18 @@ fn path_of(stack: &[Container]) -> String {
 }
 
 /// Byte offset → line/column.
-struct LineIndex {
+pub(super) struct LineIndex {
     starts: Vec<u64>,
 }
 
 impl LineIndex {
-    fn new(data: &[u8]) -> LineIndex {
+    pub(super) fn new(data: &[u8]) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(data.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i as u64 + 1));
         LineIndex { starts }
     }
 
-    fn span(&self, offset: u64, length: u64) -> Span {
+    pub(super) fn span(&self, offset: u64, length: u64) -> Span {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
         Span { line: line as u32, column: (offset - line_start) as u32 + 1, offset, length }

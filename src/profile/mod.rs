@@ -136,8 +136,9 @@ pub fn parse_profile(bytes: &[u8]) -> Result<ProvisioningProfile, Problem> {
         .encapsulated_content
         .as_deref()
         .ok_or_else(|| Problem::new(PROBLEM_CODE, "the SignedData is detached: it carries no property list"))?;
-    let (value, plist_format) = read_bounded(content)
-        .map_err(|e| Problem::new(PROBLEM_CODE, format!("signed property list: {}", explain(&e))))?;
+    // No offset: the content sits inside the CMS envelope, whose bytes may be re-encoded (BER).
+    let (value, plist_format) =
+        read_bounded(content).map_err(|e| Problem::new(PROBLEM_CODE, format!("signed property list: {e}")))?;
     let plist::Value::Dictionary(raw) = value else {
         return Err(Problem::new(PROBLEM_CODE, "signed property list is not a dictionary"));
     };
@@ -166,14 +167,6 @@ fn describe_non_cms(bytes: &[u8]) -> String {
     } else {
         let first = bytes.first().copied().unwrap_or(0);
         format!("starts with byte {first:#04x}, not a DER SEQUENCE (0x30) holding a CMS SignedData")
-    }
-}
-
-/// The plist reader's error, with the error kinds profiles meet put in words.
-fn explain(error: &str) -> String {
-    match error.strip_prefix("InvalidDataString") {
-        Some(rest) => format!("a <data> value is not valid base64{rest}"),
-        None => error.to_owned(),
     }
 }
 

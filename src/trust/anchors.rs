@@ -81,10 +81,20 @@ impl Anchors {
     }
 }
 
-/// DER bodies of the `CERTIFICATE` blocks of a PEM file.
+/// DER bodies of the `CERTIFICATE` blocks of a PEM file, exactly as stored: decoding and
+/// re-encoding a certificate would sort its `SET OF`s and change the bytes its issuer signed.
 fn pem_blocks(pem: &[u8]) -> Vec<Vec<u8>> {
-    use der::Encode;
-    x509_cert::Certificate::load_pem_chain(pem)
-        .map(|certs| certs.iter().filter_map(|c| c.to_der().ok()).collect())
-        .unwrap_or_default()
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    let mut blocks = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(length) = rest[start..].find(END).map(|l| l + END.len()) else { break };
+        if let Ok(("CERTIFICATE", der)) = der::pem::decode_vec(&rest.as_bytes()[start..start + length]) {
+            blocks.push(der);
+        }
+        rest = &rest[start + length..];
+    }
+    blocks
 }

@@ -1,15 +1,19 @@
 //! Signature verification with certificates' public keys: RSA PKCS #1 v1.5 and ECDSA P-256/P-384,
 //! the algorithms Apple's code-signing and timestamp certificates use.
 
-use der::{Decode, Encode};
+use der::Decode;
 use sha1::Digest as _;
 use signature::hazmat::PrehashVerifier;
 use x509_cert::Certificate;
+
+use crate::codesign::ber::Element;
 
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const P256: &str = "1.2.840.10045.3.1.7";
 const P384: &str = "1.3.132.0.34";
+/// Identifier octet of a DER SEQUENCE.
+const SEQUENCE: u8 = 0x30;
 
 /// A digest algorithm by the name the CMS reader gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,15 +65,25 @@ pub fn verify_signature(
     verify_with_spki(&cert.tbs_certificate.subject_public_key_info, hash, message, signature)
 }
 
-/// Verifies the signature of certificate `cert_der` with the key of `issuer_der`.
+/// Verifies the signature of certificate `cert_der` with the key of `issuer_der`, over the
+/// TBSCertificate bytes as they appear in `cert_der`.
 pub fn verify_certificate(cert_der: &[u8], issuer_der: &[u8]) -> Option<bool> {
     let cert = Certificate::from_der(cert_der).ok()?;
     let issuer = Certificate::from_der(issuer_der).ok()?;
-    let tbs = cert.tbs_certificate.to_der().ok()?;
+    let tbs = signed_tbs_bytes(cert_der)?;
     let algorithm = crate::codesign::certificate::algorithm_name(&cert.signature_algorithm.oid);
     let hash = Hash::from_signature_algorithm(&algorithm)?;
     let signature = cert.signature.as_bytes()?;
-    verify_with_spki(&issuer.tbs_certificate.subject_public_key_info, hash, &tbs, signature)
+    verify_with_spki(&issuer.tbs_certificate.subject_public_key_info, hash, tbs, signature)
+}
+
+/// The TBSCertificate element (first member of the Certificate SEQUENCE) exactly as encoded in
+/// `cert_der`. The signature covers these bytes; a re-encoding of the decoded certificate may
+/// differ, because `der` sorts every `SET OF` (a multi-valued RDN) while decoding.
+pub(super) fn signed_tbs_bytes(cert_der: &[u8]) -> Option<&[u8]> {
+    let certificate = Element::parse_exact(cert_der, 0).ok()?;
+    let tbs = certificate.children().next()?.ok()?;
+    (certificate.tag == SEQUENCE && tbs.tag == SEQUENCE).then_some(tbs.encoded)
 }
 
 fn verify_with_spki(

@@ -2,7 +2,7 @@ use super::*;
 use crate::codesign::certificate::parse_certificate;
 
 fn corpus_cms(path: &str) -> CmsInfo {
-    let bytes = std::fs::read(format!("{}/corpus/real/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let bytes = crate::real_corpus::read_vendored(path);
     let file = crate::macho::parse(&bytes).unwrap();
     let slice = &file.slices[0];
     let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
@@ -93,4 +93,64 @@ fn every_vendored_apple_certificate_parses() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A leaf whose subject holds a multi-valued RDN stored out of DER order, and the root that
+/// signed it (`tools/make-rdn-order-certificates.py`), as DER.
+fn rdn_order_certificate(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/rdn-order/{name}", env!("CARGO_MANIFEST_DIR"));
+    let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (label, der) = der::pem::decode_vec(&pem).unwrap();
+    assert_eq!(label, "CERTIFICATE");
+    der
+}
+
+#[test]
+fn certificates_are_verified_over_the_bytes_their_issuer_signed() {
+    use der::{Decode, Encode};
+    let leaf = rdn_order_certificate("leaf.pem");
+    let root = rdn_order_certificate("root.pem");
+    // The hazard is real for this certificate: decoding sorts the RDN, so a re-encoding differs
+    // from what the root signed.
+    let reencoded = x509_cert::Certificate::from_der(&leaf).unwrap().tbs_certificate.to_der().unwrap();
+    let signed = keys::signed_tbs_bytes(&leaf).unwrap();
+    assert_ne!(reencoded, signed);
+    assert_eq!(reencoded.len(), signed.len());
+    assert_eq!(keys::verify_certificate(&leaf, &root), Some(true));
+    assert_eq!(keys::verify_certificate(&root, &root), Some(true));
+
+    // One changed byte in the signed part (the subject's organisation) fails.
+    let mut altered = leaf.clone();
+    let at = altered.windows(7).position(|w| w == b"Example").unwrap();
+    altered[at] ^= 0x20;
+    assert_eq!(keys::verify_certificate(&altered, &root), Some(false));
+    // Neither a certificate that is not one, nor one with trailing bytes, is verified.
+    assert_eq!(keys::verify_certificate(&leaf[..leaf.len() - 1], &root), None);
+    let mut trailing = leaf.clone();
+    trailing.push(0);
+    assert_eq!(keys::verify_certificate(&trailing, &root), None);
+}
+
+#[test]
+fn a_chain_through_an_unsorted_name_is_anchored() {
+    let leaf = parse_certificate(&rdn_order_certificate("leaf.pem")).unwrap();
+    let root = parse_certificate(&rdn_order_certificate("root.pem")).unwrap();
+    let root_path = std::path::PathBuf::from(format!("{}/tests/data/rdn-order/root.pem", env!("CARGO_MANIFEST_DIR")));
+    let anchors = Anchors::load(&[root_path]).unwrap();
+    let report = check_chain(&leaf, &[leaf.clone(), root], &anchors, Some(leaf.not_before_unix + 60));
+    assert_eq!(report.end, ChainEnd::Anchored("RDN Order Test Root".into()), "{report:?}");
+    assert!(report.defects.is_empty(), "{report:?}");
+}
+
+/// A PEM anchor keeps its bytes: re-encoding would sort the leaf's RDN and change them.
+#[test]
+fn pem_anchors_keep_their_bytes() {
+    let dir = format!("{}/tests/data/rdn-order", env!("CARGO_MANIFEST_DIR"));
+    let both = tempfile::tempdir().unwrap();
+    let chain = both.path().join("chain.pem");
+    let text = [std::fs::read(format!("{dir}/leaf.pem")).unwrap(), std::fs::read(format!("{dir}/root.pem")).unwrap()];
+    std::fs::write(&chain, text.concat()).unwrap();
+    let anchors = Anchors::load(&[chain]).unwrap();
+    let ders: Vec<&[u8]> = anchors.user.iter().map(|c| c.der.as_slice()).collect();
+    assert_eq!(ders, [rdn_order_certificate("leaf.pem").as_slice(), rdn_order_certificate("root.pem").as_slice()]);
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -17,12 +18,107 @@ pub fn bundlelint(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Top-level inputs of the corpora: each entry of each corpus folder.
+// ---------------------------------------------------------------------------------------------
+// the real-world corpus
+
+/// The real-world items that came from package registries (npm, PyPI), kept in the repository.
+pub const REAL: &str = "corpus/real";
+
+/// The real-world items taken from public GitHub repositories are not kept in the repository:
+/// tests read them from the shared corpus beside it, read-only, present in CI and absent from a
+/// user's clone.
+pub const SHARED_REAL: &str = "../shared/corpus/real";
+
+/// The groups of `REAL`; the shared corpus holds copies of them too, which tests leave aside.
+pub const VENDORED_GROUPS: [&str; 2] = ["mitmproxy-redirector", "small"];
+
+/// Links the shared corpus delivers as small text files holding their targets (relative to
+/// `SHARED_REAL`); `copy_tree` turns them back into links in a temporary copy.
+const SHARED_LINKS: [&str; 9] = [
+    "sparkle/Sparkle.framework/Autoupdate",
+    "sparkle/Sparkle.framework/Headers",
+    "sparkle/Sparkle.framework/Modules",
+    "sparkle/Sparkle.framework/PrivateHeaders",
+    "sparkle/Sparkle.framework/Resources",
+    "sparkle/Sparkle.framework/Sparkle",
+    "sparkle/Sparkle.framework/Updater.app",
+    "sparkle/Sparkle.framework/Versions/Current",
+    "sparkle/Sparkle.framework/XPCServices",
+];
+
+/// Whether `path` lies in the shared corpus's directory (`../shared/…`).
+pub fn is_shared(path: &Path) -> bool {
+    path.starts_with("../shared")
+}
+
+/// Whether `path` can be read: true unless it lies in the shared corpus and that corpus is absent,
+/// in which case the test says on stderr what it skips.
+pub fn available(path: &Path) -> bool {
+    if !is_shared(path) || Path::new(SHARED_REAL).is_dir() {
+        return true;
+    }
+    // Written to stderr directly rather than with `eprintln!`, which the test harness captures: the
+    // skip shows even when the test passes.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipping {}: {SHARED_REAL} is absent (it sits beside the repository in CI)",
+        path.display()
+    );
+    false
+}
+
+/// A shared item by its path in the shared corpus (`santa/testdata`), or `None` (skip message
+/// written) when the shared corpus is absent.
+pub fn shared(path: &str) -> Option<PathBuf> {
+    let full = Path::new(SHARED_REAL).join(path);
+    available(&full).then_some(full)
+}
+
+/// A temporary copy of a shared item with its links rebuilt, for inputs whose links matter (a
+/// versioned framework): (the directory to keep alive, the copy's path).
+pub fn shared_copy(path: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    let from = shared(path)?;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(from.file_name().unwrap());
+    copy_tree(&from, &copy);
+    Some((dir, copy))
+}
+
+/// The facts of `FACTS.jsonl`, each with the corpus root its path is relative to: the
+/// repository's own facts, then the shared corpus's facts about shared items (when present).
+pub fn real_facts() -> Vec<(&'static str, serde_json::Value)> {
+    let read = |root: &'static str| -> Vec<(&'static str, serde_json::Value)> {
+        let text = std::fs::read_to_string(Path::new(root).join("FACTS.jsonl"))
+            .unwrap_or_else(|e| panic!("{root}/FACTS.jsonl: {e}"));
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| (root, serde_json::from_str(l).expect("valid JSON line")))
+            .collect()
+    };
+    let mut all = read(REAL);
+    if available(Path::new(SHARED_REAL)) {
+        all.extend(read(SHARED_REAL).into_iter().filter(|(_, fact)| {
+            let group = fact["path"].as_str().unwrap_or("").split('/').next().unwrap_or("");
+            !VENDORED_GROUPS.contains(&group)
+        }));
+    }
+    all
+}
+
+/// Top-level inputs of the corpora: each entry of each corpus folder (and of the shared corpus's
+/// items, when present).
 pub fn corpus_inputs() -> Vec<PathBuf> {
     let mut all = Vec::new();
-    for root in ["corpus/real", "corpus/generated"] {
+    let mut roots = vec![REAL, "corpus/generated"];
+    if available(Path::new(SHARED_REAL)) {
+        roots.push(SHARED_REAL);
+    }
+    for root in roots {
         for group in std::fs::read_dir(root).unwrap().flatten() {
             let path = group.path();
+            if root == SHARED_REAL && (!path.is_dir() || VENDORED_GROUPS.iter().any(|g| group.file_name() == *g)) {
+                continue;
+            }
             if path.is_dir() {
                 all.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
             } else {
@@ -68,7 +164,31 @@ pub enum Edit {
     },
 }
 
+/// Copies a tree, keeping links as links; a copy of a shared item gets the links the shared
+/// corpus delivered as text files back.
 pub fn copy_tree(from: &Path, to: &Path) {
+    copy_entries(from, to);
+    if is_shared(from) {
+        restore_shared_links(from, to);
+    }
+}
+
+fn restore_shared_links(from: &Path, to: &Path) {
+    for link in SHARED_LINKS {
+        let source = Path::new(SHARED_REAL).join(link);
+        let Ok(inside) = source.strip_prefix(from) else { continue };
+        let copied = to.join(inside);
+        if !std::fs::symlink_metadata(&copied).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let target = std::fs::read_to_string(&copied).unwrap();
+        assert!(target.len() < 256 && !target.contains('\n'), "{link} does not hold a link target");
+        std::fs::remove_file(&copied).unwrap();
+        std::os::unix::fs::symlink(target, &copied).unwrap();
+    }
+}
+
+fn copy_entries(from: &Path, to: &Path) {
     let meta = std::fs::symlink_metadata(from).unwrap();
     if meta.file_type().is_symlink() {
         std::os::unix::fs::symlink(std::fs::read_link(from).unwrap(), to).unwrap();
@@ -76,11 +196,20 @@ pub fn copy_tree(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for e in std::fs::read_dir(from).unwrap() {
             let e = e.unwrap();
-            copy_tree(&e.path(), &to.join(e.file_name()));
+            copy_entries(&e.path(), &to.join(e.file_name()));
         }
     } else {
-        std::fs::copy(from, to).unwrap();
+        copy_file_writable(from, to);
     }
+}
+
+/// Copies a file so that edits can change it (the shared corpus is read-only).
+fn copy_file_writable(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    let mut permissions = std::fs::metadata(to).unwrap().permissions();
+    permissions.set_mode(permissions.mode() | 0o200);
+    std::fs::set_permissions(to, permissions).unwrap();
 }
 
 pub fn apply(root: &Path, edit: &Edit) {
@@ -123,7 +252,7 @@ pub fn apply(root: &Path, edit: &Edit) {
             if let Some(dir) = dest.parent() {
                 std::fs::create_dir_all(dir).unwrap();
             }
-            std::fs::copy(from, dest).map(|_| ()).unwrap()
+            copy_file_writable(Path::new(from), &dest)
         }
     }
 }
