@@ -40,22 +40,21 @@ impl Document {
     /// rebase them onto the file, and the message holds none (XML problems give their line and
     /// column in the plist instead).
     pub fn parse(data: &[u8]) -> Result<Document, Problem> {
-        let (value, format) = read_bounded(data).map_err(|error| Problem {
-            code: "malformed-plist",
-            message: format!("property list cannot be parsed: {error}"),
-            offset: error.offset,
-        })?;
-        let key_spans = match format {
-            Format::Xml => spans::key_spans(data),
-            Format::Binary => BTreeMap::new(),
-        };
-        Ok(Document { format, value, key_spans })
+        let mut document = Document::parse_without_spans(data)?;
+        if document.format == Format::Xml {
+            document.key_spans = spans::key_spans(data);
+        }
+        Ok(document)
     }
 
     /// Parses without recording key positions: for machine-written plists as large as a bundle
     /// (a `CodeResources` of 100 000 files), where no finding points at a key's line.
     pub fn parse_without_spans(data: &[u8]) -> Result<Document, Problem> {
-        let (value, format) = read_bounded(data).map_err(|e| malformed(data, &e))?;
+        let (value, format) = read_bounded(data).map_err(|error| Problem {
+            code: "malformed-plist",
+            message: format!("property list cannot be parsed: {error}"),
+            offset: error.offset,
+        })?;
         Ok(Document { format, value, key_spans: BTreeMap::new() })
     }
 
