@@ -15,7 +15,7 @@ fn check_never_crashes_on_the_corpus_and_is_deterministic() {
         assert!(!err.contains("panicked"), "{path}: {err}");
         // Files that are not code, zip archives, profiles or plists (keys, notes, tar archives) are
         // refused, naming what they are.
-        if code == 2 && input.is_file() && (err.contains(" reads: give a bundle") || err.contains("does not read")) {
+        if input.is_file() && common::refused_as_unread(code, &err) {
             assert!(first.is_empty(), "{path}: refused but reported:\n{first}");
             continue;
         }

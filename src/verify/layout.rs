@@ -18,14 +18,17 @@ use crate::model::Code;
 pub(super) fn check(ctx: &ItemContext<'_>, units: &[SignedUnit<'_>], sink: &mut Sink) {
     let Some(bundle) = ctx.bundle() else { return };
     main_executable(ctx, bundle, sink);
+    // A framework root codesign refuses is refused whether or not the framework is signed yet:
+    // signing it fails the same way (a wheel's flattened framework often ships unsigned).
+    if bundle.layout == Layout::Versioned {
+        framework_root(ctx, bundle, sink);
+    }
     if units.is_empty() {
-        // Unsigned bundles are not codesign's to validate; their structure is another rule's.
+        // The rest is codesign's validation of a signature; unsigned bundles have none.
         return;
     }
-    match bundle.layout {
-        Layout::Deep => app_root(ctx, bundle, sink),
-        Layout::Versioned => framework_root(ctx, bundle, sink),
-        Layout::Shallow => {}
+    if bundle.layout == Layout::Deep {
+        app_root(ctx, bundle, sink);
     }
     signature_directory(ctx, bundle, units, sink);
 }
@@ -97,16 +100,19 @@ fn framework_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
     if !is_judging_version(tree, ctx, root) {
         return;
     }
-    for (path, why) in framework_root_problems(tree, root) {
-        sink.add(
-            ctx.finding(
-                LAYOUT_FRAMEWORK_ROOT,
-                &path,
-                format!("{why} (unsealed contents present in the root directory of an embedded framework)"),
-            )
-            .help("a framework root holds only Versions/ and symlinks into Versions/Current"),
-        );
-    }
+    // One defect, one finding: a framework unpacked without its symlinks breaks several links at
+    // once; the finding sits on the first and names them all.
+    let problems = framework_root_problems(tree, root);
+    let Some((first, _)) = problems.first() else { return };
+    let whys: Vec<&str> = problems.iter().map(|(_, why)| why.as_str()).collect();
+    sink.add(
+        ctx.finding(
+            LAYOUT_FRAMEWORK_ROOT,
+            first,
+            format!("{} (unsealed contents present in the root directory of an embedded framework)", whys.join("; ")),
+        )
+        .help("a framework root holds only Versions/ and symlinks into Versions/Current"),
+    );
 }
 
 fn is_judging_version(tree: &Tree, ctx: &ItemContext<'_>, root: &str) -> bool {

@@ -256,3 +256,12 @@ pub fn apply(root: &Path, edit: &Edit) {
         }
     }
 }
+
+/// Whether a run ended with exit code 2 because the input is a file bundlelint does not read
+/// (a key, a note, a tar or a static library), named as such.
+pub fn refused_as_unread(code: i32, stderr: &str) -> bool {
+    code == 2
+        && (stderr.contains(" reads: give a bundle")
+            || stderr.contains("does not read")
+            || stderr.contains("is a static library"))
+}

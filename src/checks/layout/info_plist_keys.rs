@@ -7,12 +7,30 @@ pub static RULE: Rule = Rule { id: "layout-info-plist-keys", check: Check::Item(
 
 const REQUIRED: &[&str] = &["CFBundleIdentifier", "CFBundleExecutable", "CFBundlePackageType"];
 
+/// A version directory whose framework keeps its resources in a real `Resources` directory at
+/// the root instead of a link into `Versions/Current` (what unpacking without symlinks leaves).
+fn is_flattened_framework_version(item: &ItemView<'_>, bundle: &crate::discover::Bundle) -> bool {
+    use crate::input::{join, parent, Entry};
+    if bundle.layout != crate::discover::Layout::Versioned {
+        return false;
+    }
+    let framework = parent(parent(&bundle.root));
+    let tree = &item.scan.tree;
+    matches!(tree.get(&join(framework, "Resources")), Some(Entry::Dir))
+        && matches!(tree.get(&join(framework, "Resources/Info.plist")), Some(Entry::File(_)))
+}
+
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some(bundle) = &item.item.bundle else { return };
     if item.item.role == Role::ResourceBundle {
         return;
     }
     let path = &item.item.path;
+    if bundle.info_plist.is_none() && is_flattened_framework_version(item, bundle) {
+        // The Info.plist sits in a real Resources directory at the framework root: one defect,
+        // reported as layout-framework-root.
+        return;
+    }
     let Some(info_path) = bundle.info_plist.as_deref() else {
         sink.item(item, RULE.id, format!("`{path}` has no Info.plist"))
             .help = Some("add Contents/Info.plist (iOS: Info.plist at the bundle root) with CFBundleIdentifier, CFBundleExecutable and CFBundlePackageType".into());
