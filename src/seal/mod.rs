@@ -12,6 +12,8 @@ use serde::Serialize;
 use crate::plist::Document;
 use crate::Problem;
 
+mod stream;
+
 /// One resource rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rule {
@@ -66,8 +68,52 @@ pub struct CodeResources {
 }
 
 impl CodeResources {
-    /// Parses CodeResources bytes (XML or binary plist).
+    /// Parses CodeResources bytes (XML or binary plist). A well-formed seal is read as a stream,
+    /// entry by entry; anything else goes through the value reader, which locates the problem.
     pub fn parse(data: &[u8]) -> Result<CodeResources, Problem> {
+        match stream::read(data) {
+            Some(streamed) => Ok(CodeResources::from_streamed(streamed)),
+            None => CodeResources::parse_values(data),
+        }
+    }
+
+    fn from_streamed(streamed: stream::Streamed) -> CodeResources {
+        let mut cr = CodeResources::empty();
+        for (key, section) in streamed.sections {
+            match (key.as_str(), section) {
+                ("rules", stream::Section::Rules(v)) => cr.rules = rules_of(&v, &key, &mut cr.problems),
+                ("rules2", stream::Section::Rules(v)) => cr.rules2 = rules_of(&v, &key, &mut cr.problems),
+                ("files", stream::Section::Files(f)) => cr.files = seals_of(f, &key, &mut cr.problems),
+                ("files2", stream::Section::Files(f)) => cr.files2 = seals_of(f, &key, &mut cr.problems),
+                _ => {}
+            }
+            match key.as_str() {
+                "rules" => cr.has_rules = true,
+                "rules2" => cr.has_rules2 = true,
+                "files" => cr.has_files = true,
+                "files2" => cr.has_files2 = true,
+                _ => cr.extra_keys.push(key),
+            }
+        }
+        cr
+    }
+
+    fn empty() -> CodeResources {
+        CodeResources {
+            rules: Vec::new(),
+            rules2: Vec::new(),
+            files: BTreeMap::new(),
+            files2: BTreeMap::new(),
+            has_rules: false,
+            has_rules2: false,
+            has_files: false,
+            has_files2: false,
+            extra_keys: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn parse_values(data: &[u8]) -> Result<CodeResources, Problem> {
         let doc = Document::parse_without_spans(data).map_err(|p| Problem { code: "malformed-code-resources", ..p })?;
         let dict = doc
             .dict()
@@ -147,40 +193,81 @@ fn files_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
         problems.push(Problem::new("malformed-code-resources", format!("`{section}` is not a dictionary")));
         return BTreeMap::new();
     };
+    let entries = dict.iter().map(|(path, v)| (path.clone(), EntryFields::of(v))).collect();
+    seals_of(entries, section, problems)
+}
+
+/// Seals of a `files`/`files2` section; entries that seal nothing are problems.
+fn seals_of(
+    entries: BTreeMap<String, Option<EntryFields>>,
+    section: &str,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Seal> {
     let mut files = BTreeMap::new();
-    for (path, v) in dict {
-        match seal_of(v) {
+    for (path, fields) in entries {
+        match fields.and_then(EntryFields::seal) {
             Some(seal) => {
-                files.insert(path.clone(), seal);
+                files.insert(path, seal);
             }
-            None => problems.push(entry_problem(section, path, "has no hash, symlink or cdhash")),
+            None => problems.push(entry_problem(section, &path, "has no hash, symlink or cdhash")),
         }
     }
     files
 }
 
-fn seal_of(value: &plist::Value) -> Option<Seal> {
-    match value {
-        plist::Value::Data(hash) => Some(Seal::File { hash: Some(hash.clone()), hash2: None, optional: false }),
-        plist::Value::Dictionary(d) => {
-            let data = |k: &str| d.get(k).and_then(plist::Value::as_data).map(<[u8]>::to_vec);
-            if let Some(target) = d.get("symlink").and_then(plist::Value::as_string) {
-                return Some(Seal::Symlink { target: target.to_owned() });
-            }
-            if d.contains_key("cdhash") || d.contains_key("requirement") {
-                return Some(Seal::Nested {
+/// What one `files`/`files2` entry holds, however it was read.
+#[derive(Debug, Default)]
+pub(crate) struct EntryFields {
+    /// A bare `<data>` entry: the legacy SHA-1 of a file.
+    bare: Option<Vec<u8>>,
+    hash: Option<Vec<u8>>,
+    hash2: Option<Vec<u8>>,
+    cdhash: Option<Vec<u8>>,
+    has_cdhash: bool,
+    requirement: Option<String>,
+    has_requirement: bool,
+    symlink: Option<String>,
+    optional: bool,
+}
+
+impl EntryFields {
+    /// The fields of an entry read as a value; `None` when it is neither data nor a dictionary.
+    fn of(value: &plist::Value) -> Option<EntryFields> {
+        match value {
+            plist::Value::Data(hash) => Some(EntryFields { bare: Some(hash.clone()), ..EntryFields::default() }),
+            plist::Value::Dictionary(d) => {
+                let data = |k: &str| d.get(k).and_then(plist::Value::as_data).map(<[u8]>::to_vec);
+                let string = |k: &str| d.get(k).and_then(plist::Value::as_string).map(str::to_owned);
+                Some(EntryFields {
+                    bare: None,
+                    hash: data("hash"),
+                    hash2: data("hash2"),
                     cdhash: data("cdhash"),
-                    requirement: d.get("requirement").and_then(plist::Value::as_string).map(str::to_owned),
-                });
+                    has_cdhash: d.contains_key("cdhash"),
+                    requirement: string("requirement"),
+                    has_requirement: d.contains_key("requirement"),
+                    symlink: string("symlink"),
+                    optional: d.get("optional").and_then(plist::Value::as_boolean).unwrap_or(false),
+                })
             }
-            let (hash, hash2) = (data("hash"), data("hash2"));
-            if hash.is_none() && hash2.is_none() {
-                return None;
-            }
-            let optional = d.get("optional").and_then(plist::Value::as_boolean).unwrap_or(false);
-            Some(Seal::File { hash, hash2, optional })
+            _ => None,
         }
-        _ => None,
+    }
+
+    fn seal(self) -> Option<Seal> {
+        if let Some(hash) = self.bare {
+            return Some(Seal::File { hash: Some(hash), hash2: None, optional: false });
+        }
+        if let Some(target) = self.symlink {
+            return Some(Seal::Symlink { target });
+        }
+        if self.has_cdhash || self.has_requirement {
+            return Some(Seal::Nested { cdhash: self.cdhash, requirement: self.requirement });
+        }
+        if self.hash.is_none() && self.hash2.is_none() {
+            return None;
+        }
+        Some(Seal::File { hash: self.hash, hash2: self.hash2, optional: self.optional })
     }
 }
 
@@ -226,6 +313,19 @@ mod tests {
         assert!(matches!(cr.files2["Resources/link"], Seal::Symlink { ref target } if target == "a.txt"));
         assert!(matches!(cr.files2["Resources/a.txt"], Seal::File { optional: true, .. }));
         assert!(matches!(cr.files["Resources/a.txt"], Seal::File { hash: Some(_), .. }));
+    }
+
+    #[test]
+    fn the_stream_reads_what_the_value_reader_reads() {
+        assert!(stream::read(SAMPLE.as_bytes()).is_some(), "a well-formed seal is streamed");
+        for text in [SAMPLE, "<plist><dict><key>files</key><dict><key>x</key><true/></dict><key>extra</key><string>e</string></dict></plist>"] {
+            let streamed = CodeResources::parse(text.as_bytes()).unwrap();
+            let values = CodeResources::parse_values(text.as_bytes()).unwrap();
+            assert_eq!(format!("{streamed:?}"), format!("{values:?}"));
+        }
+        // A section that is not a dictionary falls back to the value reader's problem.
+        let cr = CodeResources::parse(b"<plist><dict><key>files</key><string>x</string></dict></plist>").unwrap();
+        assert!(cr.problems[0].message.contains("`files` is not a dictionary"), "{:?}", cr.problems);
     }
 
     #[test]
