@@ -132,7 +132,8 @@ pub fn identify_file(name: &str, data: &FileData) -> Option<Container> {
 pub fn unread_inside(name: &str, data: &FileData) -> Option<String> {
     let kind = identify_file(name, data)?;
     match kind {
-        Container::Zip => match data.bytes().map_err(|e| e.to_owned()).and_then(super::archive::first_code_member) {
+        // Read for the look only: a nested archive's bytes are not kept for the rest of the scan.
+        Container::Zip => match data.with_transient(super::archive::first_code_member).and_then(|found| found) {
             Ok(None) => None,
             Ok(Some(member)) => Some(format!(
                 "`{name}` is a zip archive holding code (`{member}`); bundlelint does not read archives inside an \
