@@ -23,7 +23,17 @@ seed() { # target
     [[ -d $dir ]] && return
     mkdir -p "$dir"
     case $1 in
-        archive|check) find ../corpus -name '*.zip' -size -2M -exec cp {} "$dir" \; ;;
+        # Zip bombs stay out of the seeds: each execution would inflate them whole, and the
+        # robustness tests already cover them. The rest is what users check.
+        archive|check) find ../corpus -name '*.zip' -size -2M -print0 | python3 -c '
+import sys, zipfile, shutil
+for path in sys.stdin.read().split("\0"):
+    try:
+        if path and sum(i.file_size for i in zipfile.ZipFile(path).infolist()) <= 8 << 20:
+            shutil.copy(path, sys.argv[1])
+    except (zipfile.BadZipFile, OSError, ValueError):
+        shutil.copy(path, sys.argv[1])  # a malformed zip is a good seed
+' "$dir" ;;
         plist|code_resources) find ../corpus \( -name '*.plist' -o -name CodeResources \) -size -256k \
             -exec sh -c 'for f; do cp "$f" "$0/$(echo "$f" | sha1sum | cut -c1-16)"; done' "$dir" {} + ;;
         *) find ../corpus/real/small ../corpus/generated/macho -type f -size -4M -exec cp {} "$dir" \; ;;

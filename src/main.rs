@@ -276,10 +276,13 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         }
         // Per-input formats are printed as soon as the input is judged; its files are then
         // released before the next input is opened.
-        match format.render_input(&scan, &report, colour) {
-            Some(Ok(text)) => emit(&text),
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = format.write_input(&mut out, &scan, &report, colour);
+        match written.map(|w| w.and_then(|()| std::io::Write::flush(&mut out))) {
+            Some(Ok(())) => {}
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             Some(Err(e)) => {
-                eprintln!("bundlelint: cannot render: {e}");
+                eprintln!("bundlelint: cannot write output: {e}");
                 return ExitCode::from(EXIT_ERROR);
             }
             None => reports.push(report),

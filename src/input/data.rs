@@ -1,7 +1,8 @@
 //! File contents, loaded on first use: memory-mapped when large, read when small, or held in
 //! memory when they came out of an archive.
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 /// Files at least this large are memory-mapped; smaller ones are read, which is cheaper and keeps
@@ -10,7 +11,9 @@ const MMAP_THRESHOLD: u64 = 64 * 1024;
 
 #[derive(Debug)]
 enum Origin {
-    Disk(PathBuf),
+    /// A file on disk: its directory (shared by its siblings) and its name. A bundle of 100 000
+    /// files holds 100 000 of these, so the full path is only made when the file is opened.
+    Disk(Arc<Path>, Box<OsStr>),
     Memory,
     /// A member of an archive, inflated on demand from the archive's bytes.
     Member(Member),
@@ -72,8 +75,9 @@ struct Inner {
 pub struct FileData(Arc<Inner>);
 
 impl FileData {
-    pub(crate) fn from_disk(path: PathBuf, len: u64) -> FileData {
-        FileData(Arc::new(Inner { origin: Origin::Disk(path), len, loaded: OnceLock::new() }))
+    /// File `name` in directory `dir`, `len` bytes long when the tree was opened.
+    pub(crate) fn from_disk(dir: Arc<Path>, name: &OsStr, len: u64) -> FileData {
+        FileData(Arc::new(Inner { origin: Origin::Disk(dir, name.into()), len, loaded: OnceLock::new() }))
     }
 
     /// A member of an archive held by `member.archive`, `len` bytes once inflated.
@@ -98,19 +102,11 @@ impl FileData {
         self.0.len == 0
     }
 
-    /// The on-disk path, when the file came from a directory.
-    pub fn disk_path(&self) -> Option<&std::path::Path> {
-        match &self.0.origin {
-            Origin::Disk(p) => Some(p),
-            Origin::Memory | Origin::Member(_) => None,
-        }
-    }
-
     /// The whole contents. The first call maps or reads the file; an I/O failure is returned as
     /// text and remembered, so every caller sees the same answer.
     pub fn bytes(&self) -> Result<&[u8], String> {
         let loaded = self.0.loaded.get_or_init(|| match &self.0.origin {
-            Origin::Disk(path) => load(path, self.0.len),
+            Origin::Disk(dir, name) => load(&dir.join(&**name), self.0.len),
             Origin::Memory => Ok(Backing::Owned(Vec::new())),
             Origin::Member(m) => inflate(m, self.0.len).map(Backing::Owned),
         });
@@ -129,9 +125,9 @@ impl FileData {
             return loaded.as_ref().map(|b| f(b.as_slice())).map_err(Clone::clone);
         }
         match &self.0.origin {
-            Origin::Disk(path) => {
+            Origin::Disk(dir, name) => {
                 // Dropping the backing unmaps the file (or frees the buffer) before the next one.
-                let backing = load(path, self.0.len)?;
+                let backing = load(&dir.join(&**name), self.0.len)?;
                 Ok(f(backing.as_slice()))
             }
             Origin::Memory => Ok(f(&[])),
@@ -146,31 +142,33 @@ impl FileData {
         if let Some(loaded) = self.0.loaded.get() {
             return loaded.as_ref().map(|b| each(b.as_slice())).map_err(Clone::clone);
         }
-        let (mut reader, name): (Box<dyn std::io::Read + '_>, String) = match &self.0.origin {
-            Origin::Disk(path) => {
-                let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                (Box::new(file), path.display().to_string())
-            }
-            Origin::Member(m) => (m.reader(self.0.len)?, "archive member".to_owned()),
-            Origin::Memory => return Ok(()),
-        };
-        let describe = |e: std::io::Error| format!("cannot read {name}: {e}");
+        let mut reader = self.reader()?;
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
-        let mut total: u64 = 0;
         loop {
             match std::io::Read::read(&mut reader, &mut buffer) {
                 Ok(0) => return Ok(()),
-                Ok(n) => {
-                    total = total.saturating_add(n as u64);
-                    if total > self.0.len {
-                        return Err(format!("{name} is longer than the {} bytes it had when opened", self.0.len));
-                    }
-                    each(&buffer[..n])
-                }
+                Ok(n) => each(&buffer[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(describe(e)),
+                Err(e) => return Err(e.to_string()),
             }
         }
+    }
+
+    /// A reader of the whole contents that keeps nothing once dropped: loaded contents are read
+    /// in place, a file on disk is opened, an archive member is inflated as it is read. Reading
+    /// past the length the file had when the tree was opened is an error (the file changed).
+    pub fn reader(&self) -> Result<Box<dyn std::io::Read + '_>, String> {
+        let (reader, name): (Box<dyn std::io::Read + '_>, String) = match (self.0.loaded.get(), &self.0.origin) {
+            (Some(loaded), _) => return loaded.as_ref().map(|b| Box::new(b.as_slice()) as _).map_err(Clone::clone),
+            (None, Origin::Disk(dir, name)) => {
+                let path = dir.join(&**name);
+                let file = std::fs::File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                (Box::new(file), path.display().to_string())
+            }
+            (None, Origin::Member(m)) => (m.reader(self.0.len)?, "archive member".to_owned()),
+            (None, Origin::Memory) => return Ok(Box::new(std::io::empty())),
+        };
+        Ok(Box::new(Bounded { inner: reader, name, left: self.0.len, opened_len: self.0.len }))
     }
 
     /// Lets the kernel drop the resident pages behind `part` (a sub-slice of [`FileData::bytes`])
@@ -196,7 +194,7 @@ impl FileData {
             return s[..n.min(s.len())].to_vec();
         }
         match &self.0.origin {
-            Origin::Disk(path) => read_head(path, n).unwrap_or_default(),
+            Origin::Disk(dir, name) => read_head(&dir.join(&**name), n).unwrap_or_default(),
             Origin::Memory => Vec::new(),
             Origin::Member(m) => read_member_head(m, n).unwrap_or_default(),
         }
@@ -212,12 +210,36 @@ impl FileData {
             return ends(b.as_slice());
         }
         match &self.0.origin {
-            Origin::Disk(path) => read_head_and_tail(path, head, tail).unwrap_or_default(),
+            Origin::Disk(dir, name) => read_head_and_tail(&dir.join(&**name), head, tail).unwrap_or_default(),
             Origin::Memory => (Vec::new(), Vec::new()),
             // Inflating a whole member to see its last bytes is not worth it: members are
             // recognised by their first bytes and name.
             Origin::Member(m) => (read_member_head(m, head).unwrap_or_default(), Vec::new()),
         }
+    }
+}
+
+/// A reader that fails once more than the recorded length has been read.
+struct Bounded<R> {
+    inner: R,
+    name: String,
+    left: u64,
+    opened_len: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self
+            .inner
+            .read(buf)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", self.name)))?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "{} is longer than the {} bytes it had when opened",
+                self.name, self.opened_len
+            ))
+        })?;
+        Ok(n)
     }
 }
 

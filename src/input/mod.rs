@@ -78,7 +78,11 @@ impl Tree {
         if meta.is_dir() {
             return Ok(Tree { base, ..walk::walk_directory(path, origin) });
         }
-        let data = FileData::from_disk(path.to_path_buf(), meta.len());
+        let dir: std::sync::Arc<Path> = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.into(),
+            _ => Path::new(".").into(),
+        };
+        let data = FileData::from_disk(dir, path.file_name().unwrap_or(path.as_os_str()), meta.len());
         // Fail closed: a file bundlelint would not read is refused, never passed as clean.
         if let Some(why) = container::refuse_top_level(&file_name(path), &data) {
             return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, why));

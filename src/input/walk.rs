@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{join, Entry, FileData, InputKind, PathProblem, Tree, MAX_DEPTH, MAX_ENTRIES};
 use crate::Problem;
@@ -14,14 +15,16 @@ pub(super) fn walk_directory(root: &Path, origin: String) -> Tree {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| ".".to_owned());
-    let mut walker = Walker { entries: BTreeMap::new(), problems: Vec::new() };
-    walker.entries.insert(top.clone(), Entry::Dir);
+    let mut walker = Walker { entries: vec![(top.clone(), Entry::Dir)], problems: Vec::new() };
     walker.walk(root, &top, 0);
-    Tree { origin, kind: InputKind::Directory, entries: walker.entries, problems: walker.problems, base: None }
+    // Built at once from all entries, the map's nodes are full: half the memory of inserting
+    // 100 000 paths one by one. Walk order is not path order (`a.b` sorts before `a/x`).
+    let entries: BTreeMap<String, Entry> = walker.entries.into_iter().collect();
+    Tree { origin, kind: InputKind::Directory, entries, problems: walker.problems, base: None }
 }
 
 struct Walker {
-    entries: BTreeMap<String, Entry>,
+    entries: Vec<(String, Entry)>,
     problems: Vec<PathProblem>,
 }
 
@@ -41,6 +44,7 @@ impl Walker {
         };
         let mut children: Vec<_> = listing.filter_map(Result::ok).collect();
         children.sort_by_key(|c| c.file_name());
+        let shared_dir: Arc<Path> = dir.into();
         for child in children {
             if self.entries.len() >= MAX_ENTRIES {
                 return self.note(
@@ -66,15 +70,16 @@ impl Walker {
             if kind.is_symlink() {
                 match std::fs::read_link(child.path()) {
                     Ok(target) => {
-                        self.entries.insert(path, Entry::Symlink(target.to_string_lossy().into_owned()));
+                        self.entries.push((path, Entry::Symlink(target.to_string_lossy().into_owned())));
                     }
                     Err(e) => self.note(&path, "input-unreadable", format!("cannot read symlink: {e}")),
                 }
             } else if kind.is_dir() {
-                self.entries.insert(path.clone(), Entry::Dir);
+                self.entries.push((path.clone(), Entry::Dir));
                 self.walk(&child.path(), &path, depth + 1);
             } else if kind.is_file() {
-                self.entries.insert(path, Entry::File(FileData::from_disk(child.path(), meta.len())));
+                let data = FileData::from_disk(shared_dir.clone(), &name, meta.len());
+                self.entries.push((path, Entry::File(data)));
             }
             // Sockets, FIFOs and devices are not bundle content; they are skipped silently.
         }

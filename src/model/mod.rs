@@ -100,13 +100,8 @@ impl Scan {
 
 fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
     let bundle = item.bundle.as_ref();
-    let code_resources = bundle
-        .and_then(|b| b.code_resources.as_deref())
-        .and_then(|p| tree.file(p))
-        // Read for parsing only: the seal of a large bundle is tens of megabytes of XML.
-        .map(|f| {
-            f.with_transient(CodeResources::parse).map_err(|e| Problem::new("input-unreadable", e)).and_then(|r| r)
-        });
+    let code_resources =
+        bundle.and_then(|b| b.code_resources.as_deref()).and_then(|p| tree.file(p)).map(read_code_resources);
     let code = match (&item.executable, bundle) {
         (Some(path), _) => read_code(tree, path),
         (None, Some(b)) => match &b.detached_signature {
@@ -122,6 +117,17 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
         (None, None) => Code::None,
     };
     ItemFacts { code, code_resources }
+}
+
+/// The seal of a large bundle is tens of megabytes of XML: it is read as a stream through a small
+/// buffer, and read whole (for this call only) when it must be located what is wrong with it.
+fn read_code_resources(file: &input::FileData) -> Result<CodeResources, Problem> {
+    let unreadable = |e: String| Problem::new("input-unreadable", e);
+    let streamed = file.reader().map(|r| CodeResources::parse_streamed(std::io::BufReader::with_capacity(64 << 10, r)));
+    match streamed.map_err(unreadable)? {
+        Some(cr) => Ok(cr),
+        None => file.with_transient(CodeResources::parse).map_err(unreadable)?,
+    }
 }
 
 fn profile_facts(tree: &Tree, path: &str) -> ProfileFacts {

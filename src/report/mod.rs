@@ -52,20 +52,33 @@ impl Format {
         matches!(self, Format::Sarif | Format::Github | Format::Gitlab | Format::Junit)
     }
 
-    /// Renders one input in a per-input format; `None` for the whole-run formats.
-    pub fn render_input(
+    /// Writes one input in a per-input format to `out`; `None` for the whole-run formats.
+    /// `json-lines` writes each finding as soon as it is serialised, never the whole output at once.
+    pub fn write_input(
         self,
+        out: &mut dyn std::io::Write,
         scan: &Scan,
         report: &CheckReport,
         colour: bool,
-    ) -> Option<Result<String, serde_json::Error>> {
+    ) -> Option<std::io::Result<()>> {
         Some(match self {
-            Format::Full => Ok(full::render(report, scan, colour)),
-            Format::Concise => Ok(concise::render(report)),
-            Format::Json => serde_json::to_string_pretty(report).map(|j| j + "\n"),
-            Format::JsonLines => report.findings.iter().map(|f| serde_json::to_string(f).map(|l| l + "\n")).collect(),
+            Format::Full => out.write_all(full::render(report, scan, colour).as_bytes()),
+            Format::Concise => out.write_all(concise::render(report).as_bytes()),
+            Format::Json => serde_json::to_writer_pretty(&mut *out, report)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n")),
+            Format::JsonLines => report.findings.iter().try_for_each(|finding| {
+                serde_json::to_writer(&mut *out, finding).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")
+            }),
             Format::Sarif | Format::Github | Format::Gitlab | Format::Junit => return None,
         })
+    }
+
+    /// Renders one input in a per-input format as text; `None` for the whole-run formats.
+    pub fn render_input(self, scan: &Scan, report: &CheckReport, colour: bool) -> Option<std::io::Result<String>> {
+        let mut text = Vec::new();
+        Some(self.write_input(&mut text, scan, report, colour)?.map(|()| String::from_utf8_lossy(&text).into_owned()))
     }
 
     /// Renders every input's report in a whole-run format; `None` for the per-input formats.

@@ -28,15 +28,18 @@ pub struct Rule {
     pub plain: bool,
 }
 
+/// A recorded digest, exactly as long as it was written (a seal may hold hundreds of thousands).
+pub type Digest = Box<[u8]>;
+
 /// What `files`/`files2` record for a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Seal {
     File {
         #[serde(skip_serializing_if = "Option::is_none", with = "hex_opt")]
-        hash: Option<Vec<u8>>,
+        hash: Option<Digest>,
         #[serde(skip_serializing_if = "Option::is_none", with = "hex_opt")]
-        hash2: Option<Vec<u8>>,
+        hash2: Option<Digest>,
         optional: bool,
     },
     Symlink {
@@ -44,7 +47,7 @@ pub enum Seal {
     },
     Nested {
         #[serde(with = "hex_opt")]
-        cdhash: Option<Vec<u8>>,
+        cdhash: Option<Digest>,
         requirement: Option<String>,
     },
 }
@@ -71,10 +74,16 @@ impl CodeResources {
     /// Parses CodeResources bytes (XML or binary plist). A well-formed seal is read as a stream,
     /// entry by entry; anything else goes through the value reader, which locates the problem.
     pub fn parse(data: &[u8]) -> Result<CodeResources, Problem> {
-        match stream::read(data) {
-            Some(streamed) => Ok(CodeResources::from_streamed(streamed)),
+        match CodeResources::parse_streamed(data) {
+            Some(cr) => Ok(cr),
             None => CodeResources::parse_values(data),
         }
+    }
+
+    /// Reads a well-formed XML seal from `input` through a small buffer, entry by entry; `None`
+    /// for anything else, which [`CodeResources::parse`] then reads whole to locate the problem.
+    pub fn parse_streamed(input: impl std::io::BufRead) -> Option<CodeResources> {
+        stream::read(input).map(CodeResources::from_streamed)
     }
 
     fn from_streamed(streamed: stream::Streamed) -> CodeResources {
@@ -83,8 +92,8 @@ impl CodeResources {
             match (key.as_str(), section) {
                 ("rules", stream::Section::Rules(v)) => cr.rules = rules_of(&v, &key, &mut cr.problems),
                 ("rules2", stream::Section::Rules(v)) => cr.rules2 = rules_of(&v, &key, &mut cr.problems),
-                ("files", stream::Section::Files(f)) => cr.files = seals_of(f, &key, &mut cr.problems),
-                ("files2", stream::Section::Files(f)) => cr.files2 = seals_of(f, &key, &mut cr.problems),
+                ("files", stream::Section::Files(f)) => cr.files = streamed_seals(f, &key, &mut cr.problems),
+                ("files2", stream::Section::Files(f)) => cr.files2 = streamed_seals(f, &key, &mut cr.problems),
                 _ => {}
             }
             match key.as_str() {
@@ -197,6 +206,12 @@ fn files_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
     seals_of(entries, section, problems)
 }
 
+/// Seals of a streamed `files`/`files2` section; entries that seal nothing are problems.
+fn streamed_seals(files: stream::Files, section: &str, problems: &mut Vec<Problem>) -> BTreeMap<String, Seal> {
+    problems.extend(files.unsealed.iter().map(|path| entry_problem(section, path, "has no hash, symlink or cdhash")));
+    files.seals
+}
+
 /// Seals of a `files`/`files2` section; entries that seal nothing are problems.
 fn seals_of(
     entries: BTreeMap<String, Option<EntryFields>>,
@@ -256,23 +271,23 @@ impl EntryFields {
 
     fn seal(self) -> Option<Seal> {
         if let Some(hash) = self.bare {
-            return Some(Seal::File { hash: Some(hash), hash2: None, optional: false });
+            return Some(Seal::File { hash: Some(hash.into()), hash2: None, optional: false });
         }
         if let Some(target) = self.symlink {
             return Some(Seal::Symlink { target });
         }
         if self.has_cdhash || self.has_requirement {
-            return Some(Seal::Nested { cdhash: self.cdhash, requirement: self.requirement });
+            return Some(Seal::Nested { cdhash: self.cdhash.map(Into::into), requirement: self.requirement });
         }
         if self.hash.is_none() && self.hash2.is_none() {
             return None;
         }
-        Some(Seal::File { hash: self.hash, hash2: self.hash2, optional: self.optional })
+        Some(Seal::File { hash: self.hash.map(Into::into), hash2: self.hash2.map(Into::into), optional: self.optional })
     }
 }
 
 mod hex_opt {
-    pub fn serialize<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: serde::Serializer>(v: &Option<super::Digest>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             Some(b) => s.serialize_str(&hex::encode(b)),
             None => s.serialize_none(),
@@ -318,7 +333,17 @@ mod tests {
     #[test]
     fn the_stream_reads_what_the_value_reader_reads() {
         assert!(stream::read(SAMPLE.as_bytes()).is_some(), "a well-formed seal is streamed");
-        for text in [SAMPLE, "<plist><dict><key>files</key><dict><key>x</key><true/></dict><key>extra</key><string>e</string></dict></plist>"] {
+        for text in [
+            SAMPLE,
+            "<plist><dict><key>files</key><dict><key>x</key><true/></dict><key>extra</key><string>e</string></dict></plist>",
+            // References and comments in keys and values; an unsealed entry later sealed, and the reverse.
+            "<?xml version=\"1.0\"?><!DOCTYPE plist><plist version=\"1.0\"><dict><!-- c --><key>files2</key><dict>\
+             <key>A&amp;B &#x41;.png</key><dict><key>hash2</key><data>\n AAAA\n </data></dict>\
+             <key>r</key><string>x</string><key>r</key><dict><key>hash</key><data>AAAA</data></dict>\
+             <key>s</key><dict><key>hash</key><data>AAAA</data></dict><key>s</key><false/></dict>\
+             <key>rules2</key><dict><key>^a</key><dict><key>weight</key><integer>0x10</integer></dict></dict></dict></plist>",
+        ] {
+            assert!(stream::read(text.as_bytes()).is_some(), "{text}");
             let streamed = CodeResources::parse(text.as_bytes()).unwrap();
             let values = CodeResources::parse_values(text.as_bytes()).unwrap();
             assert_eq!(format!("{streamed:?}"), format!("{values:?}"));

@@ -28,10 +28,10 @@ fn recorded(seal: &Seal) -> Vec<(HashType, &'static str, &[u8])> {
     let mut out = Vec::new();
     if let Seal::File { hash, hash2, .. } = seal {
         if let Some(h) = hash2 {
-            out.push((HashType::Sha256, "hash2", h.as_slice()));
+            out.push((HashType::Sha256, "hash2", &h[..]));
         }
         if let Some(h) = hash {
-            out.push((HashType::Sha1, "hash", h.as_slice()));
+            out.push((HashType::Sha1, "hash", &h[..]));
         }
     }
     out

@@ -10,9 +10,10 @@
 use super::context::{hex_prefix, ItemContext, OfUnit, Sink};
 use super::rules::{SIG_INFO_PLIST_NOT_BOUND, SIG_RESOURCES_NOT_SEALED, SIG_SPECIAL_SLOT_MISMATCH};
 use super::signed::{detached_component_name, CdView, ComponentSource, SignedUnit};
+use crate::codesign::digest::{HashType, Hasher};
 use crate::codesign::superblob::MAGIC_BLOB_WRAPPER;
 use crate::finding::{Finding, Severity};
-use crate::input::join;
+use crate::input::{join, FileData};
 use crate::macho::Range;
 
 /// The highest special slot codesign knows (`cdLibraryConstraint`).
@@ -23,11 +24,35 @@ const RESOURCES_SLOT: u32 = 3;
 /// A component a special slot may bind, as found.
 #[derive(Debug)]
 struct Component<'a> {
-    bytes: &'a [u8],
+    content: Content<'a>,
     /// Tree path of the file holding it.
     path: String,
     /// Where it lies in `path`, when it is part of a larger file.
     range: Option<Range>,
+}
+
+/// Where a component's bytes are.
+#[derive(Debug)]
+enum Content<'a> {
+    /// Part of a file already read (a blob of an embedded signature, an executable's section).
+    Slice(&'a [u8]),
+    /// A whole file (a bundle's Info.plist and seal, detached components): hashed as a stream,
+    /// since a large bundle's seal is tens of megabytes that need not stay in memory.
+    File(FileData),
+}
+
+impl Content<'_> {
+    /// The digest of the content; `None` when the file cannot be read after all.
+    fn digest(&self, hash_type: HashType) -> Option<Vec<u8>> {
+        match self {
+            Content::Slice(bytes) => Some(hash_type.digest(bytes)),
+            Content::File(file) => {
+                let mut hasher = Hasher::new(hash_type);
+                file.for_each_chunk(1 << 20, |chunk| hasher.update(chunk)).ok()?;
+                Some(hasher.finish())
+            }
+        }
+    }
 }
 
 /// Size of a blob's magic and length header.
@@ -103,7 +128,7 @@ fn check_slot(
             let wrong: Vec<(&CdView<'_>, Vec<u8>)> = bound
                 .iter()
                 .filter_map(|cd| {
-                    let actual = cd.cd.hash_type?.digest(c.bytes);
+                    let actual = c.content.digest(cd.cd.hash_type?)?;
                     let stored = recorded(cd, slot)?;
                     (actual.get(..stored.len()) != Some(stored)).then_some((**cd, actual))
                 })
@@ -285,9 +310,15 @@ fn unbound_finding(
 /// The component slot `slot` binds for `unit`, if present.
 fn component<'a>(ctx: &ItemContext<'a>, unit: &SignedUnit<'a>, slot: u32) -> Option<Component<'a>> {
     let tree = ctx.tree();
+    // A file that cannot be opened is no component, as one that is absent.
+    let whole_file = |path: &str| -> Option<Content<'a>> {
+        let file = tree.file(path)?;
+        file.reader().ok()?;
+        Some(Content::File(file.clone()))
+    };
     let bundle_file = |path: Option<&'a str>| -> Option<Component<'a>> {
         let path = path?;
-        Some(Component { bytes: tree.file(path)?.bytes().ok()?, path: path.to_owned(), range: None })
+        Some(Component { content: whole_file(path)?, path: path.to_owned(), range: None })
     };
     match (slot, unit.bundle_main) {
         (INFO_SLOT, true) => bundle_file(ctx.bundle()?.info_plist.as_deref()),
@@ -297,7 +328,7 @@ fn component<'a>(ctx: &ItemContext<'a>, unit: &SignedUnit<'a>, slot: u32) -> Opt
             let slice = unit.slice?;
             let range = slice.info_plist?;
             Some(Component {
-                bytes: range.slice(unit.code)?,
+                content: Content::Slice(range.slice(unit.code)?),
                 path: unit.code_path.to_owned(),
                 range: Some(Range { offset: unit.code_offset.saturating_add(range.offset), size: range.size }),
             })
@@ -318,11 +349,15 @@ fn component<'a>(ctx: &ItemContext<'a>, unit: &SignedUnit<'a>, slot: u32) -> Opt
                         size: range.size.saturating_sub(BLOB_HEADER),
                     };
                 }
-                Some(Component { bytes: range.slice(file)?, path: unit.code_path.to_owned(), range: Some(range) })
+                Some(Component {
+                    content: Content::Slice(range.slice(file)?),
+                    path: unit.code_path.to_owned(),
+                    range: Some(range),
+                })
             }
             ComponentSource::Detached { dir } => {
                 let path = join(dir, detached_component_name(slot)?);
-                Some(Component { bytes: tree.file(&path)?.bytes().ok()?, path, range: None })
+                Some(Component { content: whole_file(&path)?, path, range: None })
             }
         },
     }
