@@ -3,6 +3,8 @@
 #
 #   fuzz/run.sh [SECONDS] [TARGET…]
 #
+# With FUZZ_RUNS=N in the environment a target also stops after N executions, whichever comes
+# first (the campaign before a release: FUZZ_RUNS=1000000 fuzz/run.sh 600).
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). On a stable toolchain the sanitizer flags are
 # enabled with RUSTC_BOOTSTRAP=1. Each target's corpus is seeded from the project's corpus on its
 # first run. Crashes are left in fuzz/artifacts/<target>/; each one found becomes a test in
@@ -40,15 +42,16 @@ for path in sys.stdin.read().split("\0"):
     esac
 }
 
-printf '%-16s %12s %10s %s\n' target executions exec/s result
+printf '%-16s %12s %8s %s\n' target executions seconds result
 for t in "${TARGETS[@]}"; do
     seed "$t"
     log=$(mktemp)
     status=ok
-    cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+    start=$(date +%s)
+    cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" -rss_limit_mb=2048 \
         -max_len=1048576 -print_final_stats=1 >"$log" 2>&1 || status="CRASH (see fuzz/artifacts/$t, log $log)"
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
     [[ -n $runs ]] || runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-    printf '%-16s %12s %10s %s\n' "$t" "${runs:-?}" "$(( ${runs:-0} / SECONDS_EACH ))" "$status"
+    printf '%-16s %12s %8s %s\n' "$t" "${runs:-?}" "$(( $(date +%s) - start ))" "$status"
     [[ $status == ok ]] && rm -f "$log"
 done
