@@ -74,6 +74,7 @@ impl Finding {
     /// Caps the severity this finding gets from its rule's page.
     pub fn at_most(mut self, cap: Severity) -> Finding {
         self.at_most = Some(cap);
+        self.severity = self.severity.min(cap);
         self
     }
 

@@ -53,10 +53,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     unread.dedup();
     let mut findings: Vec<Finding> = problems.into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
     findings.extend(run_rules(&cx, &rules));
-    let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy, false)).collect();
-    // The verifier grades its findings itself (an unbound Info.plist is an error for a bundle,
-    // information for a standalone tool); user overrides still apply.
-    if crate::verify::rules::ALL.iter().any(|r| settings.enabled(r.id, policy)) {
+    if crate::verify::rules::ALL.iter().any(|id| settings.enabled(id, policy)) {
         // Nested code must satisfy the requirement its container recorded; clauses that bytes
         // cannot decide (notarization) do not fail it.
         let evaluate = |request: &crate::verify::NestedRequirement<'_>| -> Result<(), String> {
@@ -70,9 +67,10 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
         };
         let options = crate::verify::VerifyOptions { requirement_evaluator: Some(&evaluate), ..Default::default() };
         let verified = crate::verify::verify(scan, &options);
-        let verified = verified.into_iter().filter(|f| settings.enabled(f.rule, policy));
-        findings.extend(verified.filter_map(|f| settings.finalise(f, policy, true)));
+        findings.extend(verified.into_iter().filter(|f| settings.enabled(f.rule, policy)));
     }
+    // Every finding takes its severity from its rule's page and the policy, then the user's settings.
+    let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     Outcome { policy, policy_source, findings, unread }

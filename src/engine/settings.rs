@@ -97,7 +97,7 @@ impl Settings {
 
     /// Sets the severity from the rule's page (unless the reporter graded the finding itself,
     /// as the verifier does) and the overrides; drops ignored paths.
-    pub fn finalise(&self, mut f: Finding, policy: Policy, graded: bool) -> Option<Finding> {
+    pub fn finalise(&self, mut f: Finding, policy: Policy) -> Option<Finding> {
         if self
             .path_ignores
             .iter()
@@ -105,7 +105,7 @@ impl Settings {
         {
             return None;
         }
-        if let Some(meta) = catalog::meta(f.rule).filter(|_| !graded) {
+        if let Some(meta) = catalog::meta(f.rule) {
             f.severity = meta.severity_for(policy);
         }
         if let Some(cap) = f.at_most {

@@ -16,7 +16,7 @@ mod stream;
 
 /// One resource rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Rule {
+pub struct ResourceRule {
     pub pattern: String,
     /// Explicit weight; codesign's default is 1.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,8 +55,8 @@ pub enum Seal {
 /// A parsed CodeResources file.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeResources {
-    pub rules: Vec<Rule>,
-    pub rules2: Vec<Rule>,
+    pub rules: Vec<ResourceRule>,
+    pub rules2: Vec<ResourceRule>,
     pub files: BTreeMap<String, Seal>,
     pub files2: BTreeMap<String, Seal>,
     pub has_rules: bool,
@@ -158,7 +158,7 @@ fn entry_problem(section: &str, key: &str, why: &str) -> Problem {
     Problem::new("malformed-code-resources", format!("{section} entry `{key}` {why}"))
 }
 
-fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) -> Vec<Rule> {
+fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) -> Vec<ResourceRule> {
     let Some(dict) = value.as_dictionary() else {
         problems.push(Problem::new("malformed-code-resources", format!("`{section}` is not a dictionary")));
         return Vec::new();
@@ -166,7 +166,7 @@ fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
     let mut rules = Vec::new();
     for (pattern, v) in dict {
         let rule = match v {
-            plist::Value::Boolean(true) => Rule {
+            plist::Value::Boolean(true) => ResourceRule {
                 pattern: pattern.clone(),
                 weight: None,
                 omit: false,
@@ -178,7 +178,7 @@ fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
                 let flag = |k: &str| d.get(k).and_then(plist::Value::as_boolean).unwrap_or(false);
                 let weight =
                     d.get("weight").and_then(|w| w.as_real().or_else(|| w.as_signed_integer().map(|i| i as f64)));
-                Rule {
+                ResourceRule {
                     pattern: pattern.clone(),
                     weight,
                     omit: flag("omit"),

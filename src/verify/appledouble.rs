@@ -35,8 +35,8 @@ pub(super) fn archive_sidecars(scan: &Scan, sink: &mut Sink) {
         if let Some(what) = detritus(content) {
             sink.add(
                 Finding::new(
-                    RES_APPLEDOUBLE_DETRITUS.id,
-                    RES_APPLEDOUBLE_DETRITUS.severity,
+                    RES_APPLEDOUBLE_DETRITUS,
+                    super::rules::page_severity(RES_APPLEDOUBLE_DETRITUS),
                     path,
                     format!(
                         "{path} carries {what} for {target}; unpacked on a Mac it becomes detritus codesign --strict refuses (resource fork, Finder information, or similar detritus not allowed)"

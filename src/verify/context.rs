@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::rules::{self, Rule};
+use super::rules;
 use super::signed::SignedUnit;
 use super::VerifyOptions;
 use crate::discover::{Bundle, CodeItem};
@@ -62,8 +62,8 @@ impl<'a> ItemContext<'a> {
     }
 
     /// A finding about `path`, attributed to this item.
-    pub fn finding(&self, rule: Rule, path: &str, message: impl Into<String>) -> Finding {
-        Finding::new(rule.id, rule.severity, path, message).item(self.item.path.as_str())
+    pub fn finding(&self, rule: &'static str, path: &str, message: impl Into<String>) -> Finding {
+        Finding::new(rule, rules::page_severity(rule), path, message).item(self.item.path.as_str())
     }
 
     /// The bundle directory (or the item's path), naming the container in messages.
@@ -90,8 +90,7 @@ impl Sink {
     }
 
     pub fn add(&mut self, finding: Finding) {
-        let strict_only = rules::ALL.iter().any(|r| r.id == finding.rule && r.strict);
-        if self.strict || !strict_only {
+        if self.strict || !rules::STRICT_ONLY.contains(&finding.rule) {
             self.findings.push(finding);
         }
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::context::{ItemContext, Sink};
 use super::rules::{RES_V1_ENVELOPE, RES_WEAK_RULES};
 use crate::discover::Layout;
-use crate::seal::{CodeResources, Rule, Seal};
+use crate::seal::{CodeResources, ResourceRule, Seal};
 
 /// The rules and files codesign validates: `rules2`/`files2` when `files2` exists (version 2),
 /// else `rules`/`files` (version 1). Beside a version 2 envelope the version 1 `files` are left
@@ -14,7 +14,7 @@ use crate::seal::{CodeResources, Rule, Seal};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Envelope<'a> {
     pub version: u8,
-    pub rules: &'a [Rule],
+    pub rules: &'a [ResourceRule],
     pub files: &'a BTreeMap<String, Seal>,
 }
 
@@ -70,7 +70,7 @@ fn resources_prefix(ctx: &ItemContext<'_>) -> &'static str {
 
 /// codesign's `hasWeakResourceRules`: the catch-all must be `true`, and only the standard files
 /// may be omitted.
-fn weak_rules(rules: &[Rule], version: u8, resources: &str) -> Option<String> {
+fn weak_rules(rules: &[ResourceRule], version: u8, resources: &str) -> Option<String> {
     let catch_all = if version == 1 { "^Resources/" } else { "^.*" };
     if !rules.iter().any(|r| r.pattern == catch_all && r.plain) {
         return Some(format!("lacks the catch-all rule `{catch_all}` = true"));

@@ -5,7 +5,7 @@ use super::seal_rules::{BadPattern, RuleSet};
 use super::signed::CODE_RESOURCES;
 use crate::discover::{Bundle, Layout};
 use crate::input::join;
-use crate::seal::Rule;
+use crate::seal::ResourceRule;
 
 /// Where a bundle's seal applies and how its paths are decided.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub(super) struct Scope {
 }
 
 impl Scope {
-    pub fn new(bundle: &Bundle, main_executable: Option<&str>, rules: &[Rule]) -> Scope {
+    pub fn new(bundle: &Bundle, main_executable: Option<&str>, rules: &[ResourceRule]) -> Scope {
         let base = bundle.content.clone();
         let exclusions = exclusions(&base, main_executable);
         let (rules, bad_patterns) = RuleSet::compile(rules, &exclusions);

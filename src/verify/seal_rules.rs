@@ -61,7 +61,7 @@ pub(super) struct RuleSet {
 
 impl RuleSet {
     /// Compiles `rules` (in the order written) after the exclusions `(pattern, soft target)`.
-    pub fn compile(rules: &[seal::Rule], exclusions: &[(String, bool)]) -> (RuleSet, Vec<BadPattern>) {
+    pub fn compile(rules: &[seal::ResourceRule], exclusions: &[(String, bool)]) -> (RuleSet, Vec<BadPattern>) {
         let mut bad = Vec::new();
         let mut set = RuleSet::default();
         for (pattern, soft) in exclusions {
@@ -118,7 +118,7 @@ fn weight(weight: Option<f64>) -> u32 {
     }
 }
 
-fn rule_flags(rule: &seal::Rule) -> u8 {
+fn rule_flags(rule: &seal::ResourceRule) -> u8 {
     let mut flags = 0;
     if rule.omit {
         flags |= OMITTED;
@@ -227,12 +227,12 @@ fn bracket(chars: &[char], start: usize, out: &mut String) -> usize {
 mod tests {
     use super::*;
 
-    fn rule(pattern: &str, weight: Option<f64>, omit: bool, optional: bool, nested: bool) -> seal::Rule {
-        seal::Rule { pattern: pattern.into(), weight, omit, optional, nested, plain: weight.is_none() }
+    fn rule(pattern: &str, weight: Option<f64>, omit: bool, optional: bool, nested: bool) -> seal::ResourceRule {
+        seal::ResourceRule { pattern: pattern.into(), weight, omit, optional, nested, plain: weight.is_none() }
     }
 
     /// codesign's default v2 rules for a macOS bundle.
-    fn default_rules() -> Vec<seal::Rule> {
+    fn default_rules() -> Vec<seal::ResourceRule> {
         vec![
             rule("^.*", None, false, false, false),
             rule("^[^/]+$", Some(10.0), false, false, true),

@@ -275,7 +275,9 @@ fn unbound_finding(
             if unit.bundle_main {
                 f.help("sign the bundle, not the bare executable: codesign --sign … <bundle>")
             } else {
-                Finding { severity: Severity::Info, ..f }
+                // Standalone code has no bundle Info.plist for the slot; codesign binds the
+                // embedded one when there is one, so an unbound one is only information.
+                f.at_most(Severity::Info)
                     .help("sign with the embedded Info.plist bound (codesign binds __TEXT,__info_plist automatically)")
             }
         }

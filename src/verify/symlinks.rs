@@ -85,7 +85,7 @@ mod tests {
     use super::*;
     use crate::discover::{Bundle, Layout};
     use crate::input::{Entry, FileData, InputKind};
-    use crate::seal::Rule;
+    use crate::seal::ResourceRule;
 
     fn tree() -> Tree {
         let file = || Entry::File(FileData::from_vec(vec![0]));
@@ -114,8 +114,15 @@ mod tests {
             executable_name: None,
         };
         let rules = [
-            Rule { pattern: "^.*".into(), weight: None, omit: false, optional: false, nested: false, plain: true },
-            Rule {
+            ResourceRule {
+                pattern: "^.*".into(),
+                weight: None,
+                omit: false,
+                optional: false,
+                nested: false,
+                plain: true,
+            },
+            ResourceRule {
                 pattern: "^Info\\.plist$".into(),
                 weight: Some(20.0),
                 omit: true,
