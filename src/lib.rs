@@ -4,11 +4,11 @@
 //! items and their roles, the parsers ([`macho`], [`codesign`], [`profile`], [`plist`], [`seal`])
 //! turn bytes into plain facts with byte ranges, [`model`] assembles them, and [`report`] renders.
 
+pub mod analysis;
 pub mod catalog;
 pub mod checks;
 pub mod codesign;
 pub mod config;
-pub mod constraints;
 pub mod discover;
 pub mod engine;
 pub mod entitlements;
@@ -23,7 +23,8 @@ pub mod profile;
 mod real_corpus;
 pub mod report;
 pub mod seal;
-pub mod services;
+pub mod settings;
+pub mod time;
 pub mod trust;
 pub mod verify;
 

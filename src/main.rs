@@ -7,10 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use bundlelint::catalog::{self, Policy};
 use bundlelint::config::{self, baseline::Baseline};
-use bundlelint::engine::{self, Settings};
+use bundlelint::engine;
 use bundlelint::finding::Severity;
 use bundlelint::model::Scan;
 use bundlelint::report::{check::CheckReport, inspect::InspectReport, inspect_text, Format};
+use bundlelint::settings::Settings;
 
 /// Validate and lint Apple code bundles from their bytes, on any OS.
 #[derive(Parser)]

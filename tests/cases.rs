@@ -8,10 +8,11 @@
 use std::path::{Path, PathBuf};
 
 use bundlelint::catalog::Policy;
-use bundlelint::engine::{self, Settings};
+use bundlelint::engine;
 use bundlelint::model::Scan;
 use bundlelint::report::check::CheckReport;
 use bundlelint::report::{concise, full};
+use bundlelint::settings::Settings;
 use serde::Deserialize;
 
 mod common;

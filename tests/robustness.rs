@@ -8,10 +8,11 @@ mod common;
 
 use common::{shared, REAL};
 
-use bundlelint::engine::{self, Settings};
+use bundlelint::engine;
 use bundlelint::input::{Entry, FileData, InputKind, Tree};
 use bundlelint::model::{Code, Scan};
 use bundlelint::report::{check::CheckReport, inspect::InspectReport, inspect_text, Format};
+use bundlelint::settings::Settings;
 
 /// Small deterministic generator, so failures reproduce.
 struct XorShift(u64);

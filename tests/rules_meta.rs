@@ -75,6 +75,50 @@ fn every_rule_has_a_failing_and_a_passing_case() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
+#[test]
+fn every_case_directory_names_a_rule_and_holds_its_case() {
+    let ids = implemented();
+    let mut wrong = Vec::new();
+    for rule_dir in std::fs::read_dir("corpus/cases").unwrap().flatten() {
+        let id = rule_dir.file_name().to_string_lossy().into_owned();
+        if !ids.contains(&id) {
+            wrong.push(format!("corpus/cases/{id}: no rule has this id"));
+            continue;
+        }
+        for case in std::fs::read_dir(rule_dir.path()).unwrap().flatten() {
+            let name = case.file_name().to_string_lossy().into_owned();
+            if !case.path().join("case.toml").is_file() {
+                wrong.push(format!("corpus/cases/{id}/{name}: no case.toml"));
+            }
+            if !(name.starts_with("pass-") || name.starts_with("fail-")) {
+                wrong.push(format!("corpus/cases/{id}/{name}: a case is named pass-… or fail-…"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_case_snapshot_belongs_to_a_failing_case() {
+    // Snapshots are `<rule>__<case>__<full|json>.snap`; one left behind by a renamed or removed
+    // case would never be checked again.
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir("tests/snapshots/cases").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let parts: Vec<&str> = name.trim_end_matches(".snap").split("__").collect();
+        let belongs = match parts.as_slice() {
+            [rule, case, "full" | "json"] => {
+                case.starts_with("fail-") && std::path::Path::new("corpus/cases").join(rule).join(case).is_dir()
+            }
+            _ => false,
+        };
+        if !belongs {
+            orphans.push(format!("tests/snapshots/cases/{name}"));
+        }
+    }
+    assert!(orphans.is_empty(), "snapshots without their case:\n{}", orphans.join("\n"));
+}
+
 /// The bullets of a page's `## Evidence` section (continuation lines joined) that name a source
 /// and say what it shows (`- Source (where) — what it shows`).
 fn evidence_sources(meta: &RuleMeta) -> Vec<String> {

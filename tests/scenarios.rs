@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use bundlelint::catalog::Policy;
-use bundlelint::engine::{self, Settings};
+use bundlelint::engine;
 use bundlelint::finding::Severity;
 use bundlelint::model::Scan;
+use bundlelint::settings::Settings;
 use serde::Deserialize;
 
 mod common;

@@ -1,7 +1,8 @@
 //! What users run: a zip-packed tree through `check` with every rule, then every output format.
 #![no_main]
 
-use bundlelint::engine::{self, Settings};
+use bundlelint::engine;
+use bundlelint::settings::Settings;
 use bundlelint::model::Scan;
 use bundlelint::report::{check::CheckReport, Format};
 use libfuzzer_sys::fuzz_target;

@@ -596,7 +596,7 @@ fn apply_signed_attribute(facts: &mut SignerFacts, attribute: &Attribute<'_>) ->
         OID_SIGNING_TIME => {
             let value = attribute.single_value()?;
             let unix = asn1_time_unix(value)?;
-            facts.signing_time = certificate::rfc3339_from_unix(unix);
+            facts.signing_time = crate::time::rfc3339_from_unix(unix);
             facts.signing_time_unix = Some(unix);
         }
         OID_CDHASHES_PLIST => {
@@ -669,7 +669,7 @@ fn read_timestamp_attribute(attribute: &Attribute<'_>, outer_signature: &[u8]) -
         .and_then(|i| parts.certificates.get(i))
         .and_then(|c| c.common_name.clone());
     Ok(TimestampFacts {
-        time: certificate::rfc3339_from_unix(tst.gen_time_unix).unwrap_or_default(),
+        time: crate::time::rfc3339_from_unix(tst.gen_time_unix).unwrap_or_default(),
         unix: tst.gen_time_unix,
         tsa_name: tst.tsa_name.or(signer_common_name),
         imprint_matches_signature: digest(&tst.imprint_algorithm, outer_signature).map(|d| d == tst.imprint),
@@ -950,7 +950,7 @@ fn parse_generalized_time(text: &[u8]) -> Option<i64> {
 /// Unix seconds of `year` followed by `MMDDHHMMSS` digits.
 fn civil_digits(year: i64, digits: &[u8]) -> Option<i64> {
     let field = |range: std::ops::Range<usize>| digits.get(range).and_then(decimal);
-    certificate::unix_from_civil(year, field(0..2)?, field(2..4)?, field(4..6)?, field(6..8)?, field(8..10)?)
+    crate::time::unix_from_civil(year, field(0..2)?, field(2..4)?, field(4..6)?, field(6..8)?, field(8..10)?)
 }
 
 /// Value of a short run of ASCII digits.

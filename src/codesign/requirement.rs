@@ -933,7 +933,7 @@ impl fmt::Display for CfDate {
         let days = unix.div_euclid(86_400);
         let secs = unix.rem_euclid(86_400);
         // Any i64 seconds value gives a day count far inside i64.
-        let (year, month, day) = super::certificate::civil_from_days(i64::try_from(days).unwrap_or(0));
+        let (year, month, day) = crate::time::civil_from_days(i64::try_from(days).unwrap_or(0));
         write!(f, "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} +0000", secs / 3600, secs % 3600 / 60, secs % 60)
     }
 }

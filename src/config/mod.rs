@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::Policy;
-use crate::engine::settings::{Expectations, PathIgnore, Settings};
 use crate::finding::Severity;
+use crate::settings::{Expectations, PathIgnore, Settings};
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "bundlelint.toml";

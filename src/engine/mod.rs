@@ -2,7 +2,6 @@
 //! their pages and the user's settings, sorted deterministically.
 
 mod problems;
-pub mod settings;
 
 use rayon::prelude::*;
 
@@ -11,7 +10,7 @@ use crate::checks::{self, Check, Context, Sink};
 use crate::finding::Finding;
 use crate::model::Scan;
 
-pub use settings::{PolicySource, Settings};
+use crate::settings::{PolicySource, Settings};
 
 /// The result of `check`.
 #[derive(Debug)]
@@ -54,16 +53,8 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let mut findings: Vec<Finding> = problems.into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
     findings.extend(run_rules(&cx, &rules));
     if crate::verify::rules::ALL.iter().any(|id| settings.enabled(id, policy)) {
-        // Nested code must satisfy the requirement its container recorded; clauses that bytes
-        // cannot decide (notarization) do not fail it.
-        let evaluate = |request: &crate::verify::NestedRequirement<'_>| -> Result<(), String> {
-            use crate::trust::requirement_eval::{evaluate, identity_of, Verdict};
-            let expr = crate::codesign::requirement_text::parse_requirement_text(request.requirement)
-                .map_err(|p| p.message)?;
-            match evaluate(&expr, &identity_of(scan, request.nested, &settings.anchors)) {
-                Verdict::Unsatisfied(why) => Err(why),
-                Verdict::Satisfied | Verdict::Unknown(_) => Ok(()),
-            }
+        let evaluate = |request: &crate::verify::NestedRequirement<'_>| {
+            crate::analysis::requirements::nested_satisfies(scan, request, &settings.anchors)
         };
         let options = crate::verify::VerifyOptions { requirement_evaluator: Some(&evaluate), ..Default::default() };
         let verified = crate::verify::verify(scan, &options);

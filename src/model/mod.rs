@@ -15,6 +15,9 @@ use crate::profile::{self, ProvisioningProfile};
 use crate::seal::CodeResources;
 use crate::Problem;
 
+mod view;
+pub use view::{ItemView, SliceView};
+
 /// A slice's signature and embedded plists.
 #[derive(Debug, Clone)]
 pub struct SliceFacts {

@@ -6,7 +6,7 @@
 use serde::Serializer;
 use serde_json::{Map, Number, Value as Json};
 
-use crate::codesign::certificate::rfc3339_from_unix;
+use crate::time::rfc3339_from_unix;
 
 /// Deepest nesting converted; anything deeper becomes `null`. Values read by this crate are
 /// already bounded more tightly (see `MAX_PLIST_DEPTH`), so this only guards

@@ -3,9 +3,10 @@
 use serde::Serialize;
 
 use crate::catalog::Policy;
-use crate::engine::{Outcome, PolicySource};
+use crate::engine::Outcome;
 use crate::finding::{Finding, Severity};
 use crate::model::Scan;
+use crate::settings::PolicySource;
 
 /// Version of the `--format json` document; bumped on any incompatible change.
 pub const SCHEMA: &str = "bundlelint.check/1";

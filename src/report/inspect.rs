@@ -21,7 +21,7 @@ pub struct InspectReport {
     pub schema: &'static str,
     pub input: String,
     pub input_kind: crate::input::InputKind,
-    pub items: Vec<ItemView>,
+    pub items: Vec<InspectItem>,
     pub launchd_plists: Vec<LaunchdView>,
     pub profiles: Vec<ProfileView>,
     pub problems: Vec<ProblemView>,
@@ -37,7 +37,7 @@ pub struct ProblemView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ItemView {
+pub struct InspectItem {
     pub path: String,
     pub role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ pub struct ItemView {
     pub bundle: Option<BundleView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executable: Option<String>,
-    pub slices: Vec<SliceView>,
+    pub slices: Vec<InspectSlice>,
     /// The signature of a resource-only bundle (`_CodeSignature/CodeSignature`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detached_signature: Option<SignatureView>,
@@ -108,7 +108,7 @@ pub struct BuildView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct SliceView {
+pub struct InspectSlice {
     pub arch: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
@@ -257,7 +257,7 @@ pub struct ProfileView {
 
 impl InspectReport {
     pub fn from_scan(scan: &Scan) -> InspectReport {
-        let mut items: Vec<ItemView> = scan.code_items().map(|(item, facts)| item_view(scan, item, facts)).collect();
+        let mut items: Vec<InspectItem> = scan.code_items().map(|(item, facts)| item_view(scan, item, facts)).collect();
         add_constraint_verdicts(scan, &mut items);
         let item_path = |i: Option<usize>| i.and_then(|i| scan.discovery.items.get(i)).map(|it| it.path.clone());
         let launchd_plists = scan
@@ -272,7 +272,7 @@ impl InspectReport {
                 program: p.program.clone(),
                 program_arguments: p.program_arguments.clone(),
                 target: item_path(p.target),
-                spawn_constraint_verdict: crate::checks::constraints::verdicts::of_spawn_constraint(scan, p),
+                spawn_constraint_verdict: crate::analysis::constraints::verdicts::of_spawn_constraint(scan, p),
                 contents: p.document.as_ref().ok().map(|d| to_json(&d.value)),
                 error: p.document.as_ref().err().map(ToString::to_string),
             })
@@ -306,9 +306,9 @@ impl InspectReport {
 
 /// Fills in each decoded constraint's static verdict, which needs the whole product (who launches
 /// the item, which libraries it links), not only the slice's signature.
-fn add_constraint_verdicts(scan: &Scan, items: &mut [ItemView]) {
-    use crate::checks::constraints::verdicts;
-    let views: Vec<_> = crate::checks::Context::items_of(scan).collect();
+fn add_constraint_verdicts(scan: &Scan, items: &mut [InspectItem]) {
+    use crate::analysis::constraints::verdicts;
+    let views: Vec<_> = scan.item_views().collect();
     for (view, item) in views.iter().zip(items.iter_mut()) {
         for (slice, shown) in view.slices().iter().zip(item.slices.iter_mut()) {
             let (Some(sig), Some(shown)) = (slice.signature(), shown.signature.as_mut()) else { continue };
@@ -326,7 +326,7 @@ fn problem_view(path: &str, p: &crate::Problem) -> ProblemView {
     ProblemView { path: path.to_owned(), code: p.code, message: p.message.clone(), offset: p.offset }
 }
 
-fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
+fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> InspectItem {
     let exe_path = item.executable.clone().unwrap_or_else(|| item.path.clone());
     let mut problems = Vec::new();
     let info = item.info.as_ref().and_then(|r| match r {
@@ -371,7 +371,7 @@ fn item_view(scan: &Scan, item: &CodeItem, facts: &ItemFacts) -> ItemView {
         .and_then(|b| b.code_resources.clone())
         .zip(facts.code_resources.as_ref())
         .map(|(path, cr)| seal_view(path, cr));
-    ItemView {
+    InspectItem {
         path: item.path.clone(),
         role: item.role.name(),
         parent: item.parent.and_then(|p| scan.discovery.items.get(p)).map(|p| p.path.clone()),
@@ -466,14 +466,14 @@ fn seal_view(path: String, cr: &Result<CodeResources, crate::Problem>) -> SealVi
     }
 }
 
-fn slice_view(path: &str, slice: &Slice, facts: &SliceFacts) -> SliceView {
+fn slice_view(path: &str, slice: &Slice, facts: &SliceFacts) -> InspectSlice {
     let embedded = |d: &Option<Result<Document, crate::Problem>>| {
         d.as_ref().map(|r| match r {
             Ok(doc) => to_json(&doc.value),
             Err(p) => Json::String(format!("unreadable: {p}")),
         })
     };
-    SliceView {
+    InspectSlice {
         arch: slice.arch.clone(),
         index: slice.index,
         offset: slice.file_range.offset,

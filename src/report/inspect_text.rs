@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
-use super::inspect::{CodeDirectoryView, InspectReport, ItemView, ProblemView, SignatureView, SliceView};
+use super::inspect::{CodeDirectoryView, InspectItem, InspectReport, InspectSlice, ProblemView, SignatureView};
 
 /// Renders the report as indented text.
 pub fn render(report: &InspectReport) -> String {
@@ -78,7 +78,7 @@ fn problem_line(out: &mut String, depth: usize, p: &ProblemView) {
     }
 }
 
-fn item_block(out: &mut String, item: &ItemView) {
+fn item_block(out: &mut String, item: &InspectItem) {
     let _ = writeln!(out, "\n{} [{}]", item.path, item.role);
     field(out, 1, "Executable", item.executable.as_deref());
     field(out, 1, "Format", Some(&item.format));
@@ -123,7 +123,7 @@ fn item_block(out: &mut String, item: &ItemView) {
     }
 }
 
-fn slice_block(out: &mut String, s: &SliceView) {
+fn slice_block(out: &mut String, s: &InspectSlice) {
     indent(out, 1);
     let _ = write!(out, "{} ({}, {} bytes at {:#x}", s.arch, s.file_type, s.size, s.offset);
     for b in &s.build {

@@ -81,7 +81,7 @@ pub fn assess(sig: &Signature, file: &[u8], anchors: &Anchors) -> Option<Assessm
         signature_valid: signer_signature_valid(info, signer),
         signature_algorithm: signer.signature_algorithm.clone(),
         chain,
-        judged_at: at.and_then(crate::codesign::certificate::rfc3339_from_unix),
+        judged_at: at.and_then(crate::time::rfc3339_from_unix),
         judged_by: judged.map_or("no time", |(_, by)| by),
         timestamp: signer.timestamp.as_ref().map(|t| assess_timestamp(t, info, anchors)),
     })

@@ -66,7 +66,7 @@ pub fn check_chain(
     let mut path = vec![name(leaf)];
     let mut defects = Vec::new();
     let mut current = leaf.clone();
-    let at_text = at.and_then(crate::codesign::certificate::rfc3339_from_unix).unwrap_or_default();
+    let at_text = at.and_then(crate::time::rfc3339_from_unix).unwrap_or_default();
     for _ in 0..MAX_CHAIN {
         if at.is_some_and(|at| current.not_before_unix > at || current.not_after_unix < at) {
             defects.push(ChainDefect::Expired {

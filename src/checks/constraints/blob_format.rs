@@ -5,9 +5,9 @@
 //! dictionary, `ccat`/`comp`/`vers` not integers) are `malformed-constraints`, reported by the
 //! reader; this rule sees only blobs that decoded, so one defect gives one finding.
 
+use crate::analysis::constraints::slot_description;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::constraints::Constraints;
-use crate::constraints::slot_description;
 
 use super::{amfi, blobs, located};
 
@@ -53,7 +53,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
                 slot_description(slot),
                 amfi(slot, 2, Some(6)),
             );
-            let f = located(slice, slot, slice.finding(sink, RULE.id, message)).help(
+            let f = located(slice, slot, slice.finding(RULE.id, message)).help(
                 "write the constraint as a property list of facts and sign with `codesign --launch-constraint-self FILE` (or its -parent, -responsible and --library-constraint siblings), which writes the blob itself",
             );
             sink.push(f);

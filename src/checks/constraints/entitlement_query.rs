@@ -1,8 +1,8 @@
 //! `lc-entitlement-query`: an `entitlements` `$query` is a list of `[opcode, parameter]` steps
 //! with opcodes 1–11 and the parameter type each opcode takes.
 
+use crate::analysis::constraints::IssueKind;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
-use crate::constraints::IssueKind;
 
 pub static RULE: Rule = Rule { id: "lc-entitlement-query", check: Check::Slice(check) };
 

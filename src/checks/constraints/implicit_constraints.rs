@@ -9,12 +9,12 @@
 
 use ::plist::Value;
 
+use crate::analysis::constraints::facts::category_name;
+use crate::analysis::constraints::render_value;
 use crate::checks::{Check, Context, Rule, Sink};
-use crate::constraints::facts::category_name;
-use crate::constraints::render_value;
 use crate::discover::LaunchdKind;
 
-use super::{facts_of, program};
+use crate::analysis::launchers::{facts_of, program};
 
 pub static RULE: Rule = Rule { id: "lc-implicit-constraints", check: Check::Scan(check) };
 

@@ -3,12 +3,13 @@
 
 use ::plist::Value;
 
+use crate::analysis::constraints::{evaluate, validate, Verdict};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::constraints::parse_constraint_dict;
 use crate::codesign::der_plist::kind_name;
-use crate::constraints::{evaluate, validate, Verdict};
 
-use super::{facts_of, program, signed_as};
+use super::signed_as;
+use crate::analysis::launchers::{facts_of, program};
 
 pub static RULE: Rule = Rule { id: "launchd-spawnconstraint", check: Check::Scan(check) };
 

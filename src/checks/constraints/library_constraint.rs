@@ -4,12 +4,13 @@
 //! Operating-system libraries come from the dyld shared cache and are not checked; libraries
 //! loaded with `dlopen` are not in the load commands and are not seen.
 
-use crate::checks::library::{host_executable, resolve, Resolution};
+use crate::analysis::constraints::{evaluate, slot_description, Verdict};
+use crate::analysis::library::{host_executable, resolve, Resolution};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::superblob::Slot;
-use crate::constraints::{evaluate, slot_description, Verdict};
 
-use super::{blobs, facts_of, located, signed_as};
+use super::{blobs, located, signed_as};
+use crate::analysis::launchers::facts_of;
 
 pub static RULE: Rule = Rule { id: "lc-library-constraint", check: Check::Slice(check) };
 
@@ -27,7 +28,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
                 slice.slice.arch,
                 slot_description(Slot::LibraryConstraint),
             );
-            let f = located(slice, Slot::LibraryConstraint, slice.finding(sink, RULE.id, message))
+            let f = located(slice, Slot::LibraryConstraint, slice.finding(RULE.id, message))
                 .help(format!("sign `{path}` with the identity the library constraint names"));
             sink.push(f);
             continue;
@@ -45,7 +46,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
             v,
             signed_as(&facts),
         );
-        let f = located(slice, Slot::LibraryConstraint, slice.finding(sink, RULE.id, message)).help(format!(
+        let f = located(slice, Slot::LibraryConstraint, slice.finding(RULE.id, message)).help(format!(
             "sign `{path}` with the identity the library constraint names (usually your own team), or widen the constraint with `$or`"
         ));
         sink.push(f);

@@ -19,15 +19,13 @@ mod parent_responsible_reachable;
 mod self_unsatisfiable;
 mod stale_cdhash;
 mod validation_category;
-pub mod verdicts;
 
 use ::plist::Dictionary;
 
-use super::{ItemView, Rule, Sink, SliceView};
+use super::{Rule, Sink, SliceView};
+use crate::analysis::constraints::{slot_description, slot_process, validate, Facts, Issue, IssueKind};
 use crate::codesign::constraints::Constraints;
 use crate::codesign::superblob::Slot;
-use crate::constraints::{slot_description, slot_process, validate, Facts, Issue, IssueKind};
-use crate::discover::LaunchdPlist;
 
 pub static RULES: &[&Rule] = &[
     &launchd_spawnconstraint::RULE,
@@ -105,23 +103,10 @@ fn grammar(
                 slot_description(slot),
                 issue.message
             );
-            let f = located(slice, slot, slice.finding(sink, rule, message)).help(help(&issue));
+            let f = located(slice, slot, slice.finding(rule, message)).help(help(&issue));
             sink.push(f);
         }
     }
-}
-
-/// Facts of the slice of `item` that runs on `arch` (else its first slice).
-fn facts_of(item: &ItemView<'_>, arch: &str) -> Option<(Facts, String)> {
-    let slices = item.slices();
-    let slice = slices.iter().find(|s| s.slice.arch == arch).or(slices.first())?;
-    Some((Facts::of_signature(slice.signature()?), slice.slice.arch.clone()))
-}
-
-/// The code item a launchd plist's `BundleProgram` resolves to.
-fn program<'a>(item_views: &[ItemView<'a>], plist: &LaunchdPlist) -> Option<ItemView<'a>> {
-    let target = plist.target?;
-    item_views.iter().find(|i| i.index == target).copied()
 }
 
 /// Short description of an item's signing: `team ABCDE12345, identifier com.example.x`.

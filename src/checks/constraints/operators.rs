@@ -1,8 +1,8 @@
 //! `lc-operators`: the operators of a constraint blob are ones the language has, with the value
 //! shapes it documents, and none is empty or stands without a fact.
 
+use crate::analysis::constraints::{Issue, IssueKind};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
-use crate::constraints::{Issue, IssueKind};
 
 pub static RULE: Rule = Rule { id: "lc-operators", check: Check::Slice(check) };
 

@@ -5,9 +5,9 @@
 use crate::macho::parse_version;
 use ::plist::Value;
 
+use crate::analysis::constraints::slot_description;
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::codesign::superblob::Slot;
-use crate::constraints::slot_description;
 
 use super::blobs;
 

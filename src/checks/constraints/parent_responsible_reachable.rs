@@ -6,57 +6,15 @@
 //! Where the launcher cannot be told (extensions, plug-ins, loose tools), the constraint should
 //! at least name a team or signing identifier that some code in the product has.
 
-use crate::checks::{Check, Context, ItemView, Rule, Sink, SliceView};
+use crate::analysis::constraints::{evaluate, slot_description, Facts, Verdict};
+use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::constraints::{ConstraintExpr, Predicate};
 use crate::codesign::superblob::Slot;
-use crate::constraints::{evaluate, slot_description, Facts, Verdict};
-use crate::discover::Role;
 
-use super::{amfi, blobs, facts_of, located, signed_as};
+use super::{amfi, blobs, located, signed_as};
+use crate::analysis::launchers::{facts_of, launcher, Launcher};
 
 pub static RULE: Rule = Rule { id: "lc-parent-responsible-reachable", check: Check::Slice(check) };
-
-/// Who plays the constrained role for an item.
-pub(super) enum Launcher<'a> {
-    Launchd,
-    /// The item itself (launchd jobs, apps and login items are their own responsible process).
-    Itself,
-    /// Code in the product, e.g. the host app.
-    Item(ItemView<'a>),
-    Unknown,
-}
-
-fn launched_by_launchd(item: &ItemView<'_>) -> bool {
-    !item.item.launched_by.is_empty() || matches!(item.item.role, Role::LaunchdProgram | Role::SmJobBlessTool)
-}
-
-/// The nearest enclosing app (or login item) with an executable.
-fn host_app<'a>(item: &ItemView<'a>) -> Option<ItemView<'a>> {
-    let mut cursor = item.parent();
-    for _ in 0..64 {
-        let i = cursor?;
-        if matches!(i.item.role, Role::App | Role::LoginItem) && i.item.executable.is_some() {
-            return Some(i);
-        }
-        cursor = i.parent();
-    }
-    None
-}
-
-pub(super) fn launcher<'a>(item: &ItemView<'a>, slot: Slot) -> Launcher<'a> {
-    let top_app = item.item.role == Role::App && item.item.parent.is_none();
-    let own_job = launched_by_launchd(item) || item.item.role == Role::LoginItem || top_app;
-    match slot {
-        Slot::LaunchConstraintParent if own_job || item.item.role == Role::XpcService => Launcher::Launchd,
-        Slot::LaunchConstraintResponsible if own_job => Launcher::Itself,
-        Slot::LaunchConstraintParent | Slot::LaunchConstraintResponsible
-            if matches!(item.item.role, Role::HelperTool | Role::XpcService) =>
-        {
-            host_app(item).map_or(Launcher::Unknown, Launcher::Item)
-        }
-        _ => Launcher::Unknown,
-    }
-}
 
 /// String values a constraint compares `fact` with, anywhere in it.
 fn named(expr: &ConstraintExpr, fact: &str) -> Vec<String> {
@@ -130,7 +88,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
                         slot_description(slot),
                         amfi(slot, 1, Some(0)),
                     );
-                    let f = located(slice, slot, slice.finding(sink, RULE.id, message))
+                    let f = located(slice, slot, slice.finding(RULE.id, message))
                         .help(format!("name the team or signing identifier of the {role} that launches this code"));
                     sink.push(f);
                 }
@@ -155,7 +113,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
             Slot::LaunchConstraintResponsible => "a daemon or agent launched on demand is its own responsible process, not the app that messages it: drop the responsible constraint, or check the client in the daemon (e.g. `setCodeSigningRequirement` on the XPC listener)".to_owned(),
             _ => format!("make the parent constraint describe the real {role} (for launchd: `is-init-proc: true`), or launch the code from the process it names"),
         };
-        let f = located(slice, slot, slice.finding(sink, RULE.id, message)).help(help);
+        let f = located(slice, slot, slice.finding(RULE.id, message)).help(help);
         sink.push(f);
     }
 }

@@ -2,9 +2,9 @@
 //! it, as far as its signature tells: team and signing identifier, cdhash, validation category,
 //! entitlements.
 
+use crate::analysis::constraints::{evaluate, slot_description, Facts, Verdict, Violation};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::superblob::Slot;
-use crate::constraints::{evaluate, slot_description, Facts, Verdict, Violation};
 
 use super::{amfi, blobs, located, signed_as};
 
@@ -48,6 +48,6 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         note(&v),
         amfi(Slot::LaunchConstraintSelf, m, (m == 1).then_some(0)),
     );
-    let f = located(slice, Slot::LaunchConstraintSelf, slice.finding(sink, RULE.id, message)).help(help(&v));
+    let f = located(slice, Slot::LaunchConstraintSelf, slice.finding(RULE.id, message)).help(help(&v));
     sink.push(f);
 }

@@ -5,10 +5,10 @@
 
 use ::plist::Value;
 
+use crate::analysis::constraints::slot_description;
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::constraints::{parse_constraint_dict, ConstraintExpr, Predicate};
 use crate::codesign::superblob::Slot;
-use crate::constraints::slot_description;
 
 use super::{blobs, located};
 
@@ -99,7 +99,7 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
                         slice.slice.arch,
                         slot_description(slot)
                     );
-                    let f = located(&slice, slot, slice.finding(sink, RULE.id, message)).help(
+                    let f = located(&slice, slot, slice.finding(RULE.id, message)).help(
                         "pin with `cdhash: {$in: [...]}` the current cdhash of every architecture (`codesign -dvvv --arch ARCH` shows `CDHash=`) after the last re-sign, or test team-identifier and signing-identifier instead, which survive re-signing",
                     );
                     sink.push(f);

@@ -4,8 +4,8 @@
 //! Whether the code itself has the category its self constraint asks for is
 //! `lc-self-unsatisfiable`'s question; this rule looks only at the values as written.
 
+use crate::analysis::constraints::IssueKind;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
-use crate::constraints::IssueKind;
 
 pub static RULE: Rule = Rule { id: "lc-validation-category", check: Check::Slice(check) };
 

@@ -13,7 +13,7 @@ fn check(ctx: &Context<'_>, sink: &mut Sink) {
     let scan = ctx.scan;
     for plist in &scan.discovery.launchd_plists {
         let Some(target) = plist.target else { continue };
-        let Some(view) = Context::items_of(scan).find(|i| i.index == target) else { continue };
+        let Some(view) = scan.item_views().find(|i| i.index == target) else { continue };
         let Some(claims) = Claims::of(&view) else { continue };
         if !claims.is_executable() {
             continue;

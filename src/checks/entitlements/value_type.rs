@@ -29,7 +29,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
             "`{path}` [{}] entitlement `{key}` {problem}: AMFI does not grant a mistyped entitlement and may reject the signature (\"AMFI could not load its entitlements for validation\")",
             slice.slice.arch
         );
-        let mut f = slice.finding(sink, RULE.id, message).help(format!(
+        let mut f = slice.finding(RULE.id, message).help(format!(
             "fix the value of `{key}` in the entitlements file (plutil -lint; booleans are <true/> or <false/>, lists are <array> of <string>) and re-sign"
         ));
         f.range = doc.map(|(range, d)| match d.key_span(key) {

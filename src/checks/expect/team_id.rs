@@ -14,7 +14,6 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let path = slice.item.code_path();
     let f = slice
         .finding(
-            sink,
             RULE.id,
             format!("`{path}` [{}] is signed by {actual}; bundlelint.toml expects team {expected}", slice.slice.arch),
         )

@@ -68,7 +68,6 @@ pub(super) fn report_first(
     let path = slice.item.code_path();
     let mut f = slice
         .finding(
-            sink,
             rule,
             format!("`{path}` [{}] is signed with identifier {:?}: {why}", slice.slice.arch, cd.cd.identifier),
         )

@@ -23,7 +23,6 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let path = slice.item.code_path();
     let mut f = slice
         .finding(
-            sink,
             RULE.id,
             format!(
                 "`{path}` [{}] is certificate-signed but its CodeDirectory (v={:#x}) records no team ID",

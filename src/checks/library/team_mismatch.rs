@@ -3,7 +3,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-use super::{host_executable, resolve, Resolution};
+use crate::analysis::library::{host_executable, resolve, Resolution};
 
 pub static RULE: Rule = Rule { id: "lib-team-mismatch", check: Check::Slice(check) };
 
@@ -27,9 +27,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let scan = slice.item.scan;
     for dylib in &slice.slice.dylibs {
         let Resolution::Bundled(path) = resolve(slice, executable, &dylib.name) else { continue };
-        let Some(lib) =
-            crate::checks::Context::items_of(scan).find(|i| i.item.executable.as_deref() == Some(path.as_str()))
-        else {
+        let Some(lib) = scan.item_views().find(|i| i.item.executable.as_deref() == Some(path.as_str())) else {
             continue;
         };
         let lib_slice = lib.slices().into_iter().find(|s| s.slice.arch == slice.slice.arch);
@@ -45,9 +43,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         };
         let me = slice.item.code_path();
         let f = slice
-            .finding(
-                sink,
-                RULE.id,
+            .finding(RULE.id,
                 format!("`{me}` [{}] ({}, hardened runtime) loads `{path}`, which {how}", slice.slice.arch, shown(own_team)),
             )
             .help(format!(

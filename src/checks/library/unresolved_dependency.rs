@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::finding::Severity;
 
-use super::{host_executable, required, resolve_in, search_dirs, Resolution, SearchDir};
+use crate::analysis::library::{host_executable, required, resolve_in, search_dirs, Resolution, SearchDir};
 
 pub static RULE: Rule = Rule { id: "lib-unresolved-dependency", check: Check::Scan(check) };
 

@@ -14,7 +14,6 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let path = slice.item.code_path();
     let f = slice
         .finding(
-            sink,
             RULE.id,
             format!("`{path}` [{}] is unsigned; macOS on Apple silicon kills unsigned arm64 code", slice.slice.arch),
         )

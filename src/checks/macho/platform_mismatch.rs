@@ -26,7 +26,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         return;
     };
     let f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] {why}", slice.slice.arch))
+        .finding(RULE.id, format!("`{path}` [{}] {why}", slice.slice.arch))
         .help("rebuild the binary for the bundle's platform (check the SDK and -target of that target)");
     sink.push(f);
 }

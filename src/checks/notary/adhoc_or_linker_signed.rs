@@ -19,7 +19,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     };
     let path = slice.item.code_path();
     let f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] is {how}", slice.slice.arch))
+        .finding(RULE.id, format!("`{path}` [{}] is {how}", slice.slice.arch))
         .help("re-sign with a Developer ID Application certificate; ad-hoc signatures only run locally");
     sink.push(f);
 }

@@ -13,7 +13,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(why) = defect(&ents.text) else { return };
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] embeds entitlements as {why}", slice.slice.arch))
+        .finding(RULE.id, format!("`{path}` [{}] embeds entitlements as {why}", slice.slice.arch))
         .help("sign with an entitlements file that is plain XML (plutil -convert xml1 file.entitlements)");
     f.range = sig.entitlements_range();
     sink.push(f);

@@ -43,7 +43,7 @@ pub(super) fn report(slice: &SliceView<'_>, sink: &mut Sink, rule: &'static str,
     }
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(sink, rule, format!("`{path}` [{}] requests the {GET_TASK_ALLOW} entitlement{tail}", slice.slice.arch))
+        .finding(rule, format!("`{path}` [{}] requests the {GET_TASK_ALLOW} entitlement{tail}", slice.slice.arch))
         .help("remove get-task-allow from release builds (Xcode: CODE_SIGN_INJECT_BASE_ENTITLEMENTS = NO, or export with Developer ID)");
     f.range = sig.entitlements_range();
     sink.push(f);

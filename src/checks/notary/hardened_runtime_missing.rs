@@ -19,7 +19,6 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let range = slice.signature().and_then(|s| s.code_directories.first()).map(|c| c.range);
     let mut f = slice
         .finding(
-            sink,
             RULE.id,
             format!("`{path}` [{}] is signed without the hardened runtime (flags={:#x})", slice.slice.arch, cd.flags),
         )

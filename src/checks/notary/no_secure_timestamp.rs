@@ -18,8 +18,10 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let signed = signer.signing_time.as_deref().map(|t| format!(" (only a signing time, {t})")).unwrap_or_default();
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] has no secure timestamp{signed}", slice.slice.arch))
-        .help("sign with `codesign --timestamp` while online (Apple's timestamp server); `--timestamp=none` leaves it out");
+        .finding(RULE.id, format!("`{path}` [{}] has no secure timestamp{signed}", slice.slice.arch))
+        .help(
+        "sign with `codesign --timestamp` while online (Apple's timestamp server); `--timestamp=none` leaves it out",
+    );
     f.range = sig.blob_range(crate::codesign::superblob::Slot::Signature);
     sink.push(f);
 }

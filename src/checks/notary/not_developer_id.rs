@@ -31,7 +31,6 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let path = slice.item.code_path();
     let mut f = slice
         .finding(
-            sink,
             RULE.id,
             format!(
                 "`{path}` [{}] is signed by {who:?} ({what}), not a Developer ID Application certificate",

@@ -25,11 +25,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     };
     let path = slice.item.code_path();
     let f = slice
-        .finding(
-            sink,
-            RULE.id,
-            format!("`{path}` [{}] was built with {shown}, older than the 10.9 SDK", slice.slice.arch),
-        )
+        .finding(RULE.id, format!("`{path}` [{}] was built with {shown}, older than the 10.9 SDK", slice.slice.arch))
         .help("rebuild the binary with a current Xcode/SDK (the deployment target may stay old)");
     sink.push(f);
 }

@@ -13,7 +13,6 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let path = slice.item.code_path();
     let mut f = slice
         .finding(
-            sink,
             RULE.id,
             format!(
                 "`{path}` [{}] is timestamped by {authority}, not Apple's Timestamp Certification Authority",

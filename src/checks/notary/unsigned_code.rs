@@ -10,7 +10,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     }
     let path = slice.item.code_path();
     let f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] has no code signature (no LC_CODE_SIGNATURE)", slice.slice.arch))
+        .finding(RULE.id, format!("`{path}` [{}] has no code signature (no LC_CODE_SIGNATURE)", slice.slice.arch))
         .help("sign it with your Developer ID Application certificate (codesign --sign … --options runtime --timestamp) before notarizing");
     sink.push(f);
 }

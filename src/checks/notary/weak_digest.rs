@@ -21,7 +21,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         sig.code_directories.iter().map(|c| c.cd.hash_type.map_or("unknown".into(), |h| h.name().to_owned())).collect();
     let path = slice.item.code_path();
     let f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] is hashed only with {}", slice.slice.arch, types.join(", ")))
+        .finding(RULE.id, format!("`{path}` [{}] is hashed only with {}", slice.slice.arch, types.join(", ")))
         .help("re-sign with a current codesign (SHA-256 CodeDirectory); drop deployment targets before macOS 10.11.4 if they force SHA-1 only");
     sink.push(f);
 }

@@ -33,7 +33,7 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
 /// Why a profile expiring at `expires` is a problem, if it is: expired before the signing time
 /// (always), or before `now` (release gates only).
 fn verdict(expires: i64, signed: Option<(i64, &str, &str)>, now: Option<i64>) -> Option<String> {
-    let expires_text = crate::codesign::certificate::rfc3339_from_unix(expires).unwrap_or_default();
+    let expires_text = crate::time::rfc3339_from_unix(expires).unwrap_or_default();
     if let Some((at, at_text, by)) = signed {
         if expires < at {
             return Some(format!(

@@ -27,7 +27,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     }
     let path = slice.item.code_path();
     let f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}] uses the old signature format: {}; iOS 15 and later refuse to launch it", slice.slice.arch, defects.join(" and ")))
+        .finding(RULE.id, format!("`{path}` [{}] uses the old signature format: {}; iOS 15 and later refuse to launch it", slice.slice.arch, defects.join(" and ")))
         .help("sign again with Xcode 12.5 or later (or codesign on macOS 11+): codesign --force --sign IDENTITY --generate-entitlement-der --entitlements App.entitlements Payload/App.app");
     sink.push(f);
 }

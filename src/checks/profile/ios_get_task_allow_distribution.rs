@@ -22,9 +22,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(why) = distribution_evidence(cx, slice) else { return };
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(
-            sink,
-            RULE.id,
+        .finding(RULE.id,
             format!("`{path}` [{}] claims get-task-allow = true in a distribution build ({why}); App Store validation rejects debuggable builds and distribution profiles do not allow it", slice.slice.arch),
         )
         .help("archive with the Release configuration and export for distribution (or drop get-task-allow from CODE_SIGN_ENTITLEMENTS), then sign with the distribution certificate");

@@ -55,7 +55,7 @@ pub(crate) fn signed_at(item: &ItemView<'_>) -> Option<(i64, String, &'static st
     item.slices().into_iter().find_map(|slice| {
         let signer = slice.signature()?.cms_info()?.signers.first()?;
         let (unix, by) = crate::trust::judgement_time(signer)?;
-        Some((unix, crate::codesign::certificate::rfc3339_from_unix(unix)?, by))
+        Some((unix, crate::time::rfc3339_from_unix(unix)?, by))
     })
 }
 

@@ -1,8 +1,8 @@
 //! `sbx-app-group-format`: every app group is `group.<name>` or `<TeamID>.<name>`.
 
 use super::team_prefix;
+use crate::analysis::services::{self, APPLICATION_GROUPS};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
-use crate::services::{self, APPLICATION_GROUPS};
 
 pub static RULE: Rule = Rule { id: "sbx-app-group-format", check: Check::Item(check) };
 

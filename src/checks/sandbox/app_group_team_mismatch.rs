@@ -1,8 +1,8 @@
 //! `sbx-app-group-team-mismatch`: a `<TeamID>.` app group belongs to the signer's team.
 
 use super::team_prefix;
+use crate::analysis::services::{self, APPLICATION_GROUPS};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
-use crate::services::{self, APPLICATION_GROUPS};
 
 pub static RULE: Rule = Rule { id: "sbx-app-group-team-mismatch", check: Check::Item(check) };
 

@@ -1,9 +1,9 @@
 //! `sbx-ios-style-group-needs-profile`: on macOS, a `group.` app group must be authorised by the
 //! code's embedded provisioning profile.
 
+use crate::analysis::services::{self, APPLICATION_GROUPS};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
-use crate::services::{self, APPLICATION_GROUPS};
 
 pub static RULE: Rule = Rule { id: "sbx-ios-style-group-needs-profile", check: Check::Item(check) };
 

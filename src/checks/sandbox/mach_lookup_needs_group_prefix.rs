@@ -1,10 +1,10 @@
 //! `sbx-mach-lookup-needs-group-prefix`: a sandboxed client can look up a product's Mach service
 //! only if the name is `<one of its app groups>.<name>` or a `mach-lookup` exception lists it.
 
+use crate::analysis::services::{self, Services, MACH_LOOKUP_EXCEPTION};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 use crate::model::Scan;
-use crate::services::{self, Services, MACH_LOOKUP_EXCEPTION};
 
 pub static RULE: Rule = Rule { id: "sbx-mach-lookup-needs-group-prefix", check: Check::Scan(check) };
 

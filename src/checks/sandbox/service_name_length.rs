@@ -1,7 +1,7 @@
 //! `sbx-service-name-length`: a Mach service name fits launchd's `name_t` (128 bytes with its NUL).
 
+use crate::analysis::services::{self, Via};
 use crate::checks::{Check, Context, Rule, Sink};
-use crate::services::{self, Via};
 
 pub static RULE: Rule = Rule { id: "sbx-service-name-length", check: Check::Scan(check) };
 

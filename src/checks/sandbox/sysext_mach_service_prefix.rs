@@ -1,9 +1,9 @@
 //! `sysext-mach-service-prefix`: a system extension's Mach service name starts with one of its
 //! app groups (Network Extension, Camera Extension) or with its team ID (Endpoint Security).
 
+use crate::analysis::services::{self, Vended, Via};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
-use crate::services::{self, Vended, Via};
 
 pub static RULE: Rule = Rule { id: "sysext-mach-service-prefix", check: Check::Item(check) };
 

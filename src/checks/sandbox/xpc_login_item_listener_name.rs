@@ -1,9 +1,9 @@
 //! `xpc-login-item-listener-name`: a Service Management login item can vend one Mach service,
 //! named exactly its `CFBundleIdentifier`.
 
+use crate::analysis::services::{self, Services};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
-use crate::services::{self, Services};
 
 pub static RULE: Rule = Rule { id: "xpc-login-item-listener-name", check: Check::Scan(check) };
 

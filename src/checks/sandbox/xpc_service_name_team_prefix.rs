@@ -1,9 +1,9 @@
 //! `xpc-service-name-team-prefix`: a launchd service a system extension connects to is named with
 //! the team ID (or one of the extension's app groups) as prefix.
 
+use crate::analysis::services::{self, Via, MACH_LOOKUP_EXCEPTION};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::discover::Role;
-use crate::services::{self, Via, MACH_LOOKUP_EXCEPTION};
 
 pub static RULE: Rule = Rule { id: "xpc-service-name-team-prefix", check: Check::Scan(check) };
 

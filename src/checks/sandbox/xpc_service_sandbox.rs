@@ -1,8 +1,8 @@
 //! `xpc-service-sandbox`: an XPC service inside a sandboxed app is sandboxed itself.
 
+use crate::analysis::services::{self, APP_SANDBOX, INHERIT};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
-use crate::services::{self, APP_SANDBOX, INHERIT};
 
 pub static RULE: Rule = Rule { id: "xpc-service-sandbox", check: Check::Item(check) };
 

@@ -10,7 +10,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let ChainEnd::Incomplete { missing } = &chain.end else { return };
     let path = slice.item.code_path();
     let mut f = slice
-        .finding(sink, RULE.id, format!("`{path}` [{}]: the signature's certificates stop at {:?}; {missing:?} is not embedded", slice.slice.arch, chain.path.last().cloned().unwrap_or_default()))
+        .finding(RULE.id, format!("`{path}` [{}]: the signature's certificates stop at {:?}; {missing:?} is not embedded", slice.slice.arch, chain.path.last().cloned().unwrap_or_default()))
         .help("sign with the intermediate in the keychain (codesign embeds the whole chain); with other signers, pass the intermediate certificate explicitly");
     f.range = slice.signature().and_then(|s| s.blob_range(crate::codesign::superblob::Slot::Signature));
     sink.push(f);

@@ -13,9 +13,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         if let ChainDefect::Expired { subject, not_before, not_after, at } = defect {
             let path = slice.item.code_path();
             let mut f = slice
-                .finding(
-                    sink,
-                    RULE.id,
+                .finding(RULE.id,
                     format!("`{path}` [{}]: certificate {subject:?} is valid {not_before} to {not_after}, not at {at} ({})", slice.slice.arch, a.judged_by),
                 )
                 .help("re-sign with a current certificate and a secure timestamp (codesign --timestamp), which keeps the signature valid after the certificate expires");

@@ -12,7 +12,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let arch = &slice.slice.arch;
     if let ChainEnd::Untrusted { top } = &chain.end {
         let mut f = slice
-            .finding(sink, RULE.id, format!("`{path}` [{arch}] is signed by a chain ending at {top:?}, which is not an Apple root or a trusted anchor (chain: {})", chain.path.join(" → ")))
+            .finding(RULE.id, format!("`{path}` [{arch}] is signed by a chain ending at {top:?}, which is not an Apple root or a trusted anchor (chain: {})", chain.path.join(" → ")))
             .help("sign with an Apple-issued certificate; for an enterprise or test PKI pass --trust-anchor ROOT.pem (or trust-anchors in bundlelint.toml)");
         f.range = slice.signature().and_then(|s| s.blob_range(crate::codesign::superblob::Slot::Signature));
         sink.push(f);
@@ -20,7 +20,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     for defect in &chain.defects {
         if let ChainDefect::BadSignature { subject, issuer } = defect {
             let mut f = slice
-                .finding(sink, RULE.id, format!("`{path}` [{arch}]: certificate {subject:?} is not signed by {issuer:?}, whose name it claims as issuer"))
+                .finding(RULE.id, format!("`{path}` [{arch}]: certificate {subject:?} is not signed by {issuer:?}, whose name it claims as issuer"))
                 .help("the chain is forged or mixed up: re-sign with a genuine certificate");
             f.range = slice.signature().and_then(|s| s.blob_range(crate::codesign::superblob::Slot::Signature));
             sink.push(f);

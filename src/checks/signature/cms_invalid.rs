@@ -17,7 +17,7 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let arch = &slice.slice.arch;
     let range = sig.blob_range(Slot::Signature);
     let mut report = |message: String, help: &str| {
-        let mut f = slice.finding(sink, RULE.id, message).help(help);
+        let mut f = slice.finding(RULE.id, message).help(help);
         f.range = range;
         sink.push(f);
     };

@@ -6,16 +6,15 @@
 
 use ::plist::Value;
 
-use crate::checks::library::{host_executable, resolve, Resolution};
-use crate::checks::{Context, ItemView, SliceView};
+use crate::analysis::constraints::{evaluate, Facts};
+use crate::analysis::library::{host_executable, resolve, Resolution};
 use crate::codesign::constraints::{parse_constraint_dict, Constraints};
 use crate::codesign::superblob::Slot;
-use crate::constraints::{evaluate, Facts};
 use crate::discover::LaunchdPlist;
 use crate::model::Scan;
+use crate::model::{ItemView, SliceView};
 
-use super::parent_responsible_reachable::{launcher, Launcher};
-use super::{facts_of, program};
+use crate::analysis::launchers::{facts_of, launcher, program, Launcher};
 
 /// The verdict of the constraint in `slot` of `slice`, in words, or `None` when it did not decode.
 pub fn of_constraint(items: &[ItemView<'_>], slice: &SliceView<'_>, slot: Slot, c: &Constraints) -> Option<String> {
@@ -62,7 +61,7 @@ fn library_verdicts(items: &[ItemView<'_>], slice: &SliceView<'_>, c: &Constrain
 pub fn of_spawn_constraint(scan: &Scan, plist: &LaunchdPlist) -> Option<String> {
     let Value::Dictionary(dict) = plist.dict()?.get("SpawnConstraint")? else { return None };
     let expr = parse_constraint_dict(dict).ok()?;
-    let items: Vec<_> = Context::items_of(scan).collect();
+    let items: Vec<_> = scan.item_views().collect();
     let Some(target) = program(&items, plist) else {
         return Some("unknown (the program it launches is not in this product)".to_owned());
     };

@@ -15,6 +15,7 @@
 
 pub mod facts;
 pub mod validate;
+pub mod verdicts;
 
 use std::fmt;
 

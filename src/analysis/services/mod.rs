@@ -16,8 +16,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::checks::{Context, ItemView};
 use crate::discover::{LaunchdKind, Role};
+use crate::model::ItemView;
 use crate::model::{Code, Scan};
 
 pub const APP_SANDBOX: &str = "com.apple.security.app-sandbox";
@@ -111,7 +111,7 @@ impl Services {
     pub fn collect(scan: &Scan) -> Services {
         let mut s = Services { vended: vended(scan), ..Services::default() };
         let mut excluded = BTreeSet::new();
-        for item in Context::items_of(scan) {
+        for item in scan.item_views() {
             if let Some(team) = team_id(&item) {
                 s.teams.insert(team.to_owned());
             }
@@ -122,8 +122,7 @@ impl Services {
         }
         let known: BTreeSet<&str> = s.vended.iter().map(|v| v.name.as_str()).collect();
         let prefixes: Vec<String> = s.teams.iter().chain(&s.groups).map(|p| format!("{p}.")).collect();
-        s.references =
-            Context::items_of(scan).map(|item| references(scan, &item, &known, &prefixes, &excluded)).collect();
+        s.references = scan.item_views().map(|item| references(scan, &item, &known, &prefixes, &excluded)).collect();
         s
     }
 
@@ -159,7 +158,7 @@ pub fn vended(scan: &Scan) -> Vec<Vended> {
             });
         }
     }
-    for item in Context::items_of(scan) {
+    for item in scan.item_views() {
         vended_by(&item, &mut out);
     }
     out
