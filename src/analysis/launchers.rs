@@ -2,7 +2,7 @@
 //! code item (launchd, the item itself, or its host app), the program a launchd plist starts, and
 //! the constraint facts of the slice that runs.
 
-use crate::analysis::constraints::Facts;
+use crate::analysis::constraint_eval::Facts;
 use crate::codesign::superblob::Slot;
 use crate::discover::{LaunchdPlist, Role};
 use crate::model::ItemView;

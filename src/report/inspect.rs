@@ -272,7 +272,7 @@ impl InspectReport {
                 program: p.program.clone(),
                 program_arguments: p.program_arguments.clone(),
                 target: item_path(p.target),
-                spawn_constraint_verdict: crate::analysis::constraints::verdicts::of_spawn_constraint(scan, p),
+                spawn_constraint_verdict: crate::analysis::constraint_eval::verdicts::of_spawn_constraint(scan, p),
                 contents: p.document.as_ref().ok().map(|d| to_json(&d.value)),
                 error: p.document.as_ref().err().map(ToString::to_string),
             })
@@ -307,7 +307,7 @@ impl InspectReport {
 /// Fills in each decoded constraint's static verdict, which needs the whole product (who launches
 /// the item, which libraries it links), not only the slice's signature.
 fn add_constraint_verdicts(scan: &Scan, items: &mut [InspectItem]) {
-    use crate::analysis::constraints::verdicts;
+    use crate::analysis::constraint_eval::verdicts;
     let views: Vec<_> = scan.item_views().collect();
     for (view, item) in views.iter().zip(items.iter_mut()) {
         for (slice, shown) in view.slices().iter().zip(item.slices.iter_mut()) {

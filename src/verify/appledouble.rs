@@ -8,7 +8,7 @@
 //! the seal does not list.
 
 use super::rules::RES_APPLEDOUBLE_DETRITUS;
-use super::Sink;
+use super::Collector;
 use crate::finding::Finding;
 use crate::input::{base_name, join, parent, Entry};
 use crate::model::Scan;
@@ -26,7 +26,7 @@ const FINDER_INFO_SIZE: usize = 32;
 const MAX_ENTRIES: usize = 64;
 
 /// Reports sidecars in `__MACOSX` that would put detritus on files of a bundle.
-pub(super) fn archive_sidecars(scan: &Scan, sink: &mut Sink) {
+pub(super) fn archive_sidecars(scan: &Scan, sink: &mut Collector) {
     for (path, entry) in scan.tree.entries() {
         let Entry::File(data) = entry else { continue };
         let Some(target) = sidecar_target(path) else { continue };

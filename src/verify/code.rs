@@ -4,14 +4,14 @@
 
 use std::ops::Range as Span;
 
-use super::context::{hex_prefix, ItemContext, OfUnit, Sink};
+use super::context::{hex_prefix, Collector, ItemContext, OfUnit};
 use super::pages::{self, PageHashes, PageReport, Paging};
 use super::rules::{SIG_CODELIMIT, SIG_LINKEDIT_LAYOUT, SIG_PAGE_HASH_MISMATCH};
 use super::signed::{CdView, SignedUnit};
 use crate::macho::{Range, Slice};
 
 /// Runs every code check on one signed unit.
-pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
+pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Collector) {
     for cd in &unit.cds {
         for problem in geometry_problems(unit, cd) {
             sink.add(
@@ -78,7 +78,7 @@ fn geometry_problems(unit: &SignedUnit<'_>, cd: &CdView<'_>) -> Vec<String> {
 
 /// Hashes every page once per digest type and reports, per CodeDirectory, the first page that
 /// does not match and how many do not.
-fn check_pages(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
+fn check_pages(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Collector) {
     let usable: Vec<&CdView<'_>> = unit.cds.iter().filter(|cd| cd.digest_usable()).collect();
     // CodeDirectories normally share one paging; group them so each byte is hashed once per type.
     let mut groups: Vec<(Paging, Vec<&CdView<'_>>)> = Vec::new();

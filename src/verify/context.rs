@@ -79,14 +79,14 @@ impl<'a> ItemContext<'a> {
 
 /// Collects findings; strict-only rules are dropped unless strict checking is on.
 #[derive(Debug)]
-pub(super) struct Sink {
+pub(super) struct Collector {
     strict: bool,
     pub findings: Vec<Finding>,
 }
 
-impl Sink {
-    pub fn new(strict: bool) -> Sink {
-        Sink { strict, findings: Vec::new() }
+impl Collector {
+    pub fn new(strict: bool) -> Collector {
+        Collector { strict, findings: Vec::new() }
     }
 
     pub fn add(&mut self, finding: Finding) {

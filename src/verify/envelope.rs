@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::context::{ItemContext, Sink};
+use super::context::{Collector, ItemContext};
 use super::rules::{RES_V1_ENVELOPE, RES_WEAK_RULES};
 use crate::discover::Layout;
 use crate::seal::{CodeResources, ResourceRule, Seal};
@@ -35,7 +35,7 @@ impl<'a> Envelope<'a> {
 }
 
 /// `--strict` refuses version 1 envelopes and rules that leave files out of the seal.
-pub(super) fn check_strength(ctx: &ItemContext<'_>, sink: &mut Sink, path: &str, env: &Envelope<'_>) {
+pub(super) fn check_strength(ctx: &ItemContext<'_>, sink: &mut Collector, path: &str, env: &Envelope<'_>) {
     if env.version == 1 {
         sink.add(
             ctx.finding(

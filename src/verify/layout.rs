@@ -3,7 +3,7 @@
 //! holding only the signature's own files, and a main executable that exists and is a regular
 //! file.
 
-use super::context::{ItemContext, Sink};
+use super::context::{Collector, ItemContext};
 use super::rules::*;
 use super::scope::main_executable_path;
 use super::signed::{
@@ -15,7 +15,7 @@ use crate::input::{join, parent, Entry, Tree};
 use crate::model::Code;
 
 /// Runs the layout checks of one bundle item.
-pub(super) fn check(ctx: &ItemContext<'_>, units: &[SignedUnit<'_>], sink: &mut Sink) {
+pub(super) fn check(ctx: &ItemContext<'_>, units: &[SignedUnit<'_>], sink: &mut Collector) {
     let Some(bundle) = ctx.bundle() else { return };
     main_executable(ctx, bundle, sink);
     // A framework root codesign refuses is refused whether or not the framework is signed yet:
@@ -34,7 +34,7 @@ pub(super) fn check(ctx: &ItemContext<'_>, units: &[SignedUnit<'_>], sink: &mut 
 }
 
 /// `CFBundleExecutable` names a file that must exist, as a regular file in place.
-fn main_executable(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
+fn main_executable(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Collector) {
     let tree = ctx.tree();
     let Some(name) = &bundle.executable_name else { return };
     let expected = main_executable_path(bundle).unwrap_or_else(|| join(&bundle.content, name));
@@ -68,7 +68,7 @@ fn main_executable(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
 const ROOT_EXTRAS: [&str; 4] = [".LSOverride", ".DS_Store", "Icon\r", ".SoftwareDepot.tracking"];
 
 /// A bundle with `Contents/` holds nothing else at its root but a few Finder files.
-fn app_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
+fn app_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Collector) {
     for (name, entry) in ctx.tree().children(&bundle.root) {
         let allowed = match entry {
             Entry::Dir => name == "Contents",
@@ -91,7 +91,7 @@ fn app_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
 
 /// A framework root holds `Versions/` (version directories and a `Current` link) and links
 /// named after entries of the current version.
-fn framework_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Sink) {
+fn framework_root(ctx: &ItemContext<'_>, bundle: &Bundle, sink: &mut Collector) {
     let tree = ctx.tree();
     let versions = parent(&bundle.root);
     let root = parent(versions);
@@ -203,7 +203,7 @@ fn links_into_current(target: &str, name: &str, current: Option<&str>) -> bool {
 }
 
 /// `_CodeSignature/` holds only regular files the signature uses.
-fn signature_directory(ctx: &ItemContext<'_>, bundle: &Bundle, units: &[SignedUnit<'_>], sink: &mut Sink) {
+fn signature_directory(ctx: &ItemContext<'_>, bundle: &Bundle, units: &[SignedUnit<'_>], sink: &mut Collector) {
     let tree = ctx.tree();
     let dir = join(&bundle.content, "_CodeSignature");
     let allowed = allowed_signature_files(tree, &dir, units);

@@ -41,7 +41,7 @@ use rayon::prelude::*;
 
 use crate::finding::Finding;
 use crate::model::Scan;
-use context::{ItemContext, ItemIndex, Sink};
+use context::{Collector, ItemContext, ItemIndex};
 use signed::SignedUnit;
 
 /// What to check.
@@ -101,7 +101,7 @@ pub fn verify(scan: &Scan, options: &VerifyOptions<'_>) -> Vec<Finding> {
         .flat_map_iter(|index| verify_item(scan, index, options, &items))
         .collect();
     if options.resources {
-        let mut sink = Sink::new(options.strict);
+        let mut sink = Collector::new(options.strict);
         appledouble::archive_sidecars(scan, &mut sink);
         findings.extend(sink.findings);
     }
@@ -124,12 +124,12 @@ fn verify_item(scan: &Scan, index: usize, options: &VerifyOptions<'_>, items: &I
     let per_unit: Vec<Vec<Finding>> = units
         .par_iter()
         .map(|unit| {
-            let mut sink = Sink::new(options.strict);
+            let mut sink = Collector::new(options.strict);
             verify_unit(&ctx, unit, &mut sink);
             sink.findings
         })
         .collect();
-    let mut sink = Sink::new(options.strict);
+    let mut sink = Collector::new(options.strict);
     sink.findings.extend(per_unit.into_iter().flatten());
     if item.bundle.is_some() {
         layout::check(&ctx, &units, &mut sink);
@@ -141,7 +141,7 @@ fn verify_item(scan: &Scan, index: usize, options: &VerifyOptions<'_>, items: &I
 }
 
 /// The checks of one signature.
-fn verify_unit(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
+fn verify_unit(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Collector) {
     code::check(ctx, unit, sink);
     special_slots::check(ctx, unit, sink);
 }

@@ -13,7 +13,7 @@
 //! (with the item's own full validation); the cdhash comparison is what can be decided from the
 //! bytes without the requirement language.
 
-use super::context::{hex_prefix, ItemContext, Sink};
+use super::context::{hex_prefix, Collector, ItemContext};
 use super::rules::{RES_FILE_ADDED, RES_NESTED_CODE_INVALID, RES_NESTED_CODE_UNSIGNED};
 use super::signed::{self, SignedUnit};
 use super::NestedRequirement;
@@ -37,7 +37,13 @@ pub(super) enum Outcome {
 }
 
 /// Checks the code at tree path `path` (`rel` to the container's seal), sealed as `seal`.
-pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &str, seal: Option<&Seal>) -> Outcome {
+pub(super) fn check(
+    ctx: &ItemContext<'_>,
+    sink: &mut Collector,
+    rel: &str,
+    path: &str,
+    seal: Option<&Seal>,
+) -> Outcome {
     let Some(index) = ctx.items.find(ctx.tree(), path).filter(|&i| i != ctx.index) else {
         return Outcome::NotCode;
     };

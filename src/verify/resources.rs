@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::context::{ItemContext, Sink};
+use super::context::{Collector, ItemContext};
 use super::envelope::{self, Envelope};
 use super::nested::{self, Outcome};
 use super::rules::{
@@ -24,7 +24,7 @@ use crate::input::{base_name, parent, Entry};
 use crate::seal::Seal;
 
 /// Checks the seal of the bundle `ctx` verifies (a signed bundle with a CodeResources file).
-pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink) {
+pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Collector) {
     let Some(bundle) = ctx.bundle() else { return };
     let Some(path) = bundle.code_resources.as_deref() else { return };
     // A CodeResources that does not parse, and entries of the wrong shape, are already reported
@@ -68,7 +68,7 @@ struct Walk<'a> {
 }
 
 /// Walks the tree below the scope's base, deciding every entry.
-fn walk<'a>(ctx: &ItemContext<'a>, sink: &mut Sink, scope: &Scope, env: &Envelope<'a>) -> Walk<'a> {
+fn walk<'a>(ctx: &ItemContext<'a>, sink: &mut Collector, scope: &Scope, env: &Envelope<'a>) -> Walk<'a> {
     let tree = ctx.tree();
     let mut out = Walk::default();
     let mut skipped: HashSet<&str> = HashSet::new();
@@ -143,7 +143,14 @@ fn has_skipped_ancestor(path: &str, base: &str, skipped: &HashSet<&str>) -> bool
 }
 
 /// A dotted directory at a nested-code site that holds no code item.
-fn not_code_directory(ctx: &ItemContext<'_>, sink: &mut Sink, rel: &str, path: &str, seal: Option<&Seal>, rule: &str) {
+fn not_code_directory(
+    ctx: &ItemContext<'_>,
+    sink: &mut Collector,
+    rel: &str,
+    path: &str,
+    seal: Option<&Seal>,
+    rule: &str,
+) {
     match seal {
         Some(Seal::Nested { .. }) => sink.add(
             ctx.finding(

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use rayon::prelude::*;
 
-use super::context::{hex_prefix, ItemContext, Sink};
+use super::context::{hex_prefix, Collector, ItemContext};
 use super::envelope::Envelope;
 use super::rules::{RES_FILE_ALTERED, RES_FILE_MISSING, RES_MACHO_SEALED_AS_DATA};
 use super::scope::Scope;
@@ -38,7 +38,7 @@ fn recorded(seal: &Seal) -> Vec<(HashType, &'static str, &[u8])> {
 }
 
 /// Hashes every sealed file (in parallel, each once per digest type) and compares.
-pub(super) fn hash_files(ctx: &ItemContext<'_>, sink: &mut Sink, files: &[FileWork<'_>]) {
+pub(super) fn hash_files(ctx: &ItemContext<'_>, sink: &mut Collector, files: &[FileWork<'_>]) {
     let tree = ctx.tree();
     let found: Vec<Finding> = files
         .par_iter()
@@ -143,7 +143,7 @@ fn missing(ctx: &ItemContext<'_>, rel: &str, path: &str) -> Finding {
 /// Every sealed entry the walk did not meet is missing, unless optional.
 pub(super) fn report_missing(
     ctx: &ItemContext<'_>,
-    sink: &mut Sink,
+    sink: &mut Collector,
     scope: &Scope,
     env: &Envelope<'_>,
     seen: &HashSet<&str>,

@@ -7,7 +7,7 @@
 //! `__TEXT,__info_plist` section. Every CodeDirectory is checked (codesign reads only the one
 //! with the strongest hash; the kernel of an older system may read another).
 
-use super::context::{hex_prefix, ItemContext, OfUnit, Sink};
+use super::context::{hex_prefix, Collector, ItemContext, OfUnit};
 use super::rules::{SIG_INFO_PLIST_NOT_BOUND, SIG_RESOURCES_NOT_SEALED, SIG_SPECIAL_SLOT_MISMATCH};
 use super::signed::{detached_component_name, CdView, ComponentSource, SignedUnit};
 use crate::codesign::digest::{HashType, Hasher};
@@ -83,7 +83,7 @@ fn slot_name(slot: u32) -> &'static str {
 }
 
 /// Checks every known special slot of every CodeDirectory of `unit`.
-pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Sink) {
+pub(super) fn check(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Collector) {
     // A bundle whose binary was signed as a bare file misses slots 1 and 3 for one reason:
     // one finding names the signature and what follows from it.
     let bare = signed_as_bare_file(ctx, unit);

@@ -2,7 +2,7 @@
 //! `/System/` or `/Library/`; relative targets must resolve inside the bundle being verified, or a
 //! bundle enclosing it, and to a path that bundle's seal includes.
 
-use super::context::{ItemContext, Sink};
+use super::context::{Collector, ItemContext};
 use super::envelope::Envelope;
 use super::rules::RES_SYMLINK_ESCAPES;
 use super::scope::{main_executable_path, Scope};
@@ -38,7 +38,7 @@ pub(super) struct SealedLink<'a> {
 }
 
 /// `--strict`: sealed links must stay inside the bundle (or an enclosing one) and its seal.
-pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Sink, scope: &Scope, links: &[SealedLink<'_>]) {
+pub(super) fn check(ctx: &ItemContext<'_>, sink: &mut Collector, scope: &Scope, links: &[SealedLink<'_>]) {
     if links.is_empty() || !ctx.options.strict {
         return;
     }

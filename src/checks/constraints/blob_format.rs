@@ -5,7 +5,7 @@
 //! dictionary, `ccat`/`comp`/`vers` not integers) are `malformed-constraints`, reported by the
 //! reader; this rule sees only blobs that decoded, so one defect gives one finding.
 
-use crate::analysis::constraints::slot_description;
+use crate::analysis::constraint_eval::slot_description;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::constraints::Constraints;
 

@@ -1,7 +1,7 @@
 //! `lc-entitlement-query`: an `entitlements` `$query` is a list of `[opcode, parameter]` steps
 //! with opcodes 1–11 and the parameter type each opcode takes.
 
-use crate::analysis::constraints::IssueKind;
+use crate::analysis::constraint_eval::IssueKind;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
 pub static RULE: Rule = Rule { id: "lc-entitlement-query", check: Check::Slice(check) };

@@ -9,8 +9,8 @@
 
 use ::plist::Value;
 
-use crate::analysis::constraints::facts::category_name;
-use crate::analysis::constraints::render_value;
+use crate::analysis::constraint_eval::facts::category_name;
+use crate::analysis::constraint_eval::render_value;
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::discover::LaunchdKind;
 

@@ -1,7 +1,7 @@
 //! `lc-known-facts`: every fact a constraint blob tests is one the kernel documents, compared
 //! with a value of its type.
 
-use crate::analysis::constraints::{Issue, IssueKind};
+use crate::analysis::constraint_eval::{Issue, IssueKind};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
 pub static RULE: Rule = Rule { id: "lc-known-facts", check: Check::Slice(check) };

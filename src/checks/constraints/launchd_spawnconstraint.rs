@@ -3,7 +3,7 @@
 
 use ::plist::Value;
 
-use crate::analysis::constraints::{evaluate, validate, Verdict};
+use crate::analysis::constraint_eval::{evaluate, validate, Verdict};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::constraints::parse_constraint_dict;
 use crate::codesign::der_plist::kind_name;

@@ -4,7 +4,7 @@
 //! Operating-system libraries come from the dyld shared cache and are not checked; libraries
 //! loaded with `dlopen` are not in the load commands and are not seen.
 
-use crate::analysis::constraints::{evaluate, slot_description, Verdict};
+use crate::analysis::constraint_eval::{evaluate, slot_description, Verdict};
 use crate::analysis::library::{host_executable, resolve, Resolution};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::superblob::Slot;

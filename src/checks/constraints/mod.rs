@@ -23,7 +23,7 @@ mod validation_category;
 use ::plist::Dictionary;
 
 use super::{Rule, Sink, SliceView};
-use crate::analysis::constraints::{slot_description, slot_process, validate, Facts, Issue, IssueKind};
+use crate::analysis::constraint_eval::{slot_description, slot_process, validate, Facts, Issue, IssueKind};
 use crate::codesign::constraints::Constraints;
 use crate::codesign::superblob::Slot;
 

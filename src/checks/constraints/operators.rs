@@ -1,7 +1,7 @@
 //! `lc-operators`: the operators of a constraint blob are ones the language has, with the value
 //! shapes it documents, and none is empty or stands without a fact.
 
-use crate::analysis::constraints::{Issue, IssueKind};
+use crate::analysis::constraint_eval::{Issue, IssueKind};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
 pub static RULE: Rule = Rule { id: "lc-operators", check: Check::Slice(check) };

@@ -5,7 +5,7 @@
 use crate::macho::parse_version;
 use ::plist::Value;
 
-use crate::analysis::constraints::slot_description;
+use crate::analysis::constraint_eval::slot_description;
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::codesign::superblob::Slot;
 

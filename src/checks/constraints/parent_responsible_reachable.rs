@@ -6,7 +6,7 @@
 //! Where the launcher cannot be told (extensions, plug-ins, loose tools), the constraint should
 //! at least name a team or signing identifier that some code in the product has.
 
-use crate::analysis::constraints::{evaluate, slot_description, Facts, Verdict};
+use crate::analysis::constraint_eval::{evaluate, slot_description, Facts, Verdict};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::constraints::{ConstraintExpr, Predicate};
 use crate::codesign::superblob::Slot;

@@ -2,7 +2,7 @@
 //! it, as far as its signature tells: team and signing identifier, cdhash, validation category,
 //! entitlements.
 
-use crate::analysis::constraints::{evaluate, slot_description, Facts, Verdict, Violation};
+use crate::analysis::constraint_eval::{evaluate, slot_description, Facts, Verdict, Violation};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::superblob::Slot;
 

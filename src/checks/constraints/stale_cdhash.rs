@@ -5,7 +5,7 @@
 
 use ::plist::Value;
 
-use crate::analysis::constraints::slot_description;
+use crate::analysis::constraint_eval::slot_description;
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::constraints::{parse_constraint_dict, ConstraintExpr, Predicate};
 use crate::codesign::superblob::Slot;

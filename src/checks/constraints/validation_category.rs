@@ -4,7 +4,7 @@
 //! Whether the code itself has the category its self constraint asks for is
 //! `lc-self-unsatisfiable`'s question; this rule looks only at the values as written.
 
-use crate::analysis::constraints::IssueKind;
+use crate::analysis::constraint_eval::IssueKind;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
 pub static RULE: Rule = Rule { id: "lc-validation-category", check: Check::Slice(check) };

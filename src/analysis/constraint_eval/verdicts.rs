@@ -6,7 +6,7 @@
 
 use ::plist::Value;
 
-use crate::analysis::constraints::{evaluate, Facts};
+use crate::analysis::constraint_eval::{evaluate, Facts};
 use crate::analysis::library::{host_executable, resolve, Resolution};
 use crate::codesign::constraints::{parse_constraint_dict, Constraints};
 use crate::codesign::superblob::Slot;
