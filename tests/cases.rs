@@ -126,23 +126,25 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
     });
 }
 
-#[test]
-fn every_case_holds() {
-    // `BUNDLELINT_CASES=prefix` runs only the cases of rules whose id starts with `prefix`.
-    let only = std::env::var("BUNDLELINT_CASES").unwrap_or_default();
-    let all: Vec<_> = cases().into_iter().filter(|(rule, _, _)| rule.starts_with(only.as_str())).collect();
-    assert!(!all.is_empty(), "no cases under corpus/cases (filter {only:?})");
-    let mut failures = Vec::new();
-    for (rule, name, dir) in &all {
-        let result = std::panic::catch_unwind(|| run_case(rule, name, dir));
-        if let Err(e) = result {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{rule}/{name}: {msg}"));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), all.len(), failures.join("\n\n"));
+/// One test per case, named `<rule-id>/<case>`: `cargo test --test cases notary-unsigned-code`
+/// runs the cases of one rule, in parallel like any test.
+fn main() {
+    let arguments = libtest_mimic::Arguments::from_args();
+    let trials: Vec<libtest_mimic::Trial> = cases()
+        .into_iter()
+        .map(|(rule, name, dir)| {
+            libtest_mimic::Trial::test(format!("{rule}/{name}"), move || {
+                std::panic::catch_unwind(|| run_case(&rule, &name, &dir)).map_err(|panic| {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    libtest_mimic::Failed::from(message)
+                })
+            })
+        })
+        .collect();
+    assert!(!trials.is_empty(), "no cases under corpus/cases");
+    libtest_mimic::run(&arguments, trials).exit();
 }

@@ -2,9 +2,7 @@
 //! or 2), its output is identical across runs, and a baseline written from a run silences
 //! exactly that run's findings.
 
-mod common;
-
-use common::{bundlelint, corpus_inputs};
+use crate::common::{bundlelint, corpus_inputs};
 use std::process::Command;
 
 #[test]
@@ -15,7 +13,7 @@ fn check_never_crashes_on_the_corpus_and_is_deterministic() {
         assert!(!err.contains("panicked"), "{path}: {err}");
         // Files that are not code, zip archives, profiles or plists (keys, notes, tar archives) are
         // refused, naming what they are.
-        if input.is_file() && common::refused_as_unread(code, &err) {
+        if input.is_file() && crate::common::refused_as_unread(code, &err) {
             assert!(first.is_empty(), "{path}: refused but reported:\n{first}");
             continue;
         }

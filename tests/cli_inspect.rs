@@ -1,9 +1,7 @@
 //! `bundlelint inspect` on every artifact of the corpora: it succeeds, its JSON is valid and
 //! carries the schema version, and two runs print the same bytes.
 
-mod common;
-
-use common::{available, bundlelint, corpus_inputs, SHARED_REAL};
+use crate::common::{available, bundlelint, corpus_inputs, SHARED_REAL};
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -18,7 +16,7 @@ fn inspect_reads_every_corpus_artifact_deterministically() {
     for input in &inputs {
         let path = input.to_str().unwrap();
         let (code, json, err) = bundlelint(&["inspect", "--format", "json", path]);
-        if input.is_file() && common::refused_as_unread(code, &err) {
+        if input.is_file() && crate::common::refused_as_unread(code, &err) {
             continue; // refused by name: not code, an archive, a profile or a plist
         }
         assert_eq!(code, 0, "{path}: {err}");

@@ -12,9 +12,7 @@ use bundlelint::input::{FileData, InputKind, Tree};
 use bundlelint::model::{Code, Scan};
 use serde_json::Value;
 
-mod common;
-
-use common::{available, real_facts, SHARED_REAL};
+use crate::common::{available, real_facts, SHARED_REAL};
 
 /// Reads one file as a bare Mach-O input (the facts are per file, not per bundle).
 fn scan_file(root: &str, path: &str) -> Scan {

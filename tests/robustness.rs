@@ -4,9 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod common;
-
-use common::{shared, REAL};
+use crate::common::{shared, REAL};
 
 use bundlelint::engine;
 use bundlelint::input::{Entry, FileData, InputKind, Tree};

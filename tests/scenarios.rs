@@ -15,9 +15,7 @@ use bundlelint::model::Scan;
 use bundlelint::settings::Settings;
 use serde::Deserialize;
 
-mod common;
-
-use common::{apply, copy_tree, Edit};
+use crate::common::{apply, copy_tree, Edit};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,9 +13,7 @@ use bundlelint::seal::{CodeResources, Seal};
 use bundlelint::verify::{verify, NestedRequirement, VerifyOptions};
 use sha2::Digest as _;
 
-mod common;
-
-use common::{real_facts, shared, shared_copy};
+use crate::common::{real_facts, shared, shared_copy};
 
 // ---------------------------------------------------------------------------------------------
 // helpers

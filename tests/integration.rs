@@ -1,0 +1,16 @@
+//! The integration tests, in one binary: a change to `src/` links one test program, not one per
+//! file. The rule cases run in their own binary (`tests/cases.rs`), one test per case.
+
+mod common;
+
+mod cli_check;
+mod cli_check_corpus;
+mod cli_inspect;
+mod differential;
+mod facts;
+mod layering;
+mod robustness;
+mod rules_meta;
+mod scenarios;
+mod toolchain;
+mod verify;
