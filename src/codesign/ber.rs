@@ -26,8 +26,10 @@ use std::borrow::Cow;
 
 use crate::Problem;
 
-/// Problem code for bytes that are not well-formed BER/DER framing.
-pub const PROBLEM_CODE: &str = "malformed-asn1";
+/// The code of problems found while walking the framing, before they leave this module: every
+/// public function gives them its caller's code (`malformed-cms`, `malformed-certificate`…), so a
+/// problem always names the rule of the structure that is malformed.
+const CALLER_CODE: &str = "";
 
 /// Deepest nesting of constructed elements accepted. CMS with a timestamp token nests about 20.
 pub const MAX_DEPTH: usize = 64;
@@ -102,7 +104,12 @@ impl Header {
 }
 
 fn problem(offset: usize, message: impl Into<String>) -> Problem {
-    Problem::at(PROBLEM_CODE, offset as u64, message)
+    Problem::at(CALLER_CODE, offset as u64, message)
+}
+
+/// A problem of this module, given the caller's code.
+fn coded(code: &'static str) -> impl Fn(Problem) -> Problem {
+    move |problem| Problem { code, ..problem }
 }
 
 /// Reads the identifier and length octets of the element at `offset`.
@@ -174,13 +181,14 @@ fn write_length(out: &mut Vec<u8>, len: usize) {
 /// Rewrites BER framing into DER; see the module documentation for what changes.
 ///
 /// `input` must hold exactly one element. The result borrows `input` when it was already DER.
-pub fn ber_to_der(input: &[u8]) -> Result<Cow<'_, [u8]>, Problem> {
-    let normalized = normalize_first_element(input)?;
+/// Problems carry `code`.
+pub fn ber_to_der<'a>(input: &'a [u8], code: &'static str) -> Result<Cow<'a, [u8]>, Problem> {
+    let normalized = normalize_first_element(input, code)?;
     if normalized.consumed != input.len() {
-        return Err(problem(
+        return Err(coded(code)(problem(
             normalized.consumed,
             format!("{} bytes follow the outermost element", input.len().saturating_sub(normalized.consumed)),
-        ));
+        )));
     }
     Ok(normalized.der)
 }
@@ -203,10 +211,11 @@ impl Normalized<'_> {
 
 /// Like [`ber_to_der`], for the first element only; reports how many bytes it occupied so the
 /// caller can judge what follows (code signature blobs may carry zero padding).
-pub fn normalize_first_element(input: &[u8]) -> Result<Normalized<'_>, Problem> {
+/// Problems carry `code`.
+pub fn normalize_first_element<'a>(input: &'a [u8], code: &'static str) -> Result<Normalized<'a>, Problem> {
     let normalizer = Normalizer { input };
     let mut out = Vec::new();
-    let end = normalizer.element(0, 0, &mut out)?;
+    let end = normalizer.element(0, 0, &mut out).map_err(coded(code))?;
     let original = input.get(..end).unwrap_or(input);
     let der = if out.as_slice() == original { Cow::Borrowed(original) } else { Cow::Owned(out) };
     Ok(Normalized { der, consumed: end })
@@ -411,26 +420,29 @@ pub struct Element<'a> {
     /// The value octets.
     pub value: &'a [u8],
     value_offset: usize,
+    /// The code of problems in this element and its children.
+    code: &'static str,
 }
 
 impl<'a> Element<'a> {
     /// Reads the single element that must fill `data` exactly; `base` is the offset of `data`
-    /// within the buffer used for problem offsets.
-    pub fn parse_exact(data: &'a [u8], base: usize) -> Result<Element<'a>, Problem> {
-        let element = Self::parse_first(data, base)?;
+    /// within the buffer used for problem offsets. Problems here and in its children carry `code`.
+    pub fn parse_exact(data: &'a [u8], base: usize, code: &'static str) -> Result<Element<'a>, Problem> {
+        let element = Self::parse_first(data, base, code)?;
         if element.encoded.len() != data.len() {
-            return Err(problem(
+            return Err(coded(code)(problem(
                 base.saturating_add(element.encoded.len()),
                 format!("{} bytes follow the element", data.len().saturating_sub(element.encoded.len())),
-            ));
+            )));
         }
         Ok(element)
     }
 
-    /// Reads the element at the start of `data`; `base` is the offset of `data` for problems.
-    pub fn parse_first(data: &'a [u8], base: usize) -> Result<Element<'a>, Problem> {
-        let header = read_header(data, 0).map_err(|p| p.rebased(base as u64))?;
-        let at = |message: String| problem(base, message);
+    /// Reads the element at the start of `data`; `base` is the offset of `data` for problems,
+    /// which carry `code`.
+    pub fn parse_first(data: &'a [u8], base: usize, code: &'static str) -> Result<Element<'a>, Problem> {
+        let header = read_header(data, 0).map_err(|p| coded(code)(p.rebased(base as u64)))?;
+        let at = |message: String| coded(code)(problem(base, message));
         let Length::Definite(len) = header.length else {
             return Err(at("indefinite length in DER".into()));
         };
@@ -448,6 +460,7 @@ impl<'a> Element<'a> {
             encoded,
             value,
             value_offset: base.saturating_add(header.header_len),
+            code,
         })
     }
 
@@ -463,7 +476,7 @@ impl<'a> Element<'a> {
 
     /// The elements inside this one's value, in order.
     pub fn children(&self) -> Children<'a> {
-        Children { data: self.value, position: 0, base: self.value_offset, failed: false }
+        Children { data: self.value, position: 0, base: self.value_offset, failed: false, code: self.code }
     }
 
     /// A problem located at this element.
@@ -479,6 +492,7 @@ pub struct Children<'a> {
     position: usize,
     base: usize,
     failed: bool,
+    code: &'static str,
 }
 
 impl<'a> Iterator for Children<'a> {
@@ -490,7 +504,7 @@ impl<'a> Iterator for Children<'a> {
         }
         let rest = self.data.get(self.position..).filter(|rest| !rest.is_empty())?;
         let offset = self.base.saturating_add(self.position);
-        match Element::parse_first(rest, offset) {
+        match Element::parse_first(rest, offset, self.code) {
             Ok(element) => {
                 self.position = self.position.saturating_add(element.encoded.len());
                 Some(Ok(element))
@@ -507,14 +521,16 @@ impl<'a> Iterator for Children<'a> {
 mod tests {
     use super::*;
 
+    const TEST_CODE: &str = "malformed-cms";
+
     fn der(input: &[u8]) -> Vec<u8> {
-        ber_to_der(input).map(|c| c.into_owned()).unwrap_or_else(|p| panic!("{p}"))
+        ber_to_der(input, TEST_CODE).map(|c| c.into_owned()).unwrap_or_else(|p| panic!("{p}"))
     }
 
     #[test]
     fn der_input_is_borrowed_unchanged() {
         let input = [0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0xaa];
-        let out = ber_to_der(&input).unwrap();
+        let out = ber_to_der(&input, TEST_CODE).unwrap();
         assert!(matches!(out, Cow::Borrowed(_)));
         assert_eq!(&*out, &input);
     }
@@ -539,7 +555,7 @@ mod tests {
         let input = [0x23, 0x09, 0x03, 0x02, 0x00, 0xaa, 0x03, 0x03, 0x04, 0xbb, 0xc0];
         assert_eq!(der(&input), [0x03, 0x04, 0x04, 0xaa, 0xbb, 0xc0]);
         let bad = [0x23, 0x08, 0x03, 0x02, 0x04, 0xaa, 0x03, 0x02, 0x00, 0xbb];
-        assert!(ber_to_der(&bad).is_err());
+        assert!(ber_to_der(&bad, TEST_CODE).is_err());
     }
 
     #[test]
@@ -574,8 +590,8 @@ mod tests {
             &[0x1f, 0x81, 0x82, 0x83, 0x84, 0x85, 0x00], // tag number too long
         ];
         for case in cases {
-            let p = ber_to_der(case).expect_err(&format!("{case:02x?} should fail"));
-            assert_eq!(p.code, PROBLEM_CODE);
+            let p = ber_to_der(case, TEST_CODE).expect_err(&format!("{case:02x?} should fail"));
+            assert_eq!(p.code, TEST_CODE);
         }
     }
 
@@ -585,18 +601,18 @@ mod tests {
         let mut input = Vec::new();
         input.extend(std::iter::repeat_n([0x30u8, 0x80], depth).flatten());
         input.extend(std::iter::repeat_n(0u8, depth * 2));
-        let p = ber_to_der(&input).unwrap_err();
+        let p = ber_to_der(&input, TEST_CODE).unwrap_err();
         assert!(p.message.contains("nested"), "{p}");
         let mut ok = Vec::new();
         ok.extend(std::iter::repeat_n([0x30u8, 0x80], MAX_DEPTH).flatten());
         ok.extend(std::iter::repeat_n(0u8, MAX_DEPTH * 2));
-        assert!(ber_to_der(&ok).is_ok());
+        assert!(ber_to_der(&ok, TEST_CODE).is_ok());
     }
 
     #[test]
     fn first_element_reports_consumed_bytes() {
         let input = [0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
-        let n = normalize_first_element(&input).unwrap();
+        let n = normalize_first_element(&input, TEST_CODE).unwrap();
         assert_eq!(n.consumed, 6);
         assert!(n.was_rewritten());
         assert_eq!(&*n.der, &[0x30, 0x02, 0x05, 0x00]);
@@ -605,15 +621,15 @@ mod tests {
     #[test]
     fn der_reader_walks_children_with_offsets() {
         let data = [0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0xaa];
-        let outer = Element::parse_exact(&data, 100).unwrap();
+        let outer = Element::parse_exact(&data, 100, TEST_CODE).unwrap();
         let kids: Vec<_> = outer.children().collect::<Result<_, _>>().unwrap();
         assert_eq!(kids.len(), 2);
         assert_eq!(kids[1].offset, 105);
         assert_eq!(kids[1].value, &[0xaa]);
-        assert!(Element::parse_exact(&[0x30, 0x80, 0x00, 0x00], 0).is_err());
-        assert!(Element::parse_exact(&[0x04, 0x81, 0x01, 0xaa], 0).is_err());
+        assert!(Element::parse_exact(&[0x30, 0x80, 0x00, 0x00], 0, TEST_CODE).is_err());
+        assert!(Element::parse_exact(&[0x04, 0x81, 0x01, 0xaa], 0, TEST_CODE).is_err());
         let broken = [0x30, 0x03, 0x02, 0x05, 0x00];
-        let outer = Element::parse_first(&broken, 0).unwrap();
+        let outer = Element::parse_first(&broken, 0, TEST_CODE).unwrap();
         let results: Vec<_> = outer.children().collect();
         assert_eq!(results.len(), 1);
         assert!(results[0].is_err());

@@ -180,7 +180,7 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, Problem> {
             format!("certificate of {} bytes exceeds the {MAX_CERTIFICATE_LEN}-byte limit", der.len()),
         ));
     }
-    let raw = RawTbsFields::read(der).map_err(recode)?;
+    let raw = RawTbsFields::read(der)?;
     let certificate = Certificate::from_der(der).map_err(|e| der_problem(PROBLEM_CODE, &e, 0, "certificate"))?;
     let tbs = &certificate.tbs_certificate;
 
@@ -272,7 +272,7 @@ struct RawTbsFields<'a> {
 impl<'a> RawTbsFields<'a> {
     /// Walks `Certificate → TBSCertificate → [version] serial signature issuer validity subject`.
     fn read(der: &'a [u8]) -> Result<Self, Problem> {
-        let certificate = Element::parse_exact(der, 0)?;
+        let certificate = Element::parse_exact(der, 0, PROBLEM_CODE)?;
         let tbs = certificate
             .children()
             .next()
@@ -308,11 +308,6 @@ pub(crate) fn check_name_size(name: Element<'_>, code: &'static str) -> Result<(
         }
     }
     Ok(())
-}
-
-/// Problems from the generic DER reader, re-coded as certificate problems.
-fn recode(problem: Problem) -> Problem {
-    Problem { code: PROBLEM_CODE, ..problem }
 }
 
 /// A `der` decoding error as a [`Problem`] at `base` plus the position the decoder reports.
@@ -483,13 +478,13 @@ impl ExtensionFacts {
 /// `BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }`.
 /// Read by hand: the `x509-cert` type rejects path lengths above 255, which says nothing about `cA`.
 fn basic_constraints_ca(value: &[u8]) -> Result<bool, Problem> {
-    let sequence = Element::parse_exact(value, 0).map_err(recode)?;
+    let sequence = Element::parse_exact(value, 0, PROBLEM_CODE)?;
     if sequence.tag != 0x30 {
         return Err(Problem::new(PROBLEM_CODE, "basicConstraints is not a SEQUENCE"));
     }
     match sequence.children().next() {
         Some(Ok(first)) if first.tag == 0x01 => Ok(first.value.iter().any(|&b| b != 0)),
-        Some(Err(e)) => Err(recode(e)),
+        Some(Err(e)) => Err(e),
         _ => Ok(false),
     }
 }
@@ -536,7 +531,7 @@ fn key_algorithm(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> String {
 
 /// Bit length of the modulus in `RSAPublicKey ::= SEQUENCE { modulus INTEGER, … }`.
 fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
-    let sequence = Element::parse_exact(key, 0).ok()?;
+    let sequence = Element::parse_exact(key, 0, PROBLEM_CODE).ok()?;
     let modulus = sequence.children().next()?.ok()?;
     let significant = modulus.value.iter().position(|&b| b != 0).and_then(|i| modulus.value.get(i..))?;
     let top = *significant.first()?;
@@ -698,14 +693,15 @@ mod tests {
         let name = |count: usize| tlv(0x30, &tlv(0x31, &ava.repeat(count)));
         let one_rdn_of = |count: usize| {
             let der = name(count);
-            check_name_size(Element::parse_exact(&der, 0).unwrap(), PROBLEM_CODE).map(|_| ())
+            check_name_size(Element::parse_exact(&der, 0, PROBLEM_CODE).unwrap(), PROBLEM_CODE).map(|_| ())
         };
         assert!(one_rdn_of(40).unwrap_err().message.contains("RDN has more than"));
         let many_rdns = tlv(0x30, &[0x31, 0x00].repeat(MAX_NAME_RDNS + 100));
-        let problem = check_name_size(Element::parse_exact(&many_rdns, 0).unwrap(), PROBLEM_CODE).unwrap_err();
+        let problem =
+            check_name_size(Element::parse_exact(&many_rdns, 0, PROBLEM_CODE).unwrap(), PROBLEM_CODE).unwrap_err();
         assert!(problem.message.contains("RDNs"));
         let fine = tlv(0x30, &[0x31, 0x00].repeat(MAX_NAME_RDNS));
-        assert!(check_name_size(Element::parse_exact(&fine, 0).unwrap(), PROBLEM_CODE).is_ok());
+        assert!(check_name_size(Element::parse_exact(&fine, 0, PROBLEM_CODE).unwrap(), PROBLEM_CODE).is_ok());
     }
 
     #[test]

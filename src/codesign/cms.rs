@@ -234,7 +234,7 @@ pub fn parse_cms(bytes: &[u8]) -> Result<CmsInfo, Problem> {
             format!("CMS of {} bytes exceeds the {MAX_CMS_LEN}-byte limit", bytes.len()),
         ));
     }
-    let normalized = ber::normalize_first_element(bytes).map_err(recode)?;
+    let normalized = ber::normalize_first_element(bytes, PROBLEM_CODE)?;
     let trailing = bytes.get(normalized.consumed..).unwrap_or(&[]);
     if let Some(position) = trailing.iter().position(|&b| b != 0) {
         return Err(Problem::at(
@@ -327,7 +327,7 @@ struct SignedParts {
 /// Reads `ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }` that
 /// fills `der`.
 fn read_content_info(der: &[u8], nesting: Nesting) -> Result<SignedParts, Problem> {
-    let content_info = Element::parse_exact(der, 0).map_err(recode)?;
+    let content_info = Element::parse_exact(der, 0, PROBLEM_CODE)?;
     read_content_info_element(content_info, nesting)
 }
 
@@ -355,7 +355,7 @@ fn read_signed_data(signed_data: Element<'_>, nesting: Nesting) -> Result<Signed
         .required(TAG_SET, "digestAlgorithms")?
         .children()
         .take(MAX_ATTRIBUTE_VALUES)
-        .map(|algorithm| algorithm.map_err(recode).and_then(algorithm_identifier))
+        .map(|algorithm| algorithm.and_then(algorithm_identifier))
         .collect::<Result<Vec<_>, _>>()?;
     let (content_type, encapsulated_content) =
         read_encapsulated_content(fields.required(TAG_SEQUENCE, "encapContentInfo")?)?;
@@ -375,7 +375,7 @@ fn read_signed_data(signed_data: Element<'_>, nesting: Nesting) -> Result<Signed
         if signers.len() >= MAX_SIGNERS {
             return Err(signer_set.problem(PROBLEM_CODE, format!("more than {MAX_SIGNERS} SignerInfos")));
         }
-        signers.push(read_signer_info(signer.map_err(recode)?, &certificates, nesting)?);
+        signers.push(read_signer_info(signer?, &certificates, nesting)?);
     }
     Ok(SignedParts {
         version,
@@ -414,7 +414,7 @@ fn read_certificates(set: Element<'_>) -> Result<(Vec<CertificateInfo>, Vec<Prob
     let mut certificates = Vec::new();
     let mut problems = Vec::new();
     for (index, choice) in set.children().enumerate() {
-        let choice = choice.map_err(recode)?;
+        let choice = choice?;
         if index >= MAX_CERTIFICATES {
             return Err(set.problem(PROBLEM_CODE, format!("more than {MAX_CERTIFICATES} certificates")));
         }
@@ -564,7 +564,7 @@ impl<'a> Attribute<'a> {
 fn read_attributes(set: Element<'_>) -> Result<Vec<Attribute<'_>>, Problem> {
     let mut attributes = Vec::new();
     for element in set.children() {
-        let element = element.map_err(recode)?;
+        let element = element?;
         if attributes.len() >= MAX_ATTRIBUTES {
             return Err(set.problem(PROBLEM_CODE, format!("more than {MAX_ATTRIBUTES} attributes")));
         }
@@ -579,7 +579,7 @@ fn read_attributes(set: Element<'_>) -> Result<Vec<Attribute<'_>>, Problem> {
                     value_set.problem(PROBLEM_CODE, format!("more than {MAX_ATTRIBUTE_VALUES} attribute values"))
                 );
             }
-            values.push(value.map_err(recode)?);
+            values.push(value?);
         }
         attributes.push(Attribute { oid, element, values });
     }
@@ -654,8 +654,8 @@ fn read_timestamp_attribute(attribute: &Attribute<'_>, outer_signature: &[u8]) -
         .encapsulated_content
         .ok_or_else(|| token.problem(PROBLEM_CODE, "timestamp token has no TSTInfo content"))?;
     // The TSTInfo is opaque OCTET STRING content to the outer normalisation: normalise it too.
-    let tst_info_der = ber::ber_to_der(&content)
-        .map_err(|p| Problem { message: format!("TSTInfo: {}", p.message), offset: None, ..recode(p) })?
+    let tst_info_der = ber::ber_to_der(&content, PROBLEM_CODE)
+        .map_err(|p| Problem { message: format!("TSTInfo: {}", p.message), offset: None, ..p })?
         .into_owned();
     let tst = read_tst_info(&tst_info_der).map_err(|p| Problem {
         message: format!("TSTInfo: {} (at byte {} of the TSTInfo)", p.message, p.offset.unwrap_or(0)),
@@ -698,7 +698,7 @@ struct TstInfo {
 /// accuracy OPTIONAL, ordering DEFAULT FALSE, nonce OPTIONAL, tsa [0] OPTIONAL,
 /// extensions [1] IMPLICIT OPTIONAL }` (RFC 3161 §2.4.2).
 fn read_tst_info(der: &[u8]) -> Result<TstInfo, Problem> {
-    let tst = Element::parse_exact(der, 0).map_err(recode)?;
+    let tst = Element::parse_exact(der, 0, PROBLEM_CODE)?;
     let mut fields = Fields::new(tst, TAG_SEQUENCE, "TSTInfo")?;
     let _version = fields.required(TAG_INTEGER, "version")?;
     let policy_oid = oid_string(fields.required(TAG_OID, "policy")?)?;
@@ -779,7 +779,7 @@ impl<'a> Fields<'a> {
     /// The next field, whatever its tag.
     fn next(&mut self, field: &str) -> Result<Element<'a>, Problem> {
         match self.children.next() {
-            Some(element) => element.map_err(recode),
+            Some(element) => element,
             None => Err(self.parent.problem(PROBLEM_CODE, format!("{} ends before its {field}", self.what))),
         }
     }
@@ -803,7 +803,7 @@ impl<'a> Fields<'a> {
     fn finish(mut self) -> Result<(), Problem> {
         match self.children.next() {
             None => Ok(()),
-            Some(Err(problem)) => Err(recode(problem)),
+            Some(Err(problem)) => Err(problem),
             Some(Ok(extra)) => Err(extra
                 .problem(PROBLEM_CODE, format!("unexpected element {:#04x} at the end of {}", extra.tag, self.what))),
         }
@@ -962,15 +962,6 @@ fn decimal(digits: &[u8]) -> Option<u32> {
         let digit = char::from(d).to_digit(10)?;
         acc.checked_mul(10)?.checked_add(digit)
     })
-}
-
-/// Problems from the generic DER reader, re-coded as CMS problems.
-fn recode(problem: Problem) -> Problem {
-    if problem.code == ber::PROBLEM_CODE {
-        Problem { code: PROBLEM_CODE, ..problem }
-    } else {
-        problem
-    }
 }
 
 /// Offsets found while walking the DER re-encoding of BER input do not point into the input:

@@ -21,8 +21,8 @@ pub struct DerProfile {
 pub fn parse_der_profile(bytes: &[u8]) -> Result<DerProfile, String> {
     let cms = cms::parse_cms(bytes).map_err(|p| format!("its CMS envelope does not parse: {}", p.message))?;
     let content = cms.encapsulated_content.as_deref().ok_or("its CMS envelope carries no content")?;
-    let top =
-        Element::parse_exact(content, 0).map_err(|p| format!("its content is not one DER element: {}", p.message))?;
+    let top = Element::parse_exact(content, 0, super::PROBLEM_CODE)
+        .map_err(|p| format!("its content is not one DER element: {}", p.message))?;
     match top.tag {
         0x31 => {}
         // A whole DER property-list document (`[APPLICATION 16]`), as the entitlements use.

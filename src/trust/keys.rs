@@ -81,7 +81,7 @@ pub fn verify_certificate(cert_der: &[u8], issuer_der: &[u8]) -> Option<bool> {
 /// `cert_der`. The signature covers these bytes; a re-encoding of the decoded certificate may
 /// differ, because `der` sorts every `SET OF` (a multi-valued RDN) while decoding.
 pub(super) fn signed_tbs_bytes(cert_der: &[u8]) -> Option<&[u8]> {
-    let certificate = Element::parse_exact(cert_der, 0).ok()?;
+    let certificate = Element::parse_exact(cert_der, 0, crate::codesign::certificate::PROBLEM_CODE).ok()?;
     let tbs = certificate.children().next()?.ok()?;
     (certificate.tag == SEQUENCE && tbs.tag == SEQUENCE).then_some(tbs.encoded)
 }
