@@ -20,8 +20,31 @@ fn main() {
         writeln!(out, "    ({relative:?}, include_str!({:?})),", page.display().to_string()).expect("write to string");
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("rule_pages.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("rule_pages.rs"), out).expect("OUT_DIR is writable");
+    std::fs::write(out_dir.join("rule_ids.rs"), rule_ids(&pages)).expect("OUT_DIR is writable");
+}
+
+/// One `RuleId` constant per page, named after the page's file (`notary-unsigned-code.md` →
+/// `NOTARY_UNSIGNED_CODE`): a finding can only name a rule that has a page.
+fn rule_ids(pages: &[PathBuf]) -> String {
+    let mut ids: Vec<String> = pages
+        .iter()
+        .filter(|p| p.parent().and_then(Path::file_name).is_some_and(|d| d != "data"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    ids.sort();
+    let mut out = String::new();
+    for id in &ids {
+        let name = id.to_uppercase().replace('-', "_");
+        writeln!(out, "/// `{id}`\npub const {name}: RuleId = RuleId({id:?});").expect("write to string");
+    }
+    out.push_str("/// Every rule id, sorted.\npub const ALL: &[RuleId] = &[\n");
+    for id in &ids {
+        writeln!(out, "    {},", id.to_uppercase().replace('-', "_")).expect("write to string");
+    }
+    out.push_str("];\n");
+    out
 }
 
 /// Markdown pages in `dir` and below, except the index (`README.md`) and data files.

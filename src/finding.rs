@@ -28,7 +28,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Kebab-case rule id (`sig-page-hash-mismatch`).
-    pub rule: &'static str,
+    pub rule: crate::rule_id::RuleId,
     pub severity: Severity,
     /// One line naming the concrete values.
     pub message: String,
@@ -56,7 +56,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &'static str, severity: Severity, path: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub fn new(
+        rule: crate::rule_id::RuleId,
+        severity: Severity,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
         Finding {
             rule,
             severity,
@@ -110,6 +115,12 @@ impl Finding {
 
     /// The order findings are reported in: by path, then position, then rule.
     pub fn sort_key(&self) -> (&str, Option<&str>, u64, &'static str, &str) {
-        (self.path.as_str(), self.arch.as_deref(), self.range.map_or(0, |r| r.offset), self.rule, self.message.as_str())
+        (
+            self.path.as_str(),
+            self.arch.as_deref(),
+            self.range.map_or(0, |r| r.offset),
+            self.rule.as_str(),
+            self.message.as_str(),
+        )
     }
 }

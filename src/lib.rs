@@ -22,6 +22,7 @@ pub mod profile;
 #[cfg(test)]
 mod real_corpus;
 pub mod report;
+pub mod rule_id;
 pub mod seal;
 pub mod settings;
 pub mod time;

@@ -6,12 +6,14 @@
 
 use serde::Serialize;
 
+use crate::rule_id::RuleId;
+
 /// Something malformed or unreadable in the input, with the byte offset where it was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Stable kebab-case code, used as the rule id of the finding it becomes
     /// (e.g. `malformed-superblob`, `malformed-requirement`, `input-archive-unsafe`).
-    pub code: &'static str,
+    pub code: RuleId,
     /// One line naming the concrete values involved.
     pub message: String,
     /// Byte offset, relative to the start of the file the problem was found in, when known.
@@ -20,11 +22,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: RuleId, message: impl Into<String>) -> Self {
         Problem { code, message: message.into(), offset: None }
     }
 
-    pub fn at(code: &'static str, offset: u64, message: impl Into<String>) -> Self {
+    pub fn at(code: RuleId, offset: u64, message: impl Into<String>) -> Self {
         Problem { code, message: message.into(), offset: Some(offset) }
     }
 

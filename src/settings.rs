@@ -98,14 +98,12 @@ impl Settings {
     /// Sets the severity from the rule's page (unless the reporter graded the finding itself,
     /// as the verifier does) and the overrides; drops ignored paths.
     pub fn finalise(&self, mut f: Finding, policy: Policy) -> Option<Finding> {
-        if self
-            .path_ignores
-            .iter()
-            .any(|pi| pi.glob.is_match(&f.path) && (pi.rules.is_empty() || pi.rules.iter().any(|r| matches(r, f.rule))))
-        {
+        if self.path_ignores.iter().any(|pi| {
+            pi.glob.is_match(&f.path) && (pi.rules.is_empty() || pi.rules.iter().any(|r| matches(r, f.rule.as_str())))
+        }) {
             return None;
         }
-        if let Some(meta) = catalog::meta(f.rule) {
+        if let Some(meta) = catalog::meta(f.rule.as_str()) {
             f.severity = meta.severity_for(policy);
         }
         if let Some(cap) = f.at_most {
@@ -115,8 +113,8 @@ impl Settings {
         let chosen = self
             .severity
             .iter()
-            .filter(|(sel, _)| matches(sel, f.rule))
-            .max_by_key(|(sel, _)| specificity(sel, f.rule));
+            .filter(|(sel, _)| matches(sel, f.rule.as_str()))
+            .max_by_key(|(sel, _)| specificity(sel, f.rule.as_str()));
         if let Some((_, s)) = chosen {
             f.severity = *s;
         }

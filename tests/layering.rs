@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// Every top-level module, lowest first.
 const LAYERS: &[&str] = &[
     // Shared vocabulary.
+    "rule_id",
     "problem",
     "real_corpus",
     "time",

@@ -61,7 +61,7 @@ fn run(dir: &Path) -> Result<(), String> {
         .findings
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
-        .map(|f| Expected { rule: f.rule.to_owned(), path: f.path.clone() })
+        .map(|f| Expected { rule: f.rule.to_string(), path: f.path.clone() })
         .collect();
     let expected: BTreeSet<Expected> = scenario.expect.iter().cloned().collect();
     if found == expected {

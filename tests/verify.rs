@@ -31,7 +31,7 @@ fn describe(findings: &[Finding]) -> String {
 }
 
 fn rules(findings: &[Finding]) -> Vec<&'static str> {
-    findings.iter().map(|f| f.rule).collect()
+    findings.iter().map(|f| f.rule.as_str()).collect()
 }
 
 /// The entries of `scan`'s tree, to edit and rebuild.
@@ -156,7 +156,7 @@ fn every_generated_signed_file_verifies_clean() {
 fn generated_apps_verify_but_for_the_signers_missing_seal_entry() {
     for (input, root) in [(FIXTURE, "Fixture.app"), (FIXTURE_ADHOC, "Fixture-adhoc.app")] {
         let findings = check(&open(input));
-        let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule, f.path.as_str())).collect();
+        let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule.as_str(), f.path.as_str())).collect();
         let sysext = format!(
             "{root}/Contents/Library/SystemExtensions/com.example.fixture.sysext.systemextension/Contents/_CodeSignature/CodeResources"
         );
@@ -514,7 +514,7 @@ fn added_removed_and_retyped_files_are_reported() {
         // Optional (localized) resources may go.
         e.remove("Fixture.app/Contents/Resources/en.lproj/InfoPlist.strings");
     });
-    let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule, f.path.as_str())).collect();
+    let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule.as_str(), f.path.as_str())).collect();
     for want in [
         ("res-file-added", "Fixture.app/Contents/Resources/notes.txt"),
         ("res-file-missing", "Fixture.app/Contents/embedded.provisionprofile"),
@@ -628,7 +628,7 @@ fn stray_entries_at_bundle_and_framework_roots_are_unsealed() {
         e.insert("Fixture.app/Contents/Frameworks/FixtureKit.framework/README".into(), file(b"x".to_vec()));
         e.insert("Fixture.app/Contents/_CodeSignature/CodeResources.orig".into(), file(b"x".to_vec()));
     });
-    let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule, f.path.as_str())).collect();
+    let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule.as_str(), f.path.as_str())).collect();
     for want in [
         ("layout-app-root-unsealed", "Fixture.app/README"),
         ("layout-framework-root", "Fixture.app/Contents/Frameworks/FixtureKit.framework/README"),
@@ -792,7 +792,8 @@ fn sealed_links_must_keep_their_target_and_stay_inside() {
         ],
     );
     let findings = check(&scan);
-    let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule, f.path.rsplit('/').next().unwrap())).collect();
+    let got: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f.rule.as_str(), f.path.rsplit('/').next().unwrap())).collect();
     assert_eq!(
         got,
         [
@@ -960,7 +961,7 @@ fn findings_are_sorted_and_every_rule_is_listed() {
     sorted.sort();
     assert_eq!(keys, sorted);
     let ids = bundlelint::verify::rule_ids();
-    assert!(findings.iter().all(|f| ids.contains(&f.rule)));
+    assert!(findings.iter().all(|f| ids.contains(&f.rule.as_str())));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ pub use crate::model::{ItemView, SliceView};
 
 /// A rule and its check.
 pub struct Rule {
-    pub id: &'static str,
+    pub id: crate::rule_id::RuleId,
     pub check: Check,
 }
 
@@ -87,7 +87,7 @@ pub struct Sink {
 
 impl Sink {
     /// A finding skeleton for `rule` at `path`.
-    pub fn finding(&self, rule: &'static str, path: &str, message: impl Into<String>) -> Finding {
+    pub fn finding(&self, rule: crate::rule_id::RuleId, path: &str, message: impl Into<String>) -> Finding {
         Finding::new(rule, Severity::Error, path, message)
     }
 
@@ -96,7 +96,12 @@ impl Sink {
     }
 
     /// A finding about a whole code item.
-    pub fn item(&mut self, view: &ItemView<'_>, rule: &'static str, message: impl Into<String>) -> &mut Finding {
+    pub fn item(
+        &mut self,
+        view: &ItemView<'_>,
+        rule: crate::rule_id::RuleId,
+        message: impl Into<String>,
+    ) -> &mut Finding {
         let f = self.finding(rule, view.code_path(), message).item(view.item.path.clone());
         self.findings.push(f);
         self.findings.last_mut().expect("just pushed")

@@ -26,10 +26,10 @@ use std::borrow::Cow;
 
 use crate::Problem;
 
-/// The code of problems found while walking the framing, before they leave this module: every
-/// public function gives them its caller's code (`malformed-cms`, `malformed-certificate`…), so a
-/// problem always names the rule of the structure that is malformed.
-const CALLER_CODE: &str = "";
+/// The code problems carry while the framing is walked, a stand-in until they leave this module:
+/// every public function gives them its caller's code (`malformed-cms`, `malformed-certificate`…),
+/// so a problem always names the rule of the structure that is malformed.
+const CALLER_CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_CMS;
 
 /// Deepest nesting of constructed elements accepted. CMS with a timestamp token nests about 20.
 pub const MAX_DEPTH: usize = 64;
@@ -108,7 +108,7 @@ fn problem(offset: usize, message: impl Into<String>) -> Problem {
 }
 
 /// A problem of this module, given the caller's code.
-fn coded(code: &'static str) -> impl Fn(Problem) -> Problem {
+fn coded(code: crate::rule_id::RuleId) -> impl Fn(Problem) -> Problem {
     move |problem| Problem { code, ..problem }
 }
 
@@ -182,7 +182,7 @@ fn write_length(out: &mut Vec<u8>, len: usize) {
 ///
 /// `input` must hold exactly one element. The result borrows `input` when it was already DER.
 /// Problems carry `code`.
-pub fn ber_to_der<'a>(input: &'a [u8], code: &'static str) -> Result<Cow<'a, [u8]>, Problem> {
+pub fn ber_to_der<'a>(input: &'a [u8], code: crate::rule_id::RuleId) -> Result<Cow<'a, [u8]>, Problem> {
     let normalized = normalize_first_element(input, code)?;
     if normalized.consumed != input.len() {
         return Err(coded(code)(problem(
@@ -212,7 +212,7 @@ impl Normalized<'_> {
 /// Like [`ber_to_der`], for the first element only; reports how many bytes it occupied so the
 /// caller can judge what follows (code signature blobs may carry zero padding).
 /// Problems carry `code`.
-pub fn normalize_first_element<'a>(input: &'a [u8], code: &'static str) -> Result<Normalized<'a>, Problem> {
+pub fn normalize_first_element<'a>(input: &'a [u8], code: crate::rule_id::RuleId) -> Result<Normalized<'a>, Problem> {
     let normalizer = Normalizer { input };
     let mut out = Vec::new();
     let end = normalizer.element(0, 0, &mut out).map_err(coded(code))?;
@@ -421,13 +421,13 @@ pub struct Element<'a> {
     pub value: &'a [u8],
     value_offset: usize,
     /// The code of problems in this element and its children.
-    code: &'static str,
+    code: crate::rule_id::RuleId,
 }
 
 impl<'a> Element<'a> {
     /// Reads the single element that must fill `data` exactly; `base` is the offset of `data`
     /// within the buffer used for problem offsets. Problems here and in its children carry `code`.
-    pub fn parse_exact(data: &'a [u8], base: usize, code: &'static str) -> Result<Element<'a>, Problem> {
+    pub fn parse_exact(data: &'a [u8], base: usize, code: crate::rule_id::RuleId) -> Result<Element<'a>, Problem> {
         let element = Self::parse_first(data, base, code)?;
         if element.encoded.len() != data.len() {
             return Err(coded(code)(problem(
@@ -440,7 +440,7 @@ impl<'a> Element<'a> {
 
     /// Reads the element at the start of `data`; `base` is the offset of `data` for problems,
     /// which carry `code`.
-    pub fn parse_first(data: &'a [u8], base: usize, code: &'static str) -> Result<Element<'a>, Problem> {
+    pub fn parse_first(data: &'a [u8], base: usize, code: crate::rule_id::RuleId) -> Result<Element<'a>, Problem> {
         let header = read_header(data, 0).map_err(|p| coded(code)(p.rebased(base as u64)))?;
         let at = |message: String| coded(code)(problem(base, message));
         let Length::Definite(len) = header.length else {
@@ -480,7 +480,7 @@ impl<'a> Element<'a> {
     }
 
     /// A problem located at this element.
-    pub fn problem(&self, code: &'static str, message: impl Into<String>) -> Problem {
+    pub fn problem(&self, code: crate::rule_id::RuleId, message: impl Into<String>) -> Problem {
         Problem::at(code, self.offset as u64, message)
     }
 }
@@ -492,7 +492,7 @@ pub struct Children<'a> {
     position: usize,
     base: usize,
     failed: bool,
-    code: &'static str,
+    code: crate::rule_id::RuleId,
 }
 
 impl<'a> Iterator for Children<'a> {
@@ -521,7 +521,7 @@ impl<'a> Iterator for Children<'a> {
 mod tests {
     use super::*;
 
-    const TEST_CODE: &str = "malformed-cms";
+    const TEST_CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_CMS;
 
     fn der(input: &[u8]) -> Vec<u8> {
         ber_to_der(input, TEST_CODE).map(|c| c.into_owned()).unwrap_or_else(|p| panic!("{p}"))

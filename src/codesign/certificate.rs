@@ -18,7 +18,7 @@ use crate::time::rfc3339_from_unix;
 use crate::Problem;
 
 /// Problem code for certificates that do not decode.
-pub const PROBLEM_CODE: &str = "malformed-certificate";
+pub const PROBLEM_CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_CERTIFICATE;
 
 /// Largest certificate accepted. Apple's are under 2 KiB; the bound keeps `SET OF` sorting inside
 /// the decoder (quadratic in the number of name attributes) cheap on hostile input.
@@ -297,7 +297,7 @@ impl<'a> RawTbsFields<'a> {
 
 /// Refuses distinguished names beyond [`MAX_NAME_RDNS`] RDNs or [`MAX_RDN_ATTRIBUTES`] attributes
 /// per RDN, before a decoder sorts them.
-pub(crate) fn check_name_size(name: Element<'_>, code: &'static str) -> Result<(), Problem> {
+pub(crate) fn check_name_size(name: Element<'_>, code: crate::rule_id::RuleId) -> Result<(), Problem> {
     for (index, rdn) in name.children().enumerate() {
         let rdn = rdn.map_err(|p| Problem { code, ..p })?;
         if index >= MAX_NAME_RDNS {
@@ -311,7 +311,7 @@ pub(crate) fn check_name_size(name: Element<'_>, code: &'static str) -> Result<(
 }
 
 /// A `der` decoding error as a [`Problem`] at `base` plus the position the decoder reports.
-pub(crate) fn der_problem(code: &'static str, error: &der::Error, base: usize, what: &str) -> Problem {
+pub(crate) fn der_problem(code: crate::rule_id::RuleId, error: &der::Error, base: usize, what: &str) -> Problem {
     let message = format!("{what}: {error}");
     match error.position() {
         Some(position) => Problem::at(code, (base as u64).saturating_add(u64::from(u32::from(position))), message),

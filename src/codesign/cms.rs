@@ -21,7 +21,7 @@ use super::certificate::{self, algorithm_name, der_problem, format_name, parse_c
 use crate::Problem;
 
 /// Problem code for CMS structures that do not decode.
-pub const PROBLEM_CODE: &str = "malformed-cms";
+pub const PROBLEM_CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_CMS;
 
 /// Largest CMS accepted. Code signature CMS blobs are under 16 KiB, provisioning profiles under
 /// 1 MiB.

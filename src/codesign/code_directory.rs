@@ -351,7 +351,7 @@ fn truncated(at: usize) -> Problem {
 }
 
 fn malformed(offset: u64, message: impl Into<String>) -> Problem {
-    Problem::at("malformed-code-directory", offset, message)
+    Problem::at(crate::rule_id::MALFORMED_CODE_DIRECTORY, offset, message)
 }
 
 #[cfg(test)]

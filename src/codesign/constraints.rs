@@ -18,7 +18,7 @@ use ::plist::{Dictionary, Value};
 use super::der_plist::{self, kind_name};
 use crate::Problem;
 
-const CODE: &str = "malformed-constraints";
+const CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_CONSTRAINTS;
 
 /// Deepest nesting of operators accepted in a constraint dictionary.
 pub const MAX_DEPTH: usize = 64;

@@ -21,7 +21,7 @@ use ::plist::{Dictionary, Integer, Value};
 use crate::problem::bytes;
 use crate::Problem;
 
-const CODE: &str = "malformed-der-entitlements";
+const CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_DER_ENTITLEMENTS;
 
 /// Deepest nesting of arrays and dictionaries accepted.
 pub const MAX_DEPTH: usize = 64;
@@ -81,7 +81,7 @@ pub fn decode_der_plist(der: &[u8]) -> Result<DerPlist, Problem> {
 /// Decodes a document: either `[APPLICATION 16] { INTEGER version, value }` or, tolerated and
 /// marked non-canonical, a bare value. Problems carry `code`, so that each caller reports its own
 /// kind of blob; offsets are relative to `payload`.
-pub(crate) fn decode_document(payload: &[u8], code: &'static str) -> Result<DerPlist, Problem> {
+pub(crate) fn decode_document(payload: &[u8], code: crate::rule_id::RuleId) -> Result<DerPlist, Problem> {
     let mut decoder = Decoder::new(payload, code);
     if payload.first() != Some(&tag::DOCUMENT) {
         decoder.canonical = false;
@@ -122,14 +122,14 @@ impl Element<'_> {
 
 struct Decoder<'a> {
     der: &'a [u8],
-    code: &'static str,
+    code: crate::rule_id::RuleId,
     elements: usize,
     canonical: bool,
     duplicate_keys: Vec<String>,
 }
 
 impl<'a> Decoder<'a> {
-    fn new(der: &'a [u8], code: &'static str) -> Self {
+    fn new(der: &'a [u8], code: crate::rule_id::RuleId) -> Self {
         Decoder { der, code, elements: 0, canonical: true, duplicate_keys: Vec::new() }
     }
 

@@ -12,7 +12,7 @@ use crate::codesign::superblob::{MAGIC_REQUIREMENT, MAGIC_REQUIREMENT_SET};
 use crate::problem::bytes;
 use crate::Problem;
 
-const CODE: &str = "malformed-requirement";
+const CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_REQUIREMENT;
 
 /// Deepest nesting of `and`/`or`/`!` accepted. Apple's interpreter stops at 1000; real
 /// requirements nest a few levels (a chain of N `and`s nests N deep), so 128 leaves room for long

@@ -33,7 +33,7 @@ pub fn parse_requirement_text(text: &str) -> Result<Expr, Problem> {
 }
 
 fn problem(message: String) -> Problem {
-    Problem::new("malformed-requirement", format!("requirement text: {message}"))
+    Problem::new(crate::rule_id::MALFORMED_REQUIREMENT, format!("requirement text: {message}"))
 }
 
 fn tokenize(text: &str) -> Result<Vec<Token>, Problem> {

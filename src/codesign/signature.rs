@@ -166,7 +166,7 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
     };
     let Some(region) = range.slice(file).filter(|_| sig.end() <= slice_range.size) else {
         out.problems.push(Problem::at(
-            "malformed-superblob",
+            crate::rule_id::MALFORMED_SUPERBLOB,
             range.offset,
             format!("LC_CODE_SIGNATURE points at bytes {:#x}..{:#x}, outside the slice", sig.offset, sig.end()),
         ));
@@ -226,7 +226,11 @@ pub fn parse(file: &[u8], slice_range: Range, sig: Range) -> Signature {
     out.code_directories.sort_by_key(|c| c.slot);
     out.problems.extend(decode_problems(&out));
     if out.code_directories.is_empty() {
-        out.problems.push(Problem::at("malformed-superblob", base, "signature has no readable CodeDirectory"));
+        out.problems.push(Problem::at(
+            crate::rule_id::MALFORMED_SUPERBLOB,
+            base,
+            "signature has no readable CodeDirectory",
+        ));
     }
     out.superblob = Some(sb);
     out
@@ -268,8 +272,8 @@ fn decode_problems(sig: &Signature) -> Vec<Problem> {
 
 fn xml_entitlements(blob: &BlobEntry, data: &[u8], range: Range) -> XmlEntitlements {
     let text = blob.payload(data).unwrap_or_default().to_vec();
-    let document =
-        Document::parse(&text).map_err(|p| Problem { code: "malformed-entitlements", ..p.rebased(range.offset + 8) });
+    let document = Document::parse(&text)
+        .map_err(|p| Problem { code: crate::rule_id::MALFORMED_ENTITLEMENTS, ..p.rebased(range.offset + 8) });
     XmlEntitlements { range, text, document }
 }
 
@@ -290,7 +294,7 @@ fn unexpected_magic(blob: &BlobEntry, at: u64) -> Option<Problem> {
     };
     (blob.magic != expected).then(|| {
         Problem::at(
-            "malformed-superblob",
+            crate::rule_id::MALFORMED_SUPERBLOB,
             at,
             format!("blob in slot {} has magic {:#010x}, expected {expected:#010x}", blob.slot.name(), blob.magic),
         )

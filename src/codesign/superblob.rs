@@ -250,7 +250,7 @@ fn overlaps(a: &BlobEntry, b: &BlobEntry) -> bool {
 }
 
 fn malformed(offset: u64, message: impl Into<String>) -> Problem {
-    Problem::at("malformed-superblob", offset, message)
+    Problem::at(crate::rule_id::MALFORMED_SUPERBLOB, offset, message)
 }
 
 #[cfg(test)]

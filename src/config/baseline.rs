@@ -23,7 +23,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn of(f: &Finding) -> Entry {
-        Entry { rule: f.rule.to_owned(), path: f.path.clone(), arch: f.arch.clone(), message: f.message.clone() }
+        Entry { rule: f.rule.to_string(), path: f.path.clone(), arch: f.arch.clone(), message: f.message.clone() }
     }
 }
 

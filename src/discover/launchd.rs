@@ -80,7 +80,8 @@ pub(super) fn add_launchd_plists(tree: &Tree, d: &mut Discovery) {
             .and_then(|b| path.strip_prefix(b.content.as_str()))
             .and_then(|r| r.strip_prefix('/'));
         let Some(kind) = candidate_kind(path, relative.or(owner.map(|_| ""))) else { continue };
-        let document = data.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(Document::parse);
+        let document =
+            data.bytes().map_err(|e| Problem::new(crate::rule_id::INPUT_UNREADABLE, e)).and_then(Document::parse);
         let dict = document.as_ref().ok().and_then(Document::dict);
         let string = |k: &str| dict.and_then(|d| d.get(k)).and_then(plist::Value::as_string).map(str::to_owned);
         let label = string("Label");

@@ -260,11 +260,10 @@ fn bundle(tree: &Tree, root: &str, extension: &str, layout: Layout, content: Str
 }
 
 fn bundle_item(tree: &Tree, mut bundle: Bundle) -> CodeItem {
-    let info = bundle
-        .info_plist
-        .as_ref()
-        .and_then(|p| tree.file(p))
-        .map(|f| f.bytes().map_err(|e| Problem::new("input-unreadable", e)).and_then(Document::parse));
+    let info =
+        bundle.info_plist.as_ref().and_then(|p| tree.file(p)).map(|f| {
+            f.bytes().map_err(|e| Problem::new(crate::rule_id::INPUT_UNREADABLE, e)).and_then(Document::parse)
+        });
     let executable_name =
         info.as_ref().and_then(|r| r.as_ref().ok()).and_then(|doc| doc.string("CFBundleExecutable")).map(str::to_owned);
     let executable = executable_name.as_deref().and_then(|name| {
@@ -356,7 +355,7 @@ fn add_unread_containers(tree: &Tree, d: &mut Discovery) {
             continue;
         }
         if let Some(message) = input::container::unread_inside(input::base_name(path), data) {
-            let problem = crate::Problem::at("input-container-unread", 0, message);
+            let problem = crate::Problem::at(crate::rule_id::INPUT_CONTAINER_UNREAD, 0, message);
             d.problems.push(input::PathProblem { path: path.to_owned(), problem });
         }
     }

@@ -9,6 +9,7 @@ use crate::catalog::{self, Policy};
 use crate::checks::{self, Check, Context, Sink};
 use crate::finding::Finding;
 use crate::model::Scan;
+use crate::rule_id::{self, RuleId};
 
 use crate::settings::{PolicySource, Settings};
 
@@ -27,13 +28,18 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unread {
     pub path: String,
-    pub rule: &'static str,
+    pub rule: crate::rule_id::RuleId,
     pub message: String,
 }
 
 /// Problems that leave part of the input unread (the others are about bytes that were read).
-pub const UNREAD_PROBLEMS: &[&str] =
-    &["input-unreadable", "input-limit", "input-archive-unsafe", "input-archive-malformed", "input-container-unread"];
+pub const UNREAD_PROBLEMS: &[RuleId] = &[
+    rule_id::INPUT_UNREADABLE,
+    rule_id::INPUT_LIMIT,
+    rule_id::INPUT_ARCHIVE_UNSAFE,
+    rule_id::INPUT_ARCHIVE_MALFORMED,
+    rule_id::INPUT_CONTAINER_UNREAD,
+];
 
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
@@ -41,7 +47,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let trust = assess_signatures(scan);
     let services = std::sync::OnceLock::new();
     let cx = Context { scan, policy, settings, trust: &trust, services: &services };
-    let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(r.id, policy)).collect();
+    let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(&r.id, policy)).collect();
     let problems = problems::findings(scan);
     let mut unread: Vec<Unread> = problems
         .iter()
@@ -50,7 +56,8 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
         .collect();
     unread.sort_by(|a, b| (&a.path, a.rule, &a.message).cmp(&(&b.path, b.rule, &b.message)));
     unread.dedup();
-    let mut findings: Vec<Finding> = problems.into_iter().filter(|f| settings.enabled(f.rule, policy)).collect();
+    let mut findings: Vec<Finding> =
+        problems.into_iter().filter(|f| settings.enabled(f.rule.as_str(), policy)).collect();
     findings.extend(run_rules(&cx, &rules));
     if crate::verify::rules::ALL.iter().any(|id| settings.enabled(id, policy)) {
         let evaluate = |request: &crate::verify::NestedRequirement<'_>| {
@@ -58,7 +65,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
         };
         let options = crate::verify::VerifyOptions { requirement_evaluator: Some(&evaluate), ..Default::default() };
         let verified = crate::verify::verify(scan, &options);
-        findings.extend(verified.into_iter().filter(|f| settings.enabled(f.rule, policy)));
+        findings.extend(verified.into_iter().filter(|f| settings.enabled(f.rule.as_str(), policy)));
     }
     // Every finding takes its severity from its rule's page and the policy, then the user's settings.
     let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();
@@ -115,7 +122,7 @@ fn run_rules(cx: &Context<'_>, rules: &[&checks::Rule]) -> Vec<Finding> {
 
 /// Ids of every rule the engine can report, for the meta-tests and `bundlelint rules`.
 pub fn rule_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = checks::all().iter().map(|r| r.id).collect();
+    let mut ids: Vec<&'static str> = checks::all().iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
     ids
 }

@@ -48,8 +48,10 @@ pub fn read_zip(archive: FileData, origin: String) -> Tree {
     };
     match archive.bytes().map(|bytes| zip::ZipArchive::new(std::io::Cursor::new(bytes))) {
         Ok(Ok(mut zip)) => out.read_all(&mut zip),
-        Ok(Err(e)) => out.note("", "input-archive-malformed", None, format!("not a readable zip archive: {e}")),
-        Err(e) => out.note("", "input-unreadable", None, e),
+        Ok(Err(e)) => {
+            out.note("", crate::rule_id::INPUT_ARCHIVE_MALFORMED, None, format!("not a readable zip archive: {e}"))
+        }
+        Err(e) => out.note("", crate::rule_id::INPUT_UNREADABLE, None, e),
     }
     Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems, base: None }
 }
@@ -63,7 +65,7 @@ struct ZipReader {
 }
 
 impl ZipReader {
-    fn note(&mut self, path: &str, code: &'static str, offset: Option<u64>, message: String) {
+    fn note(&mut self, path: &str, code: crate::rule_id::RuleId, offset: Option<u64>, message: String) {
         let problem = Problem { code, message, offset };
         let path = if path.is_empty() { self.archive_name.clone() } else { path.to_owned() };
         self.problems.push(PathProblem { path, problem });
@@ -74,7 +76,7 @@ impl ZipReader {
             let n = archive.len();
             self.note(
                 "",
-                "input-archive-unsafe",
+                crate::rule_id::INPUT_ARCHIVE_UNSAFE,
                 None,
                 format!("archive lists {n} members, more than the {MAX_ENTRIES} accepted"),
             );
@@ -84,7 +86,12 @@ impl ZipReader {
             let member = match archive.by_index(index) {
                 Ok(m) => m,
                 Err(e) => {
-                    self.note("", "input-archive-malformed", None, format!("member #{index} cannot be read: {e}"));
+                    self.note(
+                        "",
+                        crate::rule_id::INPUT_ARCHIVE_MALFORMED,
+                        None,
+                        format!("member #{index} cannot be read: {e}"),
+                    );
                     continue;
                 }
             };
@@ -92,7 +99,7 @@ impl ZipReader {
             if self.expanded > MAX_ARCHIVE_BYTES {
                 self.note(
                     "",
-                    "input-archive-unsafe",
+                    crate::rule_id::INPUT_ARCHIVE_UNSAFE,
                     None,
                     format!("archive expands beyond {MAX_ARCHIVE_BYTES} bytes; the rest is not read"),
                 );
@@ -110,7 +117,12 @@ impl ZipReader {
             } else {
                 "climbs out of the archive root"
             };
-            return self.note(&raw_name, "input-archive-unsafe", offset, format!("member `{raw_name}` {why}; refused"));
+            return self.note(
+                &raw_name,
+                crate::rule_id::INPUT_ARCHIVE_UNSAFE,
+                offset,
+                format!("member `{raw_name}` {why}; refused"),
+            );
         };
         if member.is_dir() {
             self.add_parents(&name);
@@ -121,12 +133,17 @@ impl ZipReader {
             let mut target = String::new();
             let read = (&mut member).take(MAX_LINK_TARGET).read_to_string(&mut target);
             if let Err(e) = read {
-                return self.note(&name, "input-archive-malformed", offset, format!("symlink target unreadable: {e}"));
+                return self.note(
+                    &name,
+                    crate::rule_id::INPUT_ARCHIVE_MALFORMED,
+                    offset,
+                    format!("symlink target unreadable: {e}"),
+                );
             }
             if !link_stays_inside(&name, &target) {
                 return self.note(
                     &name,
-                    "input-archive-unsafe",
+                    crate::rule_id::INPUT_ARCHIVE_UNSAFE,
                     offset,
                     format!("symlink `{name}` points to `{target}`, outside the archive; refused"),
                 );
@@ -141,7 +158,7 @@ impl ZipReader {
             zip::CompressionMethod::Deflated => true,
             other => {
                 let why = format!("member `{name}` uses compression {other}, which bundlelint does not inflate");
-                return self.note(&name, "input-archive-malformed", offset, why);
+                return self.note(&name, crate::rule_id::INPUT_ARCHIVE_MALFORMED, offset, why);
             }
         };
         let start = member.data_start();
@@ -151,26 +168,31 @@ impl ZipReader {
         let size = match read {
             Ok(n) => n,
             Err(e) => {
-                return self.note(&name, "input-archive-malformed", offset, format!("member cannot be inflated: {e}"))
+                return self.note(
+                    &name,
+                    crate::rule_id::INPUT_ARCHIVE_MALFORMED,
+                    offset,
+                    format!("member cannot be inflated: {e}"),
+                )
             }
         };
         if size > budget {
             return self.note(
                 &name,
-                "input-archive-unsafe",
+                crate::rule_id::INPUT_ARCHIVE_UNSAFE,
                 offset,
                 format!("member `{name}` expands beyond {budget} bytes (archive bomb); refused"),
             );
         }
         if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > MAX_COMPRESSION_RATIO {
-            return self.note(&name, "input-archive-unsafe", offset, format!("member `{name}` expands {size} bytes from {compressed} (ratio over {MAX_COMPRESSION_RATIO}:1, archive bomb); refused"));
+            return self.note(&name, crate::rule_id::INPUT_ARCHIVE_UNSAFE, offset, format!("member `{name}` expands {size} bytes from {compressed} (ratio over {MAX_COMPRESSION_RATIO}:1, archive bomb); refused"));
         }
         self.expanded += size;
         self.add_parents(&name);
         if self.entries.contains_key(&name) {
             self.note(
                 &name,
-                "input-archive-malformed",
+                crate::rule_id::INPUT_ARCHIVE_MALFORMED,
                 offset,
                 format!("member `{name}` appears more than once; the last copy is used"),
             );
@@ -292,7 +314,7 @@ mod tests {
         assert!(tree.get("ok/file").is_some());
         assert!(tree.get("ok").is_some());
         assert_eq!(tree.problems.len(), 1);
-        assert_eq!(tree.problems[0].problem.code, "input-archive-unsafe");
+        assert_eq!(tree.problems[0].problem.code, crate::rule_id::INPUT_ARCHIVE_UNSAFE);
     }
 
     #[test]
@@ -313,6 +335,6 @@ mod tests {
     #[test]
     fn garbage_is_a_malformed_archive_not_a_crash() {
         let tree = read_zip(FileData::from_vec(b"PK\x03\x04garbage".to_vec()), "t.zip".into());
-        assert_eq!(tree.problems[0].problem.code, "input-archive-malformed");
+        assert_eq!(tree.problems[0].problem.code, crate::rule_id::INPUT_ARCHIVE_MALFORMED);
     }
 }

@@ -29,18 +29,24 @@ struct Walker {
 }
 
 impl Walker {
-    fn note(&mut self, path: &str, code: &'static str, message: String) {
+    fn note(&mut self, path: &str, code: crate::rule_id::RuleId, message: String) {
         self.problems.push(PathProblem { path: path.to_owned(), problem: Problem::new(code, message) });
     }
 
     fn walk(&mut self, dir: &Path, tree_dir: &str, depth: usize) {
         if depth >= MAX_DEPTH {
-            self.note(tree_dir, "input-limit", format!("directory nesting deeper than {MAX_DEPTH} levels is not read"));
+            self.note(
+                tree_dir,
+                crate::rule_id::INPUT_LIMIT,
+                format!("directory nesting deeper than {MAX_DEPTH} levels is not read"),
+            );
             return;
         }
         let listing = match std::fs::read_dir(dir) {
             Ok(l) => l,
-            Err(e) => return self.note(tree_dir, "input-unreadable", format!("cannot list directory: {e}")),
+            Err(e) => {
+                return self.note(tree_dir, crate::rule_id::INPUT_UNREADABLE, format!("cannot list directory: {e}"))
+            }
         };
         let mut children: Vec<_> = listing.filter_map(Result::ok).collect();
         children.sort_by_key(|c| c.file_name());
@@ -49,7 +55,7 @@ impl Walker {
             if self.entries.len() >= MAX_ENTRIES {
                 return self.note(
                     tree_dir,
-                    "input-limit",
+                    crate::rule_id::INPUT_LIMIT,
                     format!("more than {MAX_ENTRIES} entries; the rest is not read"),
                 );
             }
@@ -57,12 +63,12 @@ impl Walker {
             let name_str = name.to_string_lossy().into_owned();
             let path = join(tree_dir, &name_str);
             if name.to_str().is_none() {
-                self.note(&path, "input-unreadable", "file name is not valid UTF-8".to_owned());
+                self.note(&path, crate::rule_id::INPUT_UNREADABLE, "file name is not valid UTF-8".to_owned());
             }
             let meta = match std::fs::symlink_metadata(child.path()) {
                 Ok(m) => m,
                 Err(e) => {
-                    self.note(&path, "input-unreadable", format!("cannot stat: {e}"));
+                    self.note(&path, crate::rule_id::INPUT_UNREADABLE, format!("cannot stat: {e}"));
                     continue;
                 }
             };
@@ -72,7 +78,7 @@ impl Walker {
                     Ok(target) => {
                         self.entries.push((path, Entry::Symlink(target.to_string_lossy().into_owned())));
                     }
-                    Err(e) => self.note(&path, "input-unreadable", format!("cannot read symlink: {e}")),
+                    Err(e) => self.note(&path, crate::rule_id::INPUT_UNREADABLE, format!("cannot read symlink: {e}")),
                 }
             } else if kind.is_dir() {
                 self.entries.push((path.clone(), Entry::Dir));

@@ -190,22 +190,30 @@ impl Slice {
 /// universal header is unreadable; a broken slice is reported inside its [`Slice::problems`].
 pub fn parse(data: &[u8]) -> Result<MachOFile, Problem> {
     let magic = bytes::be_u32(data, 0)
-        .ok_or_else(|| Problem::at("malformed-macho", 0, "file shorter than a Mach-O magic number"))?;
+        .ok_or_else(|| Problem::at(crate::rule_id::MALFORMED_MACHO, 0, "file shorter than a Mach-O magic number"))?;
     match magic {
         FAT_MAGIC | FAT_MAGIC_64 => parse_universal(data, magic == FAT_MAGIC_64),
         MH_MAGIC | MH_MAGIC_64 | MH_CIGAM | MH_CIGAM_64 => {
             let whole = Range { offset: 0, size: data.len() as u64 };
             Ok(MachOFile { universal: false, slices: vec![parse_slice(data, whole, None)], problems: Vec::new() })
         }
-        other => Err(Problem::at("malformed-macho", 0, format!("magic {other:#010x} is not a Mach-O magic number"))),
+        other => Err(Problem::at(
+            crate::rule_id::MALFORMED_MACHO,
+            0,
+            format!("magic {other:#010x} is not a Mach-O magic number"),
+        )),
     }
 }
 
 fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
-    let count =
-        bytes::be_u32(data, 4).ok_or_else(|| Problem::at("malformed-macho", 4, "universal header truncated"))?;
+    let count = bytes::be_u32(data, 4)
+        .ok_or_else(|| Problem::at(crate::rule_id::MALFORMED_MACHO, 4, "universal header truncated"))?;
     if count == 0 || count > MAX_FAT_ARCHES {
-        return Err(Problem::at("malformed-macho", 4, format!("universal header claims {count} architectures")));
+        return Err(Problem::at(
+            crate::rule_id::MALFORMED_MACHO,
+            4,
+            format!("universal header claims {count} architectures"),
+        ));
     }
     let entry_size = if wide { 32 } else { 20 };
     let mut problems = Vec::new();
@@ -214,7 +222,7 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
         let at = 8 + index * entry_size;
         let Some(arch) = read_fat_arch(data, at, wide) else {
             problems.push(Problem::at(
-                "malformed-macho",
+                crate::rule_id::MALFORMED_MACHO,
                 at as u64,
                 format!("universal entry #{index} lies past the end of the file"),
             ));
@@ -222,7 +230,7 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
         };
         if arch.range.end() > data.len() as u64 {
             problems.push(Problem::at(
-                "malformed-macho",
+                crate::rule_id::MALFORMED_MACHO,
                 at as u64,
                 format!(
                     "universal entry #{index} ({}) claims bytes {:#x}..{:#x}, past the end of the {}-byte file",
@@ -236,7 +244,7 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
         }
         if let Some(other) = slices.iter().find(|s| overlaps(&s.file_range, &arch.range)) {
             problems.push(Problem::at(
-                "malformed-macho",
+                crate::rule_id::MALFORMED_MACHO,
                 at as u64,
                 format!("universal entry #{index} overlaps the {} slice", other.arch),
             ));
@@ -251,7 +259,7 @@ fn parse_universal(data: &[u8], wide: bool) -> Result<MachOFile, Problem> {
             && slice.cpu_type != 0
         {
             slice.problems.push(Problem::at(
-                "malformed-macho",
+                crate::rule_id::MALFORMED_MACHO,
                 at as u64,
                 format!(
                     "universal header says {} but the slice header says {}",
@@ -340,13 +348,17 @@ fn overlaps(a: &Range, b: &Range) -> bool {
 fn parse_slice(file: &[u8], range: Range, index: Option<usize>) -> Slice {
     let mut slice = empty_slice(range, index);
     let Some(data) = range.slice(file) else {
-        slice.problems.push(Problem::at("malformed-macho", range.offset, "slice lies outside the file"));
+        slice.problems.push(Problem::at(crate::rule_id::MALFORMED_MACHO, range.offset, "slice lies outside the file"));
         return slice;
     };
     let header = match commands::Header::read(data) {
         Ok(h) => h,
         Err(why) => {
-            slice.problems.push(Problem::at("malformed-macho", range.offset, format!("slice cannot be parsed: {why}")));
+            slice.problems.push(Problem::at(
+                crate::rule_id::MALFORMED_MACHO,
+                range.offset,
+                format!("slice cannot be parsed: {why}"),
+            ));
             return slice;
         }
     };
@@ -354,13 +366,17 @@ fn parse_slice(file: &[u8], range: Range, index: Option<usize>) -> Slice {
     // goblin is defensive, but a parser bug on hostile bytes must not take the whole run down:
     // a panic here becomes a finding about this slice.
     let Ok(walked) = std::panic::catch_unwind(|| commands::walk(data, &header)) else {
-        slice.problems.push(Problem::at("malformed-macho", range.offset, "slice cannot be parsed (parser failure)"));
+        slice.problems.push(Problem::at(
+            crate::rule_id::MALFORMED_MACHO,
+            range.offset,
+            "slice cannot be parsed (parser failure)",
+        ));
         return slice;
     };
     let base = range.offset;
-    slice
-        .problems
-        .extend(walked.problems.iter().map(|(at, why)| Problem::at("malformed-macho", base + at, why.clone())));
+    slice.problems.extend(
+        walked.problems.iter().map(|(at, why)| Problem::at(crate::rule_id::MALFORMED_MACHO, base + at, why.clone())),
+    );
     fill_load_commands(&mut slice, &walked.commands, data);
     fill_segments(&mut slice, &walked.segments, data.len() as u64);
     slice
@@ -451,7 +467,7 @@ fn fill_load_commands(slice: &mut Slice, commands: &[goblin::mach::load_command:
                 let range = Range { offset: u64::from(cs.dataoff), size: u64::from(cs.datasize) };
                 if range.end() > data.len() as u64 {
                     slice.problems.push(Problem::at(
-                        "malformed-macho",
+                        crate::rule_id::MALFORMED_MACHO,
                         base + lc_offset as u64,
                         format!(
                             "LC_CODE_SIGNATURE claims bytes {:#x}..{:#x}, past the end of the {}-byte slice",
@@ -477,7 +493,7 @@ fn fill_segments(slice: &mut Slice, segments: &[goblin::mach::segment::Segment<'
         let file_range = Range { offset: segment.fileoff, size: segment.filesize };
         if file_range.end() > slice_len {
             slice.problems.push(Problem::at(
-                "malformed-macho",
+                crate::rule_id::MALFORMED_MACHO,
                 base,
                 format!(
                     "segment {name} claims file bytes {:#x}..{:#x}, past the end of the {slice_len}-byte slice",
@@ -497,9 +513,11 @@ fn fill_segments(slice: &mut Slice, segments: &[goblin::mach::segment::Segment<'
                     sections.push(SectionInfo { segment: fixed_name(&section.segname), name: sectname, file_range });
                 }
             }
-            Err(e) => {
-                slice.problems.push(Problem::at("malformed-macho", base, format!("sections of {name} unreadable: {e}")))
-            }
+            Err(e) => slice.problems.push(Problem::at(
+                crate::rule_id::MALFORMED_MACHO,
+                base,
+                format!("sections of {name} unreadable: {e}"),
+            )),
         }
         for s in &sections {
             let in_bounds = s.file_range.map(|r| r.end() <= slice_len).unwrap_or(true);
@@ -572,7 +590,7 @@ fn lc_string(data: &[u8], lc_offset: usize, str_offset: u32, cmdsize: u32) -> Op
 
 fn bad_string(base: u64, lc_offset: usize, what: &str) -> Problem {
     Problem::at(
-        "malformed-macho",
+        crate::rule_id::MALFORMED_MACHO,
         base + lc_offset as u64,
         format!("{what} load command has its string outside the command"),
     )

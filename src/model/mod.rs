@@ -111,7 +111,7 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
             Some(cms_path) => detached_signature(tree, input::parent(cms_path)),
             None => match &b.executable_name {
                 Some(name) => Code::Unreadable(Problem::new(
-                    "input-unreadable",
+                    crate::rule_id::INPUT_UNREADABLE,
                     format!("main executable `{name}` named by CFBundleExecutable is not in the bundle"),
                 )),
                 None => Code::None,
@@ -125,7 +125,7 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
 /// The seal of a large bundle is tens of megabytes of XML: it is read as a stream through a small
 /// buffer, and read whole (for this call only) when it must be located what is wrong with it.
 fn read_code_resources(file: &input::FileData) -> Result<CodeResources, Problem> {
-    let unreadable = |e: String| Problem::new("input-unreadable", e);
+    let unreadable = |e: String| Problem::new(crate::rule_id::INPUT_UNREADABLE, e);
     let streamed = file.reader().map(|r| CodeResources::parse_streamed(std::io::BufReader::with_capacity(64 << 10, r)));
     match streamed.map_err(unreadable)? {
         Some(cr) => Ok(cr),
@@ -136,8 +136,8 @@ fn read_code_resources(file: &input::FileData) -> Result<CodeResources, Problem>
 fn profile_facts(tree: &Tree, path: &str) -> ProfileFacts {
     let profile = match tree.file(path).map(|f| f.bytes()) {
         Some(Ok(bytes)) => profile::parse_profile(bytes),
-        Some(Err(e)) => Err(Problem::new("input-unreadable", e)),
-        None => Err(Problem::new("input-unreadable", format!("{path} is not a regular file"))),
+        Some(Err(e)) => Err(Problem::new(crate::rule_id::INPUT_UNREADABLE, e)),
+        None => Err(Problem::new(crate::rule_id::INPUT_UNREADABLE, format!("{path} is not a regular file"))),
     };
     ProfileFacts { profile }
 }
@@ -166,7 +166,7 @@ fn detached_signature(tree: &Tree, dir: &str) -> Code {
         let Some(slot) = component_slot(name) else { continue };
         let bytes = match tree.file(&input::join(dir, name)).map(|f| f.bytes()) {
             Some(Ok(b)) => b,
-            Some(Err(e)) => return Code::Unreadable(Problem::new("input-unreadable", e)),
+            Some(Err(e)) => return Code::Unreadable(Problem::new(crate::rule_id::INPUT_UNREADABLE, e)),
             None => continue,
         };
         let blob = if slot == 0x10000 { wrap(superblob::MAGIC_BLOB_WRAPPER, bytes) } else { bytes.to_vec() };
@@ -186,11 +186,14 @@ fn wrap(magic: u32, payload: &[u8]) -> Vec<u8> {
 
 fn read_code(tree: &Tree, path: &str) -> Code {
     let Some(file) = tree.file(path) else {
-        return Code::Unreadable(Problem::new("input-unreadable", format!("{path} is not a regular file")));
+        return Code::Unreadable(Problem::new(
+            crate::rule_id::INPUT_UNREADABLE,
+            format!("{path} is not a regular file"),
+        ));
     };
     let bytes = match file.bytes() {
         Ok(b) => b,
-        Err(e) => return Code::Unreadable(Problem::new("input-unreadable", e)),
+        Err(e) => return Code::Unreadable(Problem::new(crate::rule_id::INPUT_UNREADABLE, e)),
     };
     match macho::parse(bytes) {
         Ok(parsed) => {
@@ -209,7 +212,9 @@ fn slice_facts(file: &[u8], slice: &macho::Slice) -> SliceFacts {
             slice
                 .bytes(file)
                 .and_then(|s| r.slice(s))
-                .ok_or_else(|| Problem::at("malformed-macho", at, "embedded plist section lies outside the slice"))
+                .ok_or_else(|| {
+                    Problem::at(crate::rule_id::MALFORMED_MACHO, at, "embedded plist section lies outside the slice")
+                })
                 .and_then(|b| Document::parse(trim_nul_padding(b)).map_err(|p| p.rebased(at)))
         })
     };

@@ -103,7 +103,7 @@ impl<'a> SliceView<'a> {
     }
 
     /// A finding about this slice, located at its executable and architecture.
-    pub fn finding(&self, rule: &'static str, message: impl Into<String>) -> Finding {
+    pub fn finding(&self, rule: crate::rule_id::RuleId, message: impl Into<String>) -> Finding {
         Finding::new(rule, Severity::Error, self.item.code_path(), message)
             .item(self.item.item.path.clone())
             .arch(self.slice.arch.clone())

@@ -51,7 +51,7 @@ impl Document {
     /// (a `CodeResources` of 100 000 files), where no finding points at a key's line.
     pub fn parse_without_spans(data: &[u8]) -> Result<Document, Problem> {
         let (value, format) = read_bounded(data).map_err(|error| Problem {
-            code: "malformed-plist",
+            code: crate::rule_id::MALFORMED_PLIST,
             message: format!("property list cannot be parsed: {error}"),
             offset: error.offset,
         })?;

@@ -15,7 +15,7 @@ use crate::plist::{read_bounded, Format};
 use crate::Problem;
 
 /// Problem code for files that are not well-formed provisioning profiles.
-pub const PROBLEM_CODE: &str = "malformed-profile";
+pub const PROBLEM_CODE: crate::rule_id::RuleId = crate::rule_id::MALFORMED_PROFILE;
 
 /// Largest profile accepted. Real ones are 8–40 KiB; one listing the maximum number of devices
 /// stays under 1 MiB.

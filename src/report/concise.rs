@@ -16,7 +16,7 @@ pub fn render(report: &CheckReport) -> String {
                 let _ = write!(place, " @{:#x}", r.offset);
             }
         }
-        let _ = writeln!(out, "{place}: {}[{}] {}", f.severity.name(), f.rule, f.message);
+        let _ = writeln!(out, "{place}: {}[{}] {}", f.severity.name(), f.rule.as_str(), f.message);
     }
     out
 }

@@ -64,7 +64,7 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool) -> String {
     for f in &report.findings {
         let shown = shown(f, scan);
         if handler.render_report(&mut out, &shown).is_err() {
-            let _ = writeln!(out, "{}[{}] {}", f.severity.name(), f.rule, f.message);
+            let _ = writeln!(out, "{}[{}] {}", f.severity.name(), f.rule.as_str(), f.message);
         }
         if f.span.is_none() {
             let _ = writeln!(

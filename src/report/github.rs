@@ -37,7 +37,7 @@ fn command(f: &Finding, input: &str, kind: InputKind) -> String {
         }
         None => props.push_str(",line=1"),
     }
-    let _ = write!(props, ",title={}", escape_property(f.rule));
+    let _ = write!(props, ",title={}", escape_property(f.rule.as_str()));
     let text = match &f.help {
         Some(h) => format!("{}\nhelp: {h}", f.message),
         None => f.message.clone(),
@@ -79,14 +79,16 @@ mod tests {
     #[test]
     fn binaries_point_at_line_one_and_plists_at_the_key() {
         let bin =
-            Finding::new("macho-arm64-unsigned", Severity::Error, "tool", "`tool` [arm64] is unsigned").arch("arm64");
+            Finding::new(crate::rule_id::MACHO_ARM64_UNSIGNED, Severity::Error, "tool", "`tool` [arm64] is unsigned")
+                .arch("arm64");
         assert_eq!(
             command(&bin, "bin/tool", InputKind::File),
             "::error file=bin/tool,line=1,title=macho-arm64-unsigned::`tool` [arm64] is unsigned"
         );
-        let plist = Finding::new("layout-info-plist-keys", Severity::Info, "A.app/Contents/Info.plist", "x")
-            .span(Some(Span { line: 17, column: 2, offset: 519, length: 29 }))
-            .help("fix, then: sign");
+        let plist =
+            Finding::new(crate::rule_id::LAYOUT_INFO_PLIST_KEYS, Severity::Info, "A.app/Contents/Info.plist", "x")
+                .span(Some(Span { line: 17, column: 2, offset: 519, length: 29 }))
+                .help("fix, then: sign");
         assert_eq!(
             command(&plist, "out/A.app", InputKind::Directory),
             "::notice file=out/A.app/Contents/Info.plist,line=17,col=2,title=layout-info-plist-keys::x%0Ahelp: fix, then: sign"

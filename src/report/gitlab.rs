@@ -49,8 +49,8 @@ fn issue(f: &Finding, input: &str, kind: InputKind, print: &Fingerprint) -> Issu
     Issue {
         // GitLab's widget shows the description but not `check_name`, so the rule leads it; the
         // Code Climate spec wants a single line.
-        description: format!("{}: {}", f.rule, f.message).replace(['\r', '\n'], " "),
-        check_name: f.rule,
+        description: format!("{}: {}", f.rule.as_str(), f.message).replace(['\r', '\n'], " "),
+        check_name: f.rule.as_str(),
         fingerprint: print.hex(),
         severity: severity(f.severity),
         location: Location {
@@ -80,7 +80,8 @@ mod tests {
     #[test]
     fn issues_carry_rule_path_line_and_severity() {
         let f =
-            Finding::new("macho-arm64-unsigned", Severity::Error, "hello", "`hello` [arm64] is unsigned").arch("arm64");
+            Finding::new(crate::rule_id::MACHO_ARM64_UNSIGNED, Severity::Error, "hello", "`hello` [arm64] is unsigned")
+                .arch("arm64");
         let print = &fingerprints([&f])[0];
         let json = serde_json::to_value(issue(&f, "bin/hello", InputKind::File, print)).unwrap();
         assert_eq!(json["check_name"], "macho-arm64-unsigned");

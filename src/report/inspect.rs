@@ -30,7 +30,7 @@ pub struct InspectReport {
 #[derive(Debug, Serialize)]
 pub struct ProblemView {
     pub path: String,
-    pub code: &'static str,
+    pub code: crate::rule_id::RuleId,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,

@@ -131,7 +131,7 @@ fn failure_line(f: &Finding) -> String {
         Some(s) => format!("{}:{}:{}", f.path, s.line, s.column),
         None => location(f),
     };
-    let mut line = format!("{}[{}] {place}: {}\n", f.severity.name(), f.rule, f.message);
+    let mut line = format!("{}[{}] {place}: {}\n", f.severity.name(), f.rule.as_str(), f.message);
     if let Some(h) = &f.help {
         let _ = writeln!(line, "  help: {h}");
     }

@@ -100,7 +100,7 @@ pub fn fingerprints<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<
 
 fn fingerprint_key(f: &Finding) -> [u8; 32] {
     let mut h = Sha256::new();
-    for part in [FINGERPRINT_KEY, f.rule, &f.path, f.arch.as_deref().unwrap_or("")] {
+    for part in [FINGERPRINT_KEY, f.rule.as_str(), &f.path, f.arch.as_deref().unwrap_or("")] {
         h.update(part.as_bytes());
         // A separator that cannot occur in the parts keeps ("a", "bc") apart from ("ab", "c").
         h.update([0]);
@@ -278,7 +278,9 @@ pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
     let located = checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
     let results = located
         .zip(prints)
-        .map(|((kind, input, f), print)| result(f, input, kind, index.get(f.rule).copied().unwrap_or(0), &print))
+        .map(|((kind, input, f), print)| {
+            result(f, input, kind, index.get(f.rule.as_str()).copied().unwrap_or(0), &print)
+        })
         .collect();
     let log = Log {
         schema: SCHEMA_URI,
@@ -383,7 +385,7 @@ fn result(f: &Finding, input: &str, kind: InputKind, rule_index: usize, print: &
         .collect();
     let logical = location(f);
     SarifResult {
-        rule_id: f.rule,
+        rule_id: f.rule.as_str(),
         rule_index,
         level: level(f.severity),
         message: Text { text: message(f) },
@@ -453,9 +455,14 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_offsets_and_messages_and_count_repeats() {
-        let a = Finding::new("sig-x", Severity::Error, "App.app/Contents/MacOS/App", "one").arch("arm64").at_offset(16);
-        let b = Finding::new("sig-x", Severity::Error, "App.app/Contents/MacOS/App", "two").arch("arm64").at_offset(99);
-        let c = Finding::new("sig-x", Severity::Error, "App.app/Contents/MacOS/App", "one").arch("x86_64");
+        let a = Finding::new(crate::rule_id::SIG_CODELIMIT, Severity::Error, "App.app/Contents/MacOS/App", "one")
+            .arch("arm64")
+            .at_offset(16);
+        let b = Finding::new(crate::rule_id::SIG_CODELIMIT, Severity::Error, "App.app/Contents/MacOS/App", "two")
+            .arch("arm64")
+            .at_offset(99);
+        let c = Finding::new(crate::rule_id::SIG_CODELIMIT, Severity::Error, "App.app/Contents/MacOS/App", "one")
+            .arch("x86_64");
         let first = fingerprints([&a]);
         let moved = fingerprints([&b]);
         assert_eq!(first, moved);

@@ -123,10 +123,11 @@ impl CodeResources {
     }
 
     fn parse_values(data: &[u8]) -> Result<CodeResources, Problem> {
-        let doc = Document::parse_without_spans(data).map_err(|p| Problem { code: "malformed-code-resources", ..p })?;
-        let dict = doc
-            .dict()
-            .ok_or_else(|| Problem::at("malformed-code-resources", 0, "CodeResources is not a dictionary"))?;
+        let doc = Document::parse_without_spans(data)
+            .map_err(|p| Problem { code: crate::rule_id::MALFORMED_CODE_RESOURCES, ..p })?;
+        let dict = doc.dict().ok_or_else(|| {
+            Problem::at(crate::rule_id::MALFORMED_CODE_RESOURCES, 0, "CodeResources is not a dictionary")
+        })?;
         let mut problems = Vec::new();
         let section = |key: &str| dict.get(key).map(|v| (v, key.to_owned()));
         let rules = section("rules").map(|(v, k)| rules_of(v, &k, &mut problems)).unwrap_or_default();
@@ -155,12 +156,13 @@ impl CodeResources {
 }
 
 fn entry_problem(section: &str, key: &str, why: &str) -> Problem {
-    Problem::new("malformed-code-resources", format!("{section} entry `{key}` {why}"))
+    Problem::new(crate::rule_id::MALFORMED_CODE_RESOURCES, format!("{section} entry `{key}` {why}"))
 }
 
 fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) -> Vec<ResourceRule> {
     let Some(dict) = value.as_dictionary() else {
-        problems.push(Problem::new("malformed-code-resources", format!("`{section}` is not a dictionary")));
+        problems
+            .push(Problem::new(crate::rule_id::MALFORMED_CODE_RESOURCES, format!("`{section}` is not a dictionary")));
         return Vec::new();
     };
     let mut rules = Vec::new();
@@ -199,7 +201,8 @@ fn rules_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) ->
 
 fn files_of(value: &plist::Value, section: &str, problems: &mut Vec<Problem>) -> BTreeMap<String, Seal> {
     let Some(dict) = value.as_dictionary() else {
-        problems.push(Problem::new("malformed-code-resources", format!("`{section}` is not a dictionary")));
+        problems
+            .push(Problem::new(crate::rule_id::MALFORMED_CODE_RESOURCES, format!("`{section}` is not a dictionary")));
         return BTreeMap::new();
     };
     let entries = dict.iter().map(|(path, v)| (path.clone(), EntryFields::of(v))).collect();

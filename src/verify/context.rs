@@ -62,7 +62,7 @@ impl<'a> ItemContext<'a> {
     }
 
     /// A finding about `path`, attributed to this item.
-    pub fn finding(&self, rule: &'static str, path: &str, message: impl Into<String>) -> Finding {
+    pub fn finding(&self, rule: crate::rule_id::RuleId, path: &str, message: impl Into<String>) -> Finding {
         Finding::new(rule, rules::page_severity(rule), path, message).item(self.item.path.as_str())
     }
 

@@ -112,7 +112,7 @@ pub fn verify(scan: &Scan, options: &VerifyOptions<'_>) -> Vec<Finding> {
 
 /// Every rule id the verifier may report.
 pub fn rule_ids() -> Vec<&'static str> {
-    rules::ALL.to_vec()
+    rules::ALL.iter().map(|id| id.as_str()).collect()
 }
 
 fn verify_item(scan: &Scan, index: usize, options: &VerifyOptions<'_>, items: &ItemIndex) -> Vec<Finding> {

@@ -4,35 +4,35 @@
 //! Some rules are ones codesign only enforces with `--strict` ([`STRICT_ONLY`]); the verifier
 //! drops their findings when [`super::VerifyOptions::strict`] is off.
 
-pub const SIG_CODELIMIT: &str = "sig-codelimit";
-pub const SIG_PAGE_HASH_MISMATCH: &str = "sig-page-hash-mismatch";
-pub const SIG_LINKEDIT_LAYOUT: &str = "sig-linkedit-layout";
-pub const SIG_SPECIAL_SLOT_MISMATCH: &str = "sig-special-slot-mismatch";
+pub const SIG_CODELIMIT: crate::rule_id::RuleId = crate::rule_id::SIG_CODELIMIT;
+pub const SIG_PAGE_HASH_MISMATCH: crate::rule_id::RuleId = crate::rule_id::SIG_PAGE_HASH_MISMATCH;
+pub const SIG_LINKEDIT_LAYOUT: crate::rule_id::RuleId = crate::rule_id::SIG_LINKEDIT_LAYOUT;
+pub const SIG_SPECIAL_SLOT_MISMATCH: crate::rule_id::RuleId = crate::rule_id::SIG_SPECIAL_SLOT_MISMATCH;
 /// Warning for a bundle's main executable (codesign does not fail on an unbound Info.plist by
 /// itself; the missing seal is `sig-resources-not-sealed`); standalone tools lower it to info.
-pub const SIG_INFO_PLIST_NOT_BOUND: &str = "sig-info-plist-not-bound";
-pub const SIG_RESOURCES_NOT_SEALED: &str = "sig-resources-not-sealed";
-pub const RES_CODERESOURCES_INVALID: &str = "res-coderesources-invalid";
-pub const RES_V1_ENVELOPE: &str = "res-v1-envelope";
-pub const RES_WEAK_RULES: &str = "res-weak-rules";
-pub const RES_FILE_ALTERED: &str = "res-file-altered";
-pub const RES_FILE_MISSING: &str = "res-file-missing";
-pub const RES_FILE_ADDED: &str = "res-file-added";
-pub const RES_TYPE_CHANGED: &str = "res-type-changed";
-pub const RES_SYMLINK_ALTERED: &str = "res-symlink-altered";
-pub const RES_SYMLINK_ESCAPES: &str = "res-symlink-escapes";
-pub const RES_NESTED_CODE_INVALID: &str = "res-nested-code-invalid";
-pub const RES_NESTED_CODE_UNSIGNED: &str = "res-nested-code-unsigned";
-pub const RES_APPLEDOUBLE_DETRITUS: &str = "res-appledouble-detritus";
-pub const RES_MACHO_SEALED_AS_DATA: &str = "res-macho-sealed-as-data";
-pub const LAYOUT_APP_ROOT_UNSEALED: &str = "layout-app-root-unsealed";
-pub const LAYOUT_FRAMEWORK_ROOT: &str = "layout-framework-root";
-pub const LAYOUT_CODESIGNATURE_DIR: &str = "layout-codesignature-dir";
-pub const LAYOUT_MAIN_EXEC_MISSING: &str = "layout-main-exec-missing";
-pub const LAYOUT_MAIN_EXEC_REGULAR: &str = "layout-main-exec-regular";
+pub const SIG_INFO_PLIST_NOT_BOUND: crate::rule_id::RuleId = crate::rule_id::SIG_INFO_PLIST_NOT_BOUND;
+pub const SIG_RESOURCES_NOT_SEALED: crate::rule_id::RuleId = crate::rule_id::SIG_RESOURCES_NOT_SEALED;
+pub const RES_CODERESOURCES_INVALID: crate::rule_id::RuleId = crate::rule_id::RES_CODERESOURCES_INVALID;
+pub const RES_V1_ENVELOPE: crate::rule_id::RuleId = crate::rule_id::RES_V1_ENVELOPE;
+pub const RES_WEAK_RULES: crate::rule_id::RuleId = crate::rule_id::RES_WEAK_RULES;
+pub const RES_FILE_ALTERED: crate::rule_id::RuleId = crate::rule_id::RES_FILE_ALTERED;
+pub const RES_FILE_MISSING: crate::rule_id::RuleId = crate::rule_id::RES_FILE_MISSING;
+pub const RES_FILE_ADDED: crate::rule_id::RuleId = crate::rule_id::RES_FILE_ADDED;
+pub const RES_TYPE_CHANGED: crate::rule_id::RuleId = crate::rule_id::RES_TYPE_CHANGED;
+pub const RES_SYMLINK_ALTERED: crate::rule_id::RuleId = crate::rule_id::RES_SYMLINK_ALTERED;
+pub const RES_SYMLINK_ESCAPES: crate::rule_id::RuleId = crate::rule_id::RES_SYMLINK_ESCAPES;
+pub const RES_NESTED_CODE_INVALID: crate::rule_id::RuleId = crate::rule_id::RES_NESTED_CODE_INVALID;
+pub const RES_NESTED_CODE_UNSIGNED: crate::rule_id::RuleId = crate::rule_id::RES_NESTED_CODE_UNSIGNED;
+pub const RES_APPLEDOUBLE_DETRITUS: crate::rule_id::RuleId = crate::rule_id::RES_APPLEDOUBLE_DETRITUS;
+pub const RES_MACHO_SEALED_AS_DATA: crate::rule_id::RuleId = crate::rule_id::RES_MACHO_SEALED_AS_DATA;
+pub const LAYOUT_APP_ROOT_UNSEALED: crate::rule_id::RuleId = crate::rule_id::LAYOUT_APP_ROOT_UNSEALED;
+pub const LAYOUT_FRAMEWORK_ROOT: crate::rule_id::RuleId = crate::rule_id::LAYOUT_FRAMEWORK_ROOT;
+pub const LAYOUT_CODESIGNATURE_DIR: crate::rule_id::RuleId = crate::rule_id::LAYOUT_CODESIGNATURE_DIR;
+pub const LAYOUT_MAIN_EXEC_MISSING: crate::rule_id::RuleId = crate::rule_id::LAYOUT_MAIN_EXEC_MISSING;
+pub const LAYOUT_MAIN_EXEC_REGULAR: crate::rule_id::RuleId = crate::rule_id::LAYOUT_MAIN_EXEC_REGULAR;
 
 /// Every rule the verifier can report.
-pub const ALL: &[&str] = &[
+pub const ALL: &[crate::rule_id::RuleId] = &[
     SIG_CODELIMIT,
     SIG_PAGE_HASH_MISMATCH,
     SIG_LINKEDIT_LAYOUT,
@@ -60,7 +60,7 @@ pub const ALL: &[&str] = &[
 ];
 
 /// The rules only `codesign --verify --strict` fails on.
-pub const STRICT_ONLY: &[&str] = &[
+pub const STRICT_ONLY: &[crate::rule_id::RuleId] = &[
     SIG_LINKEDIT_LAYOUT,
     RES_V1_ENVELOPE,
     RES_WEAK_RULES,
@@ -73,8 +73,8 @@ pub const STRICT_ONLY: &[&str] = &[
 ];
 
 /// The severity a rule's page gives it by default; the engine applies the policy's.
-pub fn page_severity(id: &str) -> crate::finding::Severity {
-    crate::catalog::meta(id).map_or(crate::finding::Severity::Error, |meta| meta.severity)
+pub fn page_severity(id: crate::rule_id::RuleId) -> crate::finding::Severity {
+    crate::catalog::meta(&id).map_or(crate::finding::Severity::Error, |meta| meta.severity)
 }
 
 #[cfg(test)]
@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
-        let mut ids: Vec<&str> = ALL.to_vec();
+        let mut ids: Vec<&str> = ALL.iter().map(|id| id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), ALL.len());

@@ -11,7 +11,7 @@ use crate::codesign::constraints::Constraints;
 
 use super::{amfi, blobs, located};
 
-pub static RULE: Rule = Rule { id: "lc-blob-format", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_BLOB_FORMAT, check: Check::Slice(check) };
 
 /// The keys every blob holds.
 const KEYS: [&str; 4] = ["ccat", "comp", "reqs", "vers"];

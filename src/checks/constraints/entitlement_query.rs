@@ -4,7 +4,7 @@
 use crate::analysis::constraint_eval::IssueKind;
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "lc-entitlement-query", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_ENTITLEMENT_QUERY, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     super::grammar(RULE.id, slice, sink, &[IssueKind::Query], |_| {

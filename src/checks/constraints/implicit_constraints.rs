@@ -16,7 +16,7 @@ use crate::discover::LaunchdKind;
 
 use crate::analysis::launchers::{facts_of, program};
 
-pub static RULE: Rule = Rule { id: "lc-implicit-constraints", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_IMPLICIT_CONSTRAINTS, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     let items: Vec<_> = cx.items().collect();

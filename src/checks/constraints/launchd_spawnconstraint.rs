@@ -11,7 +11,7 @@ use crate::codesign::der_plist::kind_name;
 use super::signed_as;
 use crate::analysis::launchers::{facts_of, program};
 
-pub static RULE: Rule = Rule { id: "launchd-spawnconstraint", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_SPAWNCONSTRAINT, check: Check::Scan(check) };
 
 const KEY: &str = "SpawnConstraint";
 const UNPARSEABLE: &str = "`Launch Constraint Violation (enforcing), error info: c[5]p[1]m[4]e[2]`";

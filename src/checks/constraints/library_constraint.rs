@@ -12,7 +12,7 @@ use crate::codesign::superblob::Slot;
 use super::{blobs, located, signed_as};
 use crate::analysis::launchers::facts_of;
 
-pub static RULE: Rule = Rule { id: "lc-library-constraint", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_LIBRARY_CONSTRAINT, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some((_, c)) = blobs(slice).into_iter().find(|(slot, _)| *slot == Slot::LibraryConstraint) else { return };

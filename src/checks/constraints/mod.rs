@@ -78,7 +78,7 @@ fn located(slice: &SliceView<'_>, slot: Slot, f: crate::finding::Finding) -> cra
 
 /// Reports the grammar issues of kinds `kinds` in every decoded blob of `slice`.
 fn grammar(
-    rule: &'static str,
+    rule: crate::rule_id::RuleId,
     slice: &SliceView<'_>,
     sink: &mut Sink,
     kinds: &[IssueKind],

@@ -4,7 +4,7 @@
 use crate::analysis::constraint_eval::{Issue, IssueKind};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "lc-operators", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_OPERATORS, check: Check::Slice(check) };
 
 fn help(issue: &Issue) -> String {
     match issue.kind {

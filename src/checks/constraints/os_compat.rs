@@ -11,7 +11,7 @@ use crate::codesign::superblob::Slot;
 
 use super::blobs;
 
-pub static RULE: Rule = Rule { id: "lc-os-compat", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_OS_COMPAT, check: Check::Scan(check) };
 
 /// macOS 14 (Sonoma): the first release that applies launch environment constraints written by
 /// third parties (WWDC23 "Protect your Mac app with environment constraints").

@@ -14,7 +14,7 @@ use crate::codesign::superblob::Slot;
 use super::{amfi, blobs, located, signed_as};
 use crate::analysis::launchers::{facts_of, launcher, Launcher};
 
-pub static RULE: Rule = Rule { id: "lc-parent-responsible-reachable", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_PARENT_RESPONSIBLE_REACHABLE, check: Check::Slice(check) };
 
 /// String values a constraint compares `fact` with, anywhere in it.
 fn named(expr: &ConstraintExpr, fact: &str) -> Vec<String> {

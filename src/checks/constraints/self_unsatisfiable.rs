@@ -8,7 +8,7 @@ use crate::codesign::superblob::Slot;
 
 use super::{amfi, blobs, located, signed_as};
 
-pub static RULE: Rule = Rule { id: "lc-self-unsatisfiable", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_SELF_UNSATISFIABLE, check: Check::Slice(check) };
 
 /// Why a violated fact can never hold, when that is not plain from the values.
 fn note(v: &Violation) -> &'static str {

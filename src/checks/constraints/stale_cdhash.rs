@@ -12,7 +12,7 @@ use crate::codesign::superblob::Slot;
 
 use super::{blobs, located};
 
-pub static RULE: Rule = Rule { id: "lc-stale-cdhash", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LC_STALE_CDHASH, check: Check::Scan(check) };
 
 /// The cdhash values a constraint pins.
 fn pins(expr: &ConstraintExpr) -> Vec<Vec<u8>> {

@@ -5,7 +5,7 @@ use super::{own_profile, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::entitlements::{self, string_allows};
 
-pub static RULE: Rule = Rule { id: "ent-app-id-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_APP_ID_MISMATCH, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     if view.item.bundle.is_none() {

@@ -3,7 +3,7 @@
 use super::Claims;
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "ent-aps-development", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_APS_DEVELOPMENT, check: Check::Item(check) };
 
 /// The push environment keys: macOS, iOS family.
 const KEYS: &[&str] = &["com.apple.developer.aps-environment", "aps-environment"];

@@ -5,7 +5,7 @@
 use super::{listed, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "ent-hardened-runtime-exceptions", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_HARDENED_RUNTIME_EXCEPTIONS, check: Check::Item(check) };
 
 /// The exceptions, each with the protection it gives up.
 const EXCEPTIONS: &[(&str, &str)] = &[

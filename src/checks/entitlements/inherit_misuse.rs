@@ -5,7 +5,7 @@ use super::{listed, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "ent-inherit-misuse", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_INHERIT_MISUSE, check: Check::Item(check) };
 
 const INHERIT: &str = "com.apple.security.inherit";
 const SANDBOX: &str = "com.apple.security.app-sandbox";

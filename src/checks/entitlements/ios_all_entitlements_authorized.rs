@@ -5,7 +5,7 @@ use super::{own_profile, platform_of, unauthorised, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::entitlements::{self, Platform};
 
-pub static RULE: Rule = Rule { id: "ios-all-entitlements-authorized", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::IOS_ALL_ENTITLEMENTS_AUTHORIZED, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     if view.item.bundle.is_none() || platform_of(view) != Platform::IosFamily {

@@ -182,7 +182,7 @@ pub(crate) fn unauthorised<'a>(
 pub(crate) fn report(
     sink: &mut Sink,
     view: &ItemView<'_>,
-    rule: &'static str,
+    rule: crate::rule_id::RuleId,
     message: String,
     help: impl Into<String>,
     range: Option<Range>,

@@ -5,7 +5,7 @@ use super::{own_profile, platform_of, unauthorised, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::entitlements::{self, Platform};
 
-pub static RULE: Rule = Rule { id: "ent-not-authorized-by-profile", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_NOT_AUTHORIZED_BY_PROFILE, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     // iOS-family bundles are `ios-all-entitlements-authorized`: there every key counts.

@@ -6,7 +6,7 @@ use super::{platform_of, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "ent-on-library-code", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_ON_LIBRARY_CODE, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     let claims = library_claims(view).filter(|c| c.restricted(platform_of(view)).is_empty());

@@ -5,7 +5,7 @@ use super::on_library_code::{described, library_claims};
 use super::{listed, platform_of, plural};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "ent-restricted-on-library-code", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_RESTRICTED_ON_LIBRARY_CODE, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     let Some(claims) = library_claims(view) else { return };

@@ -6,7 +6,7 @@ use super::{listed, own_profile, platform_of, plural, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::input::base_name;
 
-pub static RULE: Rule = Rule { id: "ent-restricted-on-non-main-executable", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_RESTRICTED_ON_NON_MAIN_EXECUTABLE, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     // Bundle main executables are `ent-restricted-without-profile`; launchd-started code is

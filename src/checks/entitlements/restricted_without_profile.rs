@@ -5,7 +5,7 @@ use super::{listed, own_profile, platform_of, plural, profile_location, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::entitlements;
 
-pub static RULE: Rule = Rule { id: "ent-restricted-without-profile", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_RESTRICTED_WITHOUT_PROFILE, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     // Bundles only: other executables are `ent-restricted-on-non-main-executable`, and code a

@@ -3,7 +3,7 @@
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "ent-sandbox-required", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_SANDBOX_REQUIRED, check: Check::Item(check) };
 
 const SANDBOX: &str = "com.apple.security.app-sandbox";
 const MH_EXECUTE: u32 = 2;

@@ -7,7 +7,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::LaunchdKind;
 use crate::input::base_name;
 
-pub static RULE: Rule = Rule { id: "smapp-daemon-restricted-ent", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_DAEMON_RESTRICTED_ENT, check: Check::Scan(check) };
 
 fn check(ctx: &Context<'_>, sink: &mut Sink) {
     let scan = ctx.scan;

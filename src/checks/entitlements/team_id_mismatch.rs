@@ -5,7 +5,7 @@ use super::{own_profile, platform_of, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::entitlements::TEAM_ID_KEY;
 
-pub static RULE: Rule = Rule { id: "ent-team-id-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_TEAM_ID_MISMATCH, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
     if view.item.bundle.is_none() {

@@ -4,7 +4,7 @@
 use super::{listed, Claims};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "ent-temporary-exception", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_TEMPORARY_EXCEPTION, check: Check::Item(check) };
 
 const PREFIX: &str = "com.apple.security.temporary-exception.";
 const SANDBOX: &str = "com.apple.security.app-sandbox";

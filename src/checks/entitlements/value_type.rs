@@ -5,7 +5,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::entitlements::{self, type_name};
 
-pub static RULE: Rule = Rule { id: "ent-value-type", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::ENT_VALUE_TYPE, check: Check::Slice(check) };
 
 /// Nesting followed when looking for values DER cannot encode.
 const MAX_DEPTH: usize = 16;

@@ -3,7 +3,7 @@
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "expect-certificate-kind", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::EXPECT_CERTIFICATE_KIND, check: Check::Item(check) };
 
 fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some(expected) = cx.settings.expect.certificate_kind.as_deref() else { return };

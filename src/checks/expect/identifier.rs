@@ -3,7 +3,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "expect-identifier", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::EXPECT_IDENTIFIER, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for (path, expected) in &cx.settings.expect.identifiers {

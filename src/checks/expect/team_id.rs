@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "expect-team-id", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::EXPECT_TEAM_ID, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(expected) = cx.settings.expect.team_id.as_deref() else { return };

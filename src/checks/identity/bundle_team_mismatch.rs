@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sig-bundle-team-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_BUNDLE_TEAM_MISMATCH, check: Check::Item(check) };
 
 fn team(item: &ItemView<'_>) -> Option<String> {
     item.slices().iter().find_map(|s| s.signature()?.primary()?.team_id.clone())

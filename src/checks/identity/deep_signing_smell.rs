@@ -5,7 +5,7 @@
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "deep-signing-smell", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::DEEP_SIGNING_SMELL, check: Check::Scan(check) };
 
 fn entitlements(item: &ItemView<'_>) -> Option<plist::Value> {
     item.slices().into_iter().find_map(|s| s.signature()?.entitlements_value().cloned())

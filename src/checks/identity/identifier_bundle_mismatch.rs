@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sig-identifier-bundle-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_IDENTIFIER_BUNDLE_MISMATCH, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     // A bundle signed as a bare file carries the file's identifier; `sig-resources-not-sealed`

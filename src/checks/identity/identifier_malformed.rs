@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "sig-identifier-malformed", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_IDENTIFIER_MALFORMED, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let help = "re-sign with an explicit identifier (codesign --identifier com.example.tool) without whitespace or control characters";
@@ -56,7 +56,7 @@ pub(super) fn classify(raw: &[u8]) -> Option<Defect> {
 pub(super) fn report_first(
     slice: &SliceView<'_>,
     sink: &mut Sink,
-    rule: &'static str,
+    rule: crate::rule_id::RuleId,
     help: &str,
     judge: impl Fn(&[u8]) -> Option<&'static str>,
 ) {

@@ -4,7 +4,7 @@
 use super::identifier_malformed::{classify, report_first, Defect};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "sig-identifier-unconventional", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_IDENTIFIER_UNCONVENTIONAL, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let help = "nothing fails; to keep the identifier when the file is renamed, sign with an explicit one (codesign --identifier com.example.tool)";

@@ -4,7 +4,7 @@ use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::certificate::CertificateKind;
 use crate::codesign::signature::{signing_kind, SigningKind};
 
-pub static RULE: Rule = Rule { id: "sig-teamid-missing", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_TEAMID_MISSING, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let sig = slice.signature();

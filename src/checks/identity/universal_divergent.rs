@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sig-universal-divergent", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_UNIVERSAL_DIVERGENT, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let slices = item.slices();

@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sig-universal-team-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_UNIVERSAL_TEAM_MISMATCH, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let teams: Vec<(String, Option<String>)> = item

@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, Rule, Sink};
 
 use super::{finding, owner, plists};
 
-pub static RULE: Rule = Rule { id: "launchd-associated-bundle-ids", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_ASSOCIATED_BUNDLE_IDS, check: Check::Scan(check) };
 
 const KEY: &str = "AssociatedBundleIdentifiers";
 

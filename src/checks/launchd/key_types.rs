@@ -7,7 +7,7 @@ use crate::discover::LaunchdKind;
 use super::label::kind;
 use super::{finding, plists};
 
-pub static RULE: Rule = Rule { id: "launchd-key-types", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_KEY_TYPES, check: Check::Scan(check) };
 
 /// The value shapes launchd.plist(5) allows.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

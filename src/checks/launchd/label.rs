@@ -7,7 +7,7 @@ use crate::checks::{Check, Context, Rule, Sink};
 
 use super::{finding, plists};
 
-pub static RULE: Rule = Rule { id: "launchd-label", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_LABEL, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     // First plist seen per (owning bundle, label): a later one with the same label collides.

@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, Rule, Sink};
 
 use super::{finding, plists, target};
 
-pub static RULE: Rule = Rule { id: "launchd-label-identifier-mismatch", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_LABEL_IDENTIFIER_MISMATCH, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for plist in plists(cx) {

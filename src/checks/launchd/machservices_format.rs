@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, Rule, Sink};
 
 use super::{finding, plists};
 
-pub static RULE: Rule = Rule { id: "launchd-machservices-format", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_MACHSERVICES_FORMAT, check: Check::Scan(check) };
 
 const KEY: &str = "MachServices";
 

@@ -75,7 +75,7 @@ fn target<'a>(cx: &Context<'a>, plist: &LaunchdPlist) -> Option<ItemView<'a>> {
 fn finding(
     cx: &Context<'_>,
     sink: &Sink,
-    rule: &'static str,
+    rule: crate::rule_id::RuleId,
     plist: &LaunchdPlist,
     key: Option<&str>,
     message: impl Into<String>,

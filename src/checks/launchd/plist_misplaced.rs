@@ -7,7 +7,7 @@ use crate::input::base_name;
 
 use super::{finding, in_standard_folder, owner, plists};
 
-pub static RULE: Rule = Rule { id: "launchd-plist-misplaced", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAUNCHD_PLIST_MISPLACED, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for plist in plists(cx) {

@@ -7,7 +7,7 @@ use crate::input::join;
 
 use super::{finding, owner, plists};
 
-pub static RULE: Rule = Rule { id: "smapp-bundleprogram", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_BUNDLEPROGRAM, check: Check::Scan(check) };
 
 /// What launchd reports for a job it cannot spawn.
 const EX_CONFIG: &str = "launchctl print shows `last exit code = 78: EX_CONFIG` and `job state = spawn failed`";

@@ -9,7 +9,7 @@ use crate::model::Code;
 
 use super::{shown_team, team_of};
 
-pub static RULE: Rule = Rule { id: "smapp-login-item", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_LOGIN_ITEM, check: Check::Item(check) };
 
 fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if item.item.role != Role::LoginItem {

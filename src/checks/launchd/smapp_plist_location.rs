@@ -6,7 +6,7 @@ use crate::discover::LaunchdKind;
 
 use super::{finding, in_standard_folder, owner, plists, sealed_by};
 
-pub static RULE: Rule = Rule { id: "smapp-plist-location", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_PLIST_LOCATION, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for plist in plists(cx) {

@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
 use super::{finding, owner, plists, target};
 
-pub static RULE: Rule = Rule { id: "smapp-program-identifier", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_PROGRAM_IDENTIFIER, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for plist in plists(cx) {

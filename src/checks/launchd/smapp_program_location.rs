@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, Rule, Sink};
 
 use super::{finding, owner, plists, relative_to_content, target};
 
-pub static RULE: Rule = Rule { id: "smapp-program-location", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_PROGRAM_LOCATION, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for plist in plists(cx) {

@@ -11,7 +11,7 @@ use crate::codesign::signature::{signing_kind, SigningKind};
 
 use super::{finding, owner, plists, sealed_by, shown_team, target, team_of};
 
-pub static RULE: Rule = Rule { id: "smapp-program-signed", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMAPP_PROGRAM_SIGNED, check: Check::Scan(check) };
 
 /// What a signature that does not match the app's does at spawn time.
 const LAUNCH: &str = "the spawn constraint SMAppService registers for it is not met and launchd's spawn ends in `AMFI: Launch Constraint Violation`";

@@ -6,7 +6,7 @@ use crate::checks::{Check, Context, Rule, Sink};
 use super::smjb::{blessers, PRIVILEGED};
 use super::{in_standard_folder, plists};
 
-pub static RULE: Rule = Rule { id: "smjb-deprecated", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMJB_DEPRECATED, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for b in blessers(cx) {

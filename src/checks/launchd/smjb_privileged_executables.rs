@@ -6,7 +6,7 @@ use crate::trust::requirement_eval::Verdict;
 
 use super::smjb::{blessers, compile, item_at, verdict, Blesser, PRIVILEGED};
 
-pub static RULE: Rule = Rule { id: "smjb-privileged-executables", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMJB_PRIVILEGED_EXECUTABLES, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for b in blessers(cx) {

@@ -6,7 +6,7 @@ use crate::codesign::requirement::{CertSlot, Expr};
 
 use super::smjb::{blessers, compile, item_at, AUTHORIZED, PRIVILEGED};
 
-pub static RULE: Rule = Rule { id: "smjb-requirement-stale", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMJB_REQUIREMENT_STALE, check: Check::Scan(check) };
 
 const HELP: &str = "pin the team instead: `identifier \"com.example.helper\" and anchor apple generic and certificate 1[field.1.2.840.113635.100.6.2.6] /* exists */ and certificate leaf[field.1.2.840.113635.100.6.1.13] /* exists */ and certificate leaf[subject.OU] = \"TEAMID\"` (what codesign derives for Developer ID)";
 

@@ -9,7 +9,7 @@ use crate::trust::requirement_eval::Verdict;
 
 use super::smjb::{blessers, compile, item_at, verdict, AUTHORIZED};
 
-pub static RULE: Rule = Rule { id: "smjb-tool-info-plist", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMJB_TOOL_INFO_PLIST, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for b in blessers(cx) {

@@ -8,7 +8,7 @@ use crate::input::base_name;
 
 use super::smjb::{blessers, item_at};
 
-pub static RULE: Rule = Rule { id: "smjb-tool-launchd-plist", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMJB_TOOL_LAUNCHD_PLIST, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for b in blessers(cx) {

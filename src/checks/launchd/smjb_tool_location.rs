@@ -6,7 +6,7 @@ use crate::input::Entry;
 
 use super::smjb::{blessers, item_at, PRIVILEGED};
 
-pub static RULE: Rule = Rule { id: "smjb-tool-location", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SMJB_TOOL_LOCATION, check: Check::Scan(check) };
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for b in blessers(cx) {

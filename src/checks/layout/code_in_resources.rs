@@ -4,7 +4,7 @@
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "layout-code-in-resources", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAYOUT_CODE_IN_RESOURCES, check: Check::Item(check) };
 
 /// Folders of a bundle's content directory that hold data, sealed as resources.
 const DATA_FOLDERS: &[&str] = &["Resources", "SharedSupport", "Documentation"];

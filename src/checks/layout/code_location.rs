@@ -4,7 +4,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 use crate::input::parent;
 
-pub static RULE: Rule = Rule { id: "layout-code-location", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAYOUT_CODE_LOCATION, check: Check::Item(check) };
 
 /// The folders (relative to the containing bundle's content directory) each role belongs in.
 /// Roles that discovery assigns by location alone (login items, SMJobBless tools) are not listed:

@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "layout-info-plist-keys", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAYOUT_INFO_PLIST_KEYS, check: Check::Item(check) };
 
 const REQUIRED: &[&str] = &["CFBundleIdentifier", "CFBundleExecutable", "CFBundlePackageType"];
 

@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
 use crate::analysis::library::{host_executable, resolve, Resolution};
 
-pub static RULE: Rule = Rule { id: "lib-team-mismatch", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LIB_TEAM_MISMATCH, check: Check::Slice(check) };
 
 const DISABLE_LIBRARY_VALIDATION: &str = "com.apple.security.cs.disable-library-validation";
 

@@ -12,7 +12,7 @@ use crate::finding::Severity;
 
 use crate::analysis::library::{host_executable, required, resolve_in, search_dirs, Resolution, SearchDir};
 
-pub static RULE: Rule = Rule { id: "lib-unresolved-dependency", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LIB_UNRESOLVED_DEPENDENCY, check: Check::Scan(check) };
 
 /// `MH_EXECUTE`.
 const MH_EXECUTE: u32 = 2;

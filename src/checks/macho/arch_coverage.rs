@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "macho-arch-coverage", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::MACHO_ARCH_COVERAGE, check: Check::Item(check) };
 
 /// Roles that run as processes of their own: each must run natively where the app does.
 fn runs_on_its_own(role: Role) -> bool {

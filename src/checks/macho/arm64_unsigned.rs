@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "macho-arm64-unsigned", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::MACHO_ARM64_UNSIGNED, check: Check::Slice(check) };
 
 /// `CPU_TYPE_ARM64`.
 const ARM64: u32 = 0x0100_000c;

@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::macho::parse_version;
 
-pub static RULE: Rule = Rule { id: "macho-min-os-vs-plist", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::MACHO_MIN_OS_VS_PLIST, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some(info) = item.info() else { return };

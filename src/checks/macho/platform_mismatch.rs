@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::discover::Layout;
 
-pub static RULE: Rule = Rule { id: "macho-platform-mismatch", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::MACHO_PLATFORM_MISMATCH, check: Check::Slice(check) };
 
 /// Platforms whose binaries run in a macOS (`Contents/`) bundle.
 const MAC_PLATFORMS: &[u32] = &[1, 6, 10];

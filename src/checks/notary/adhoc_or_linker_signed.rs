@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::signature::{signing_kind, SigningKind};
 
-pub static RULE: Rule = Rule { id: "notary-adhoc-or-linker-signed", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_ADHOC_OR_LINKER_SIGNED, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     // A bundle whose binary carries only a bare-file signature (the linker's, or codesign's on

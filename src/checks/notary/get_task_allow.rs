@@ -4,7 +4,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "notary-get-task-allow", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_GET_TASK_ALLOW, check: Check::Slice(check) };
 
 const GET_TASK_ALLOW: &str = "com.apple.security.get-task-allow";
 const DISABLE_LIBRARY_VALIDATION: &str = "com.apple.security.cs.disable-library-validation";
@@ -35,7 +35,7 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
 }
 
 /// Reports `rule` when the slice's claim is `wanted`; `tail` completes the message.
-pub(super) fn report(slice: &SliceView<'_>, sink: &mut Sink, rule: &'static str, wanted: Claim, tail: &str) {
+pub(super) fn report(slice: &SliceView<'_>, sink: &mut Sink, rule: crate::rule_id::RuleId, wanted: Claim, tail: &str) {
     let Some(sig) = slice.signature() else { return };
     let Some(ents) = sig.entitlements_value() else { return };
     if claim(ents) != wanted {

@@ -5,7 +5,7 @@
 use super::get_task_allow::{report, Claim};
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "notary-get-task-allow-with-dlv", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_GET_TASK_ALLOW_WITH_DLV, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     report(

@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "notary-hardened-runtime-missing", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_HARDENED_RUNTIME_MISSING, check: Check::Slice(check) };
 
 /// `MH_EXECUTE`: only executables run with a runtime; libraries inherit their host's.
 const MH_EXECUTE: u32 = 2;

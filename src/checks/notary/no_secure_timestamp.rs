@@ -3,7 +3,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "notary-no-secure-timestamp", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_NO_SECURE_TIMESTAMP, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(sig) = slice.signature() else { return };

@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::certificate::CertificateKind;
 
-pub static RULE: Rule = Rule { id: "notary-not-developer-id", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_NOT_DEVELOPER_ID, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(sig) = slice.signature() else { return };

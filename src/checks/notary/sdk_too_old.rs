@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "notary-sdk-too-old", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_SDK_TOO_OLD, check: Check::Slice(check) };
 
 /// 10.9.0, nibble-encoded as in `LC_BUILD_VERSION`.
 const MINIMUM_SDK: u32 = 0x000a_0900;

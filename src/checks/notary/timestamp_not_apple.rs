@@ -2,7 +2,7 @@
 
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 
-pub static RULE: Rule = Rule { id: "notary-timestamp-not-apple", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_TIMESTAMP_NOT_APPLE, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(t) = cx.trust_of(slice).and_then(|a| a.timestamp.as_ref()) else { return };

@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::digest::HashType;
 
-pub static RULE: Rule = Rule { id: "notary-weak-digest", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::NOTARY_WEAK_DIGEST, check: Check::Slice(check) };
 
 fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(sig) = slice.signature() else { return };

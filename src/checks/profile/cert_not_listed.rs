@@ -6,7 +6,7 @@ use crate::codesign::certificate::CertificateInfo;
 
 use super::{cert_name, embedded, profile_name, signer_leaves};
 
-pub static RULE: Rule = Rule { id: "profile-cert-not-listed", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_CERT_NOT_LISTED, check: Check::Item(check) };
 
 /// Certificates named in a message before "and N more".
 const MAX_NAMED: usize = 3;

@@ -11,7 +11,7 @@ use crate::profile::der::parse_der_profile;
 use crate::profile::ProvisioningProfile;
 use crate::trust::{check_chain, judgement_time, signer_signature_valid, Anchors, ChainDefect, ChainEnd};
 
-pub static RULE: Rule = Rule { id: "profile-cms-invalid", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_CMS_INVALID, check: Check::Scan(check) };
 
 /// Profiles created from this day on (Xcode 13 beta 1, 7 June 2021) carry `DER-Encoded-Profile`.
 const DER_PROFILE_SINCE: i64 = 1_623_024_000;

@@ -8,7 +8,7 @@ use crate::profile::ProfileKind;
 
 use super::{cert_name, embedded, kind_name, profile_name, signer_leaves};
 
-pub static RULE: Rule = Rule { id: "profile-distribution-kind", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_DISTRIBUTION_KIND, check: Check::Item(check) };
 
 fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some((file, profile)) = embedded(item) else { return };

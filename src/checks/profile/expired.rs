@@ -6,7 +6,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
 use super::{embedded, profile_name, signed_at};
 
-pub static RULE: Rule = Rule { id: "profile-expired", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_EXPIRED, check: Check::Item(check) };
 
 fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some((file, profile)) = embedded(item) else { return };

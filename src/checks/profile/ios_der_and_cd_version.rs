@@ -6,7 +6,7 @@ use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use super::is_ios_family;
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "ios-der-and-cd-version", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::IOS_DER_AND_CD_VERSION, check: Check::Slice(check) };
 
 /// CodeDirectory version with the executable-segment fields.
 const MIN_VERSION: u32 = 0x20400;

@@ -8,7 +8,7 @@ use crate::profile::ProfileKind;
 
 use super::{embedded, is_ios_family, kind_name};
 
-pub static RULE: Rule = Rule { id: "ios-get-task-allow-distribution", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::IOS_GET_TASK_ALLOW_DISTRIBUTION, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     if !is_ios_family(&slice.item) {

@@ -7,7 +7,7 @@ use crate::discover::Role;
 
 use super::{is_ios_family, signer_leaves};
 
-pub static RULE: Rule = Rule { id: "ios-profile-present", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::IOS_PROFILE_PRESENT, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if !matches!(item.item.role, Role::App | Role::AppExtension) || !is_ios_family(item) {

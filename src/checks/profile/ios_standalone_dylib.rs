@@ -6,7 +6,7 @@ use crate::discover::Role;
 
 use super::is_ios_family;
 
-pub static RULE: Rule = Rule { id: "ios-standalone-dylib", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::IOS_STANDALONE_DYLIB, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if item.item.role != Role::Dylib {

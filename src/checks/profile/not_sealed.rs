@@ -8,7 +8,7 @@ use crate::seal::Seal;
 
 use super::{embedded, profile_name};
 
-pub static RULE: Rule = Rule { id: "profile-not-sealed", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_NOT_SEALED, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some(bundle) = &item.item.bundle else { return };

@@ -7,7 +7,7 @@ use crate::discover::Layout;
 
 use super::{embedded, profile_name};
 
-pub static RULE: Rule = Rule { id: "profile-platform-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_PLATFORM_MISMATCH, check: Check::Item(check) };
 
 const MAC_NAME: &str = "embedded.provisionprofile";
 const IOS_NAME: &str = "embedded.mobileprovision";

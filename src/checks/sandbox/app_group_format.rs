@@ -4,7 +4,7 @@ use super::team_prefix;
 use crate::analysis::services::{self, APPLICATION_GROUPS};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sbx-app-group-format", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SBX_APP_GROUP_FORMAT, check: Check::Item(check) };
 
 /// Whether `group` has one of the two forms Apple allocates. A team-like prefix of another team
 /// is left to `sbx-app-group-team-mismatch`.

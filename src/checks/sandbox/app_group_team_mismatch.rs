@@ -4,7 +4,7 @@ use super::team_prefix;
 use crate::analysis::services::{self, APPLICATION_GROUPS};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sbx-app-group-team-mismatch", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SBX_APP_GROUP_TEAM_MISMATCH, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some(e) = services::entitlements(item) else { return };

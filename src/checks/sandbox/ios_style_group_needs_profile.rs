@@ -5,7 +5,7 @@ use crate::analysis::services::{self, APPLICATION_GROUPS};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "sbx-ios-style-group-needs-profile", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SBX_IOS_STYLE_GROUP_NEEDS_PROFILE, check: Check::Item(check) };
 
 /// Whether the item is macOS code: its slices target macOS (or say nothing) and it is not laid
 /// out as an iOS bundle. iOS-family code always carries a profile and is checked elsewhere.

@@ -6,7 +6,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 use crate::model::Scan;
 
-pub static RULE: Rule = Rule { id: "sbx-mach-lookup-needs-group-prefix", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SBX_MACH_LOOKUP_NEEDS_GROUP_PREFIX, check: Check::Scan(check) };
 
 /// The non-temporary spelling of the exception, granted to some Apple-reviewed products.
 const MACH_LOOKUP_EXCEPTION_PERMANENT: &str = "com.apple.security.exception.mach-lookup.global-name";

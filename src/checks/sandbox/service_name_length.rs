@@ -3,7 +3,7 @@
 use crate::analysis::services::{self, Via};
 use crate::checks::{Check, Context, Rule, Sink};
 
-pub static RULE: Rule = Rule { id: "sbx-service-name-length", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SBX_SERVICE_NAME_LENGTH, check: Check::Scan(check) };
 
 /// `BOOTSTRAP_MAX_NAME_LEN` in `<servers/bootstrap.h>`: `name_t` is `char[128]`, NUL included.
 const BOOTSTRAP_MAX_NAME_LEN: usize = 128;

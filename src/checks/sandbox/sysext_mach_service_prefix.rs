@@ -5,7 +5,7 @@ use crate::analysis::services::{self, Vended, Via};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "sysext-mach-service-prefix", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SYSEXT_MACH_SERVICE_PREFIX, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if item.item.role != Role::SystemExtension {

@@ -5,7 +5,7 @@ use crate::analysis::services::{self, Services};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "xpc-login-item-listener-name", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::XPC_LOGIN_ITEM_LISTENER_NAME, check: Check::Scan(check) };
 
 fn check(ctx: &Context<'_>, sink: &mut Sink) {
     for item in ctx.items().filter(|i| i.item.role == Role::LoginItem) {

@@ -4,7 +4,7 @@
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "xpc-service-dict", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::XPC_SERVICE_DICT, check: Check::Item(check) };
 
 const SERVICE_TYPES: &[&str] = &["Application", "User", "System"];
 const RUN_LOOP_TYPES: &[&str] = &["dispatch_main", "NSRunLoop", "_NSApplicationMain", "_UIApplicationMain"];

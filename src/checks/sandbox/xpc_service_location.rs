@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 use crate::input::parent;
 
-pub static RULE: Rule = Rule { id: "xpc-service-location", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::XPC_SERVICE_LOCATION, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if item.item.role != Role::XpcService {

@@ -5,7 +5,7 @@ use crate::analysis::services::{self, Via, MACH_LOOKUP_EXCEPTION};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "xpc-service-name-team-prefix", check: Check::Scan(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::XPC_SERVICE_NAME_TEAM_PREFIX, check: Check::Scan(check) };
 
 fn check(ctx: &Context<'_>, sink: &mut Sink) {
     let scan = ctx.scan;

@@ -4,7 +4,7 @@ use crate::analysis::services::{self, APP_SANDBOX, INHERIT};
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: "xpc-service-sandbox", check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::XPC_SERVICE_SANDBOX, check: Check::Item(check) };
 
 fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     if item.item.role != Role::XpcService {

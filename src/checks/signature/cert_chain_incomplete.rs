@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::trust::ChainEnd;
 
-pub static RULE: Rule = Rule { id: "sig-cert-chain-incomplete", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_CERT_CHAIN_INCOMPLETE, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(chain) = cx.trust_of(slice).and_then(|a| a.chain.as_ref()) else { return };

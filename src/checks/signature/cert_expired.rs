@@ -4,7 +4,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::trust::ChainDefect;
 
-pub static RULE: Rule = Rule { id: "sig-cert-expired", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_CERT_EXPIRED, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(a) = cx.trust_of(slice) else { return };

@@ -4,7 +4,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::trust::{ChainDefect, ChainEnd};
 
-pub static RULE: Rule = Rule { id: "sig-cert-untrusted", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_CERT_UNTRUSTED, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(chain) = cx.trust_of(slice).and_then(|a| a.chain.as_ref()) else { return };

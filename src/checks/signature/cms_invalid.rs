@@ -5,7 +5,7 @@ use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::codesign::signature::CmsBlob;
 use crate::codesign::superblob::Slot;
 
-pub static RULE: Rule = Rule { id: "sig-cms-invalid", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_CMS_INVALID, check: Check::Slice(check) };
 
 fn short(h: &str) -> &str {
     h.get(..16).unwrap_or(h)

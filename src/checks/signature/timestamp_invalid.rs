@@ -3,7 +3,7 @@
 use crate::checks::{Check, Context, Rule, Sink, SliceView};
 use crate::trust::{ChainDefect, ChainEnd};
 
-pub static RULE: Rule = Rule { id: "sig-timestamp-invalid", check: Check::Slice(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::SIG_TIMESTAMP_INVALID, check: Check::Slice(check) };
 
 fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
     let Some(t) = cx.trust_of(slice).and_then(|a| a.timestamp.as_ref()) else { return };
