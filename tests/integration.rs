@@ -3,6 +3,7 @@
 
 mod common;
 
+mod ci_templates;
 mod cli_check;
 mod cli_check_corpus;
 mod cli_inspect;
