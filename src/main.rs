@@ -19,6 +19,12 @@ use bundlelint::settings::Settings;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads for parsing, hashing and rules (default: every core).
+    #[arg(long, short = 'j', global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Print the findings and nothing else: no summary line.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +121,13 @@ const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(jobs) = cli.jobs {
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(usize::from(jobs)).build_global() {
+            eprintln!("bundlelint: cannot start {jobs} threads: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    let quiet = cli.quiet;
     match cli.command {
         Command::Inspect { path, format } => inspect(&path, format),
         Command::Check {
@@ -174,7 +187,7 @@ fn main() -> ExitCode {
                 FailOn::Warning => Severity::Warning,
                 FailOn::Info => Severity::Info,
             };
-            let options = CheckOptions { threshold, exit_zero, baseline, write_baseline };
+            let options = CheckOptions { threshold, quiet, exit_zero, baseline, write_baseline };
             check(&paths, format, &settings, &options)
         }
         Command::Rule { id } => rule(&id),
@@ -237,16 +250,40 @@ fn warn_about_embedded_config(scan: &Scan) {
     }
 }
 
+/// Colour on a terminal; `NO_COLOR` (any value) turns it off, `CLICOLOR_FORCE` (not `0`) turns it
+/// on when output is not a terminal, as the no-color.org and CLICOLOR conventions say.
+fn colour_wanted() -> bool {
+    colour_from(std::env::var_os("NO_COLOR"), std::env::var_os("CLICOLOR_FORCE"), || {
+        std::io::IsTerminal::is_terminal(&std::io::stdout())
+    })
+}
+
+fn colour_from(
+    no_color: Option<std::ffi::OsString>,
+    force: Option<std::ffi::OsString>,
+    terminal: impl FnOnce() -> bool,
+) -> bool {
+    if no_color.is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if force.is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    terminal()
+}
+
 /// What decides the exit code and which findings are new.
 struct CheckOptions {
     threshold: Severity,
+    /// No summary line (`--quiet`).
+    quiet: bool,
     exit_zero: bool,
     baseline: Option<Baseline>,
     write_baseline: Option<PathBuf>,
 }
 
 fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &CheckOptions) -> ExitCode {
-    let colour = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let colour = colour_wanted();
     let mut failed = false;
     let mut incomplete = false;
     let mut everything = Vec::new();
@@ -278,7 +315,7 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         // Per-input formats are printed as soon as the input is judged; its files are then
         // released before the next input is opened.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = format.write_input(&mut out, &scan, &report, colour);
+        let written = format.write_input(&mut out, &scan, &report, colour, !options.quiet);
         match written.map(|w| w.and_then(|()| std::io::Write::flush(&mut out))) {
             Some(Ok(())) => {}
             Some(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
@@ -389,5 +426,22 @@ fn emit(text: &str) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => eprintln!("bundlelint: cannot write output: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour_from;
+
+    #[test]
+    fn colour_follows_no_color_then_clicolor_force_then_the_terminal() {
+        let some = |v: &str| Some(std::ffi::OsString::from(v));
+        assert!(colour_from(None, None, || true));
+        assert!(!colour_from(None, None, || false));
+        assert!(!colour_from(some("1"), None, || true), "NO_COLOR turns colour off");
+        assert!(!colour_from(some("1"), some("1"), || true), "NO_COLOR wins over CLICOLOR_FORCE");
+        assert!(colour_from(some(""), None, || true), "an empty NO_COLOR is not set");
+        assert!(colour_from(None, some("1"), || false), "CLICOLOR_FORCE colours a pipe");
+        assert!(!colour_from(None, some("0"), || false), "CLICOLOR_FORCE=0 forces nothing");
     }
 }

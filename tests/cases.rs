@@ -120,7 +120,7 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
     settings.set_description(case.description.clone());
     settings.bind(|| {
         // The input was copied to a temporary directory; show it as the case's own input path.
-        let full = full::render(&report, &scan, false).replace(&copy.display().to_string(), &case.input);
+        let full = full::render(&report, &scan, false, true).replace(&copy.display().to_string(), &case.input);
         insta::assert_snapshot!(format!("{rule}__{name}__full"), full);
         insta::assert_json_snapshot!(format!("{rule}__{name}__json"), ours);
     });

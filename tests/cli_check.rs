@@ -635,3 +635,42 @@ fn an_unread_part_makes_the_run_incomplete_and_never_clean() {
     // A clean input is complete.
     assert_eq!(json(&check(&[HELLO, "--format", "json"]))["complete"], true);
 }
+
+#[test]
+fn quiet_prints_the_findings_and_no_summary() {
+    let app = "corpus/generated/bundles/Fixture.app";
+    let loud = stdout(&check(&[app]));
+    let quiet = stdout(&check(&["--quiet", app]));
+    let summary = loud.lines().last().expect("a summary line");
+    assert!(summary.starts_with(&format!("{app}: ")) && summary.contains(" errors, "), "{summary}");
+    assert!(!quiet.contains(summary), "--quiet drops the summary:\n{quiet}");
+    assert_eq!(quiet.trim_end(), loud.trim_end().trim_end_matches(summary).trim_end(), "the findings are the same");
+    assert_eq!(code(&check(&["-q", app])), 1, "the exit code does not change");
+}
+
+#[test]
+fn jobs_sets_the_threads_and_changes_nothing_else() {
+    let app = "corpus/generated/bundles/Fixture.app";
+    let all = check(&["--format", "json", app]);
+    let one = check(&["--jobs", "1", "--format", "json", app]);
+    assert_eq!(stdout(&one), stdout(&all));
+    assert_eq!(code(&one), code(&all));
+    let zero = check(&["--jobs", "0", app]);
+    assert_eq!(code(&zero), 2, "no threads is a usage error");
+}
+
+#[test]
+fn colour_is_forced_by_clicolor_force_and_refused_by_no_color() {
+    let run = |envs: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bundlelint"));
+        command.current_dir(root()).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in envs {
+            command.env(k, v);
+        }
+        let out = command.args(["check", "--no-config", "corpus/generated/bundles/Fixture.app"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).contains('\u{1b}')
+    };
+    assert!(!run(&[]), "a pipe gets no colour");
+    assert!(run(&[("CLICOLOR_FORCE", "1")]), "CLICOLOR_FORCE colours a pipe");
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), "NO_COLOR wins");
+}

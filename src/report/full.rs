@@ -56,8 +56,8 @@ impl Diagnostic for Shown<'_> {
 }
 
 /// Renders every finding. `scan` provides the text of plists so spans can be shown in context;
-/// `colour` selects the themed output.
-pub fn render(report: &CheckReport, scan: &Scan, colour: bool) -> String {
+/// `colour` selects the themed output; `summary` adds the closing line with the counts.
+pub fn render(report: &CheckReport, scan: &Scan, colour: bool, summary: bool) -> String {
     let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
     let mut out = String::new();
@@ -76,18 +76,20 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool) -> String {
         }
         out.push('\n');
     }
-    let c = &report.summary;
-    let _ = writeln!(
-        out,
-        "{}: {} error{}, {} warning{}, {} info (policy {})",
-        report.input,
-        c.error,
-        plural(c.error),
-        c.warning,
-        plural(c.warning),
-        c.info,
-        report.policy.name
-    );
+    if summary {
+        let c = &report.summary;
+        let _ = writeln!(
+            out,
+            "{}: {} error{}, {} warning{}, {} info (policy {})",
+            report.input,
+            c.error,
+            plural(c.error),
+            c.warning,
+            plural(c.warning),
+            c.info,
+            report.policy.name
+        );
+    }
     if !report.complete {
         let n = report.unread.len();
         let _ =

@@ -54,15 +54,17 @@ impl Format {
 
     /// Writes one input in a per-input format to `out`; `None` for the whole-run formats.
     /// `json-lines` writes each finding as soon as it is serialised, never the whole output at once.
+    /// `summary` adds the full format's closing line (counts and policy).
     pub fn write_input(
         self,
         out: &mut dyn std::io::Write,
         scan: &Scan,
         report: &CheckReport,
         colour: bool,
+        summary: bool,
     ) -> Option<std::io::Result<()>> {
         Some(match self {
-            Format::Full => out.write_all(full::render(report, scan, colour).as_bytes()),
+            Format::Full => out.write_all(full::render(report, scan, colour, summary).as_bytes()),
             Format::Concise => out.write_all(concise::render(report).as_bytes()),
             Format::Json => serde_json::to_writer_pretty(&mut *out, report)
                 .map_err(std::io::Error::from)
@@ -78,7 +80,10 @@ impl Format {
     /// Renders one input in a per-input format as text; `None` for the whole-run formats.
     pub fn render_input(self, scan: &Scan, report: &CheckReport, colour: bool) -> Option<std::io::Result<String>> {
         let mut text = Vec::new();
-        Some(self.write_input(&mut text, scan, report, colour)?.map(|()| String::from_utf8_lossy(&text).into_owned()))
+        Some(
+            self.write_input(&mut text, scan, report, colour, true)?
+                .map(|()| String::from_utf8_lossy(&text).into_owned()),
+        )
     }
 
     /// Renders every input's report in a whole-run format; `None` for the per-input formats.
