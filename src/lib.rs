@@ -19,6 +19,7 @@ pub mod model;
 pub mod plist;
 pub mod problem;
 pub mod profile;
+pub mod progress;
 #[cfg(test)]
 mod real_corpus;
 pub mod report;

@@ -13,6 +13,9 @@ use bundlelint::model::Scan;
 use bundlelint::report::{check::CheckReport, inspect::InspectReport, inspect_text, Format};
 use bundlelint::settings::Settings;
 
+mod progress_line;
+use progress_line::ProgressLine;
+
 /// Validate and lint Apple code bundles from their bytes, on any OS.
 #[derive(Parser)]
 #[command(name = "bundlelint", version, about)]
@@ -250,6 +253,14 @@ fn warn_about_embedded_config(scan: &Scan) {
     }
 }
 
+/// Runs `f` with the progress line, if any, erased and held.
+fn paused<T>(progress: &Option<ProgressLine>, f: impl FnOnce() -> T) -> T {
+    match progress {
+        Some(p) => p.pause(f),
+        None => f(),
+    }
+}
+
 /// Colour on a terminal; `NO_COLOR` (any value) turns it off, `CLICOLOR_FORCE` (not `0`) turns it
 /// on when output is not a terminal, as the no-color.org and CLICOLOR conventions say.
 fn colour_wanted() -> bool {
@@ -284,17 +295,24 @@ struct CheckOptions {
 
 fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &CheckOptions) -> ExitCode {
     let colour = colour_wanted();
+    // A person reading full or concise output at a terminal; never machine formats.
+    let progress = (matches!(format, Format::Full | Format::Concise) && !options.quiet)
+        .then(|| ProgressLine::start(paths.len()))
+        .flatten();
     let mut failed = false;
     let mut incomplete = false;
     let mut everything = Vec::new();
     // Whole-run formats (SARIF, GitLab, JUnit, GitHub) keep each input's report, never its data.
     let mut reports = Vec::new();
-    for path in paths {
+    for (index, path) in paths.iter().enumerate() {
+        if let Some(p) = &progress {
+            p.set_input(index);
+        }
         let scan = match open(path) {
             Ok(s) => s,
             Err(code) => return code,
         };
-        warn_about_embedded_config(&scan);
+        paused(&progress, || warn_about_embedded_config(&scan));
         let mut outcome = engine::check(&scan, settings);
         incomplete |= !outcome.unread.is_empty();
         if options.write_baseline.is_some() {
@@ -306,6 +324,7 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         failed |= outcome.findings.iter().any(|f| f.severity >= options.threshold);
         let report = CheckReport::new(&scan, outcome);
         if !report.complete && format != Format::Full {
+            let _pause = progress.as_ref().map(ProgressLine::hold);
             eprintln!(
                 "bundlelint: {}: incomplete, {} part(s) of the input not read; this is not a clean result",
                 report.input,
@@ -314,9 +333,13 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         }
         // Per-input formats are printed as soon as the input is judged; its files are then
         // released before the next input is opened.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = format.write_input(&mut out, &scan, &report, colour, !options.quiet);
-        match written.map(|w| w.and_then(|()| std::io::Write::flush(&mut out))) {
+        let write = || {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = format.write_input(&mut out, &scan, &report, colour, !options.quiet);
+            written.map(|w| w.and_then(|()| std::io::Write::flush(&mut out)))
+        };
+        let written = paused(&progress, write);
+        match written {
             Some(Ok(())) => {}
             Some(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             Some(Err(e)) => {
@@ -326,6 +349,8 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
             None => reports.push(report),
         }
     }
+    // The line is erased for good before anything else is written.
+    drop(progress);
     if let Some(rendered) = format.render_run(&reports) {
         match rendered {
             Ok(text) => emit(&text),

@@ -674,3 +674,68 @@ fn colour_is_forced_by_clicolor_force_and_refused_by_no_color() {
     assert!(run(&[("CLICOLOR_FORCE", "1")]), "CLICOLOR_FORCE colours a pipe");
     assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), "NO_COLOR wins");
 }
+
+/// Runs bundlelint on a pseudo-terminal (Python's `pty`), as a person at a terminal does; the
+/// bytes the terminal received, stdout and stderr together.
+fn on_a_terminal(args: &[&str]) -> String {
+    const SCRIPT: &str = r#"
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["NO_COLOR"] = "1"
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+"#;
+    let out = Command::new("python3")
+        .current_dir(root())
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(env!("CARGO_BIN_EXE_bundlelint"))
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_long_check_at_a_terminal_shows_its_progress_and_erases_it() {
+    // A sealed 1.5 GB resource (sparse: no disk) takes more than the second before the line shows.
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("Big.app");
+    let made = Command::new("python3")
+        .arg(root().join("bench/make-big-bundle.py"))
+        .arg(&app)
+        .args(["--files", "1", "--size", "1500000000", "--sparse"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let app = app.to_str().unwrap();
+
+    let shown = on_a_terminal(&["check", "--no-config", "--format", "concise", app]);
+    let line = shown.find("bundlelint: ").map(|at| &shown[at..]).unwrap_or_default();
+    assert!(line.contains(" code items read, ") && line.contains(" hashed"), "no progress line:\n{shown}");
+    assert!(shown.contains("GB hashed") || shown.contains("MB hashed"), "{shown}");
+    // Erased before the findings are written and at the end.
+    let last_progress = shown.rfind("bundlelint: ").unwrap();
+    assert!(shown[last_progress..].contains("\r\x1b[2K"), "the line is erased:\n{shown}");
+
+    for machine in [["--format", "json"], ["--quiet", "--format=concise"]] {
+        let mut args = vec!["check", "--no-config"];
+        args.extend(machine);
+        args.push(app);
+        let shown = on_a_terminal(&args);
+        assert!(!shown.contains("code items read"), "{machine:?} shows no progress:\n{shown}");
+    }
+    let piped = check(&["--format", "concise", app]);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("code items read"), "not on a pipe");
+}

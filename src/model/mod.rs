@@ -102,6 +102,7 @@ impl Scan {
 }
 
 fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
+    crate::progress::item_read();
     let bundle = item.bundle.as_ref();
     let code_resources =
         bundle.and_then(|b| b.code_resources.as_deref()).and_then(|p| tree.file(p)).map(read_code_resources);

@@ -107,6 +107,7 @@ fn check_pages(ctx: &ItemContext<'_>, unit: &SignedUnit<'_>, sink: &mut Collecto
         // however large the binary.
         let file = ctx.item.executable.as_deref().and_then(|p| ctx.tree().file(p));
         let release = |done: &[u8]| {
+            crate::progress::hashed(done.len());
             if let Some(f) = file {
                 f.release(done);
             }

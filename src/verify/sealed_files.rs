@@ -78,6 +78,7 @@ fn read_sealed(data: &crate::input::FileData, seal: &Seal) -> Result<ReadSealed,
             head.extend_from_slice(&chunk[..chunk.len().min(8 - head.len())]);
         }
         hashers.iter_mut().for_each(|(_, h)| h.update(chunk));
+        crate::progress::hashed(chunk.len());
     })?;
     Ok(ReadSealed { digests: hashers.into_iter().map(|(t, h)| (t, h.finish())).collect(), head })
 }
