@@ -771,6 +771,36 @@ fn a_correctly_signed_resource_bundle_verifies_clean() {
 }
 
 #[test]
+fn a_detached_signature_without_its_cms_file_is_still_read_and_verified() {
+    // An ad-hoc detached signature needs no CMS: the model reads `_CodeSignature/CodeDirectory`
+    // alone, and the verifier judges the seal it binds.
+    let text = b"hello".to_vec();
+    let files2 = format!("<key>Resources/a.txt</key>{}", sealed_file(&text));
+    let signed = signed_resource_bundle(&code_resources(&files2, DEFAULT_RULES2), &[("Resources/a.txt", file(text))]);
+    let without_cms = |changed: Option<Vec<u8>>| {
+        let entries =
+            signed.tree.entries().filter(|(p, _)| !p.ends_with("_CodeSignature/CodeSignature")).map(|(p, e)| {
+                match (&changed, p.ends_with("Resources/a.txt")) {
+                    (Some(bytes), true) => (p.to_owned(), file(bytes.clone())),
+                    _ => (p.to_owned(), e.clone()),
+                }
+            });
+        Scan::from_tree(Tree::from_entries("synth", bundlelint::input::InputKind::Directory, entries))
+    };
+    let clean = without_cms(None);
+    assert!(matches!(clean.items[0].code, Code::Detached(_)), "the model reads the CodeDirectory alone");
+    let findings = check(&clean);
+    assert!(findings.is_empty(), "{}", describe(&findings));
+    let tampered = check(&without_cms(Some(b"hellO".to_vec())));
+    assert_eq!(
+        tampered.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+        ["res-file-altered"],
+        "{}",
+        describe(&tampered)
+    );
+}
+
+#[test]
 fn sealed_links_must_keep_their_target_and_stay_inside() {
     let files2 = "<key>Resources/moved</key><dict><key>symlink</key><string>a.txt</string></dict>
         <key>Resources/abs</key><dict><key>symlink</key><string>/usr/local/lib/libx.dylib</string></dict>

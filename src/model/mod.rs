@@ -108,16 +108,20 @@ fn item_facts(tree: &Tree, item: &CodeItem) -> ItemFacts {
         bundle.and_then(|b| b.code_resources.as_deref()).and_then(|p| tree.file(p)).map(read_code_resources);
     let code = match (&item.executable, bundle) {
         (Some(path), _) => read_code(tree, path),
-        (None, Some(b)) => match &b.detached_signature {
-            Some(cms_path) => detached_signature(tree, input::parent(cms_path)),
-            None => match &b.executable_name {
-                Some(name) => Code::Unreadable(Problem::new(
+        (None, Some(b)) => {
+            // A code-less bundle signed ad hoc may carry its CodeDirectory without a CMS file.
+            let dir = input::join(&b.content, "_CodeSignature");
+            let has_code_directory = tree.file(&input::join(&dir, "CodeDirectory")).is_some();
+            match (&b.detached_signature, &b.executable_name) {
+                (Some(cms_path), _) => detached_signature(tree, input::parent(cms_path)),
+                (None, Some(name)) => Code::Unreadable(Problem::new(
                     crate::rule_id::INPUT_UNREADABLE,
                     format!("main executable `{name}` named by CFBundleExecutable is not in the bundle"),
                 )),
-                None => Code::None,
-            },
-        },
+                (None, None) if has_code_directory => detached_signature(tree, &dir),
+                (None, None) => Code::None,
+            }
+        }
         (None, None) => Code::None,
     };
     ItemFacts { code, code_resources }

@@ -8,8 +8,9 @@
 
 use std::borrow::Cow;
 
-use crate::codesign::code_directory::{self, CodeDirectory};
+use crate::codesign::code_directory::CodeDirectory;
 use crate::codesign::signature::Signature;
+use crate::codesign::superblob::Slot;
 use crate::discover::{Bundle, CodeItem};
 use crate::input::{join, Tree};
 use crate::macho::{Range, Slice};
@@ -146,7 +147,9 @@ pub(super) fn units<'a>(tree: &'a Tree, item: &'a CodeItem, facts: &'a ItemFacts
                 })
                 .collect()
         }
-        (_, None) => item.bundle.as_ref().and_then(|b| detached_unit(tree, b)).into_iter().collect(),
+        (Code::Detached(signature), None) => {
+            item.bundle.as_ref().and_then(|b| detached_unit(tree, b, signature)).into_iter().collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -190,9 +193,9 @@ fn macho_unit<'a>(
     })
 }
 
-/// The detached signature of a bundle without an executable, when `_CodeSignature/CodeDirectory`
-/// exists and parses. Its code is the Info.plist, which codesign takes as the nominal executable.
-fn detached_unit<'a>(tree: &'a Tree, bundle: &'a Bundle) -> Option<SignedUnit<'a>> {
+/// The detached signature of a bundle without an executable, as the model read it from
+/// `_CodeSignature/`. Its code is the Info.plist, which codesign takes as the nominal executable.
+fn detached_unit<'a>(tree: &'a Tree, bundle: &'a Bundle, signature: &'a Signature) -> Option<SignedUnit<'a>> {
     let dir = join(&bundle.content, "_CodeSignature");
     let info_path = bundle.info_plist.as_deref()?;
     let info = tree.file(info_path)?.bytes().ok()?;
@@ -200,7 +203,7 @@ fn detached_unit<'a>(tree: &'a Tree, bundle: &'a Bundle) -> Option<SignedUnit<'a
     let names = std::iter::once(DETACHED_CODE_DIRECTORY).chain(DETACHED_ALTERNATES);
     for (n, name) in names.enumerate() {
         // codesign stops at the first missing alternate.
-        let Some(view) = detached_cd(tree, &dir, name, n) else { break };
+        let Some(view) = detached_cd(tree, &dir, name, n, signature) else { break };
         cds.push(view);
     }
     if cds.is_empty() {
@@ -220,13 +223,16 @@ fn detached_unit<'a>(tree: &'a Tree, bundle: &'a Bundle) -> Option<SignedUnit<'a
     })
 }
 
-fn detached_cd<'a>(tree: &'a Tree, dir: &str, name: &str, n: usize) -> Option<CdView<'a>> {
+/// The `n`th CodeDirectory of a detached signature (0: the primary, then the alternates), with
+/// the file that holds it; `None` when the model has none in that slot (absent or unparsable).
+fn detached_cd<'a>(tree: &'a Tree, dir: &str, name: &str, n: usize, signature: &'a Signature) -> Option<CdView<'a>> {
+    let slot = match n {
+        0 => Slot::CodeDirectory,
+        _ => Slot::AlternateCodeDirectory(u32::try_from(n - 1).ok()?),
+    };
+    let parsed = signature.code_directories.iter().find(|c| c.slot == slot)?;
     let path = join(dir, name);
     let blob = tree.file(&path)?.bytes().ok()?;
-    let cd = code_directory::parse(blob).ok()?;
-    let slot_name = match n {
-        0 => "CodeDirectory".to_owned(),
-        _ => format!("AlternateCodeDirectory{}", n - 1),
-    };
-    Some(CdView { cd: Cow::Owned(cd), blob, slot_name, range: Range { offset: 0, size: blob.len() as u64 }, path })
+    let range = Range { offset: 0, size: blob.len() as u64 };
+    Some(CdView { cd: Cow::Borrowed(&parsed.cd), blob, slot_name: slot.name(), range, path })
 }
