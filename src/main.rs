@@ -253,6 +253,16 @@ fn warn_about_embedded_config(scan: &Scan) {
     }
 }
 
+/// Whether the scan found nothing any rule judges: no code item, profile or launchd plist, and no
+/// problem reading the input (a problem is reported as a finding).
+fn nothing_to_judge(scan: &Scan) -> bool {
+    scan.discovery.items.is_empty()
+        && scan.discovery.profiles.is_empty()
+        && scan.discovery.launchd_plists.is_empty()
+        && scan.discovery.problems.is_empty()
+        && scan.input_problems().is_empty()
+}
+
 /// Runs `f` with the progress line, if any, erased and held.
 fn paused<T>(progress: &Option<ProgressLine>, f: impl FnOnce() -> T) -> T {
     match progress {
@@ -312,6 +322,17 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
             Ok(s) => s,
             Err(code) => return code,
         };
+        // Fail closed: an input in which nothing was recognised was not checked, so it is never
+        // reported clean (an entitlements file on its own, an empty build folder).
+        if nothing_to_judge(&scan) {
+            drop(progress);
+            eprintln!(
+                "bundlelint: `{}` holds no code, provisioning profile or launchd property list: nothing in it is \
+                 something bundlelint reads, and a check of nothing is never clean",
+                path.display()
+            );
+            return ExitCode::from(EXIT_ERROR);
+        }
         paused(&progress, || warn_about_embedded_config(&scan));
         let mut outcome = engine::check(&scan, settings);
         incomplete |= !outcome.unread.is_empty();

@@ -739,3 +739,26 @@ fn a_long_check_at_a_terminal_shows_its_progress_and_erases_it() {
     let piped = check(&["--format", "concise", app]);
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("code items read"), "not on a pipe");
 }
+
+#[test]
+fn an_input_with_nothing_to_check_is_never_clean() {
+    let work = tempfile::tempdir().unwrap();
+    let entitlements = work.path().join("App.entitlements");
+    std::fs::write(
+        &entitlements,
+        "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>com.apple.security.app-sandbox</key><string>true</string></dict></plist>",
+    )
+    .unwrap();
+    let empty = work.path().join("Release");
+    std::fs::create_dir(&empty).unwrap();
+    for input in [&entitlements, &empty] {
+        let out = check(&[input.to_str().unwrap()]);
+        assert_eq!(code(&out), 2, "{}", input.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("holds no code, provisioning profile or launchd property list"), "{err}");
+        assert!(stdout(&out).is_empty(), "no report of nothing");
+    }
+    // A launchd property list on its own is judged.
+    let plist = "corpus/generated/bundles/Fixture.app/Contents/Library/LaunchDaemons/com.example.fixture.daemon.plist";
+    assert_eq!(code(&check(&["--format", "concise", plist])), 0);
+}

@@ -263,5 +263,6 @@ pub fn refused_as_unread(code: i32, stderr: &str) -> bool {
     code == 2
         && (stderr.contains(" reads: give a bundle")
             || stderr.contains("does not read")
-            || stderr.contains("is a static library"))
+            || stderr.contains("is a static library")
+            || stderr.contains("nothing in it is something bundlelint reads"))
 }
