@@ -13,5 +13,6 @@ mod layering;
 mod robustness;
 mod rules_meta;
 mod scenarios;
+mod schemas;
 mod toolchain;
 mod verify;

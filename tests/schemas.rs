@@ -1,0 +1,92 @@
+//! The published JSON Schemas (`schemas/`): the `check` JSON every corpus input produces
+//! validates, every configuration the cases and the README use validates, and what the tool
+//! refuses the schema refuses too.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{corpus_inputs, refused_as_unread};
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(Path::new("schemas").join(name)).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{name} compiles: {e}"))
+}
+
+fn problems(validator: &jsonschema::Validator, document: &Value) -> Vec<String> {
+    validator.iter_errors(document).map(|e| format!("at `{}`: {:?}", e.instance_path(), e.kind())).collect()
+}
+
+#[test]
+fn the_check_json_of_every_corpus_input_validates() {
+    let validator = validator("check.schema.json");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for input in corpus_inputs() {
+        let out = Command::new(env!("CARGO_BIN_EXE_bundlelint"))
+            .args(["check", "--no-config", "--format", "json"])
+            .arg(&input)
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        if refused_as_unread(code, &String::from_utf8_lossy(&out.stderr)) {
+            continue;
+        }
+        let document: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON ({e}), exit {code}", input.display()));
+        checked += 1;
+        let found = problems(&validator, &document);
+        if !found.is_empty() {
+            failures.push(format!("{}:\n  {}", input.display(), found.join("\n  ")));
+        }
+    }
+    assert!(checked > 20, "only {checked} inputs checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The TOML of a configuration as the JSON the schema describes.
+fn config_json(text: &str) -> Value {
+    toml::from_str(text).unwrap_or_else(|e| panic!("TOML: {e}\n{text}"))
+}
+
+#[test]
+fn every_configuration_in_the_cases_and_the_readme_validates() {
+    let validator = validator("bundlelint.toml.schema.json");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let example = readme.split("```toml\n").nth(1).and_then(|s| s.split("```").next()).expect("a TOML example");
+    let mut configs = vec![("README.md".to_owned(), example.to_owned())];
+    for rule in std::fs::read_dir("corpus/cases").unwrap().flatten() {
+        for case in std::fs::read_dir(rule.path()).unwrap().flatten() {
+            let toml_path = case.path().join("case.toml");
+            let Ok(text) = std::fs::read_to_string(&toml_path) else { continue };
+            let case: Value = toml::from_str(&text).unwrap();
+            if let Some(config) = case["config"].as_str() {
+                configs.push((toml_path.display().to_string(), config.to_owned()));
+            }
+        }
+    }
+    assert!(configs.len() > 3, "{configs:?}");
+    for (source, text) in &configs {
+        let found = problems(&validator, &config_json(text));
+        assert!(found.is_empty(), "{source}:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn what_the_tool_refuses_in_a_configuration_the_schema_refuses() {
+    let validator = validator("bundlelint.toml.schema.json");
+    for text in [
+        "polcy = \"developer-id\"",
+        "policy = \"enterprise\"",
+        "select = [\"Notary-\"]",
+        "[severity]\n\"sig-\" = \"fatal\"",
+        "[[ignore-path]]\nglob = \"**\"",
+        "[expect]\ncertificate-kind = \"developer-id\"",
+    ] {
+        let tool = bundlelint::config::parse(text, Path::new("bundlelint.toml"));
+        assert!(tool.is_err(), "the tool accepts {text:?}");
+        assert!(!problems(&validator, &config_json(text)).is_empty(), "the schema accepts {text:?}");
+    }
+}
