@@ -253,16 +253,6 @@ fn warn_about_embedded_config(scan: &Scan) {
     }
 }
 
-/// Whether the scan found nothing any rule judges: no code item, profile or launchd plist, and no
-/// problem reading the input (a problem is reported as a finding).
-fn nothing_to_judge(scan: &Scan) -> bool {
-    scan.discovery.items.is_empty()
-        && scan.discovery.profiles.is_empty()
-        && scan.discovery.launchd_plists.is_empty()
-        && scan.discovery.problems.is_empty()
-        && scan.input_problems().is_empty()
-}
-
 /// Runs `f` with the progress line, if any, erased and held.
 fn paused<T>(progress: &Option<ProgressLine>, f: impl FnOnce() -> T) -> T {
     match progress {
@@ -324,7 +314,7 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         };
         // Fail closed: an input in which nothing was recognised was not checked, so it is never
         // reported clean (an entitlements file on its own, an empty build folder).
-        if nothing_to_judge(&scan) {
+        if scan.holds_nothing_to_judge() {
             drop(progress);
             eprintln!(
                 "bundlelint: `{}` holds no code, provisioning profile or launchd property list: nothing in it is \

@@ -40,6 +40,8 @@ const LAYERS: &[&str] = &[
     // Output and configuration.
     "report",
     "config",
+    // The library's front door.
+    "api",
 ];
 
 /// Root-level re-exports of `lib.rs`, and the module each comes from.

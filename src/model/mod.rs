@@ -95,6 +95,17 @@ impl Scan {
         self.profiles().find(|(f, _)| f.owner == Some(index)).and_then(|(f, p)| Some((f, p.profile.as_ref().ok()?)))
     }
 
+    /// Whether nothing here is something a rule judges: no code item, profile or launchd plist,
+    /// and no problem reading the input (a problem is reported as a finding). Such an input was
+    /// not checked, so it is never reported clean.
+    pub fn holds_nothing_to_judge(&self) -> bool {
+        self.discovery.items.is_empty()
+            && self.discovery.profiles.is_empty()
+            && self.discovery.launchd_plists.is_empty()
+            && self.discovery.problems.is_empty()
+            && self.input_problems().is_empty()
+    }
+
     /// Problems met while opening the input.
     pub fn input_problems(&self) -> &[PathProblem] {
         &self.tree.problems

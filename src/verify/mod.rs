@@ -3,20 +3,20 @@
 //! For every code item of a [`Scan`], and every signed slice of it (or the detached signature of a
 //! bundle without an executable):
 //!
-//! * [`code`]: the CodeDirectories describe the code (`sig-codelimit`), every code page matches
+//! * `code`: the CodeDirectories describe the code (`sig-codelimit`), every code page matches
 //!   its hash in every CodeDirectory (`sig-page-hash-mismatch`), and the signature is the last
 //!   data of the last segment (`sig-linkedit-layout`);
-//! * [`special_slots`]: every bound component (Info.plist, requirements, CodeResources,
+//! * `special_slots`: every bound component (Info.plist, requirements, CodeResources,
 //!   entitlements, constraints) matches its slot (`sig-special-slot-mismatch`,
 //!   `sig-info-plist-not-bound`, `sig-resources-not-sealed`);
 //!
 //! and for every signed bundle:
 //!
-//! * [`resources`]: the sealed resources match the tree, nested code included (`res-*`);
-//! * [`layout`]: the structure `--strict` requires (`layout-*`).
+//! * `resources`: the sealed resources match the tree, nested code included (`res-*`);
+//! * `layout`: the structure `--strict` requires (`layout-*`).
 //!
 //! The CMS signature (certificates, chains, timestamps) is checked elsewhere; per-slice checks
-//! are listed in [`verify_unit`], where such a check joins the others.
+//! are listed in `verify_unit`, where such a check joins the others.
 //!
 //! Verification reads bytes only through the scan's tree, runs items, slices and page ranges in
 //! parallel, and never copies code: pages are hashed where they are mapped.

@@ -8,7 +8,7 @@
 //! `on-system-volume`, …). [`evaluate`] returns [`Verdict::Unknown`] for those, so that a rule
 //! never predicts a failure it cannot see.
 //!
-//! [`validate`] checks a constraint dictionary as written (the raw plist) against the grammar
+//! `validate` checks a constraint dictionary as written (the raw plist) against the grammar
 //! Apple documents in "Defining launch environment and library constraints"
 //! (<https://developer.apple.com/documentation/security/defining-launch-environment-and-library-constraints>)
 //! and returns each [`Issue`] with the AMFI error code it leads to.
