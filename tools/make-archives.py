@@ -13,6 +13,9 @@ Writes:
   archives/bomb-understated.zip same data, but the headers claim 1 KiB uncompressed
   archives/truncated.zip        a valid archive cut off before its central directory
   archives/resources-only.zip   text and image members, no code (a zip a bundle may carry)
+  archives/native-unsigned.jar  a jar whose JNI library (macho/hello-x86_64) is unsigned
+  archives/native-signed.jar    the same jar with a Developer ID signed library
+                                (signed/devid-timestamped-arm64)
 
 Every entry gets a fixed timestamp, so the archives are byte-stable for
 byte-stable inputs.
@@ -145,6 +148,14 @@ def main():
         ("docs/README.txt", b"Help pages for the fixture.\n" * 40, reg),
         ("images/icon.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, reg),
     ])
+
+    # Java archives carrying native libraries, as Java apps ship them.
+    manifest = ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\nCreated-By: fixture\r\n\r\n", reg)
+    classes = ("com/example/Native.class", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(64), reg)
+    for jar, library in [("native-unsigned.jar", "macho/hello-x86_64"), ("native-signed.jar", "signed/devid-timestamped-arm64")]:
+        with open(os.path.join(out, library), "rb") as f:
+            code = f.read()
+        small_zip(os.path.join(arch, jar), [manifest, classes, ("OSX/libfoo.jnilib", code, stat.S_IFREG | 0o755)])
 
     # Truncated: a normal small archive cut in the middle of its entries, so
     # neither the central directory nor the end record is present.

@@ -162,6 +162,27 @@ pub struct Discovery {
     pub profiles: Vec<ProfileFile>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<input::PathProblem>,
+    /// Mach-O files inside zip and jar archives in the input, which the notary service opens.
+    #[serde(skip)]
+    pub nested_code: Vec<NestedCode>,
+}
+
+/// A Mach-O file inside an archive of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedCode {
+    /// Tree path of the archive.
+    pub archive: String,
+    /// The member's name inside it.
+    pub member: String,
+    /// Each slice's architecture, and whether it carries a signature.
+    pub slices: Vec<(String, bool)>,
+}
+
+impl NestedCode {
+    /// The path as the notary service's log writes it: the archive, then the member inside.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.archive, self.member)
+    }
 }
 
 /// Finds code items, launchd plists and profiles in `tree`.
@@ -354,11 +375,54 @@ fn add_unread_containers(tree: &Tree, d: &mut Discovery) {
         if path.split('/').any(|c| c == "__MACOSX") {
             continue;
         }
-        if let Some(message) = input::container::unread_inside(input::base_name(path), data) {
-            let problem = crate::Problem::at(crate::rule_id::INPUT_CONTAINER_UNREAD, 0, message);
-            d.problems.push(input::PathProblem { path: path.to_owned(), problem });
+        let name = input::base_name(path);
+        if input::container::identify_file(name, data) == Some(input::container::Container::Zip) {
+            add_nested_archive(path, data, d);
+        } else if let Some(message) = input::container::unread_inside(name, data) {
+            unread_container(d, path, message);
         }
     }
+}
+
+fn unread_container(d: &mut Discovery, path: &str, message: String) {
+    let problem = crate::Problem::at(crate::rule_id::INPUT_CONTAINER_UNREAD, 0, message);
+    d.problems.push(input::PathProblem { path: path.to_owned(), problem });
+}
+
+/// A zip or jar inside the input, opened as the notary service opens it: each Mach-O member is
+/// read (in memory, bounded) for the rules. What cannot be judged from the bytes here — a
+/// member's signature, a container inside, a member too large — leaves the archive unread.
+fn add_nested_archive(path: &str, data: &input::FileData, d: &mut Discovery) {
+    let name = input::base_name(path);
+    // Read for the look only: a nested archive's bytes are not kept for the rest of the scan.
+    let found = match data.with_transient(input::archive::nested_archive).and_then(|found| found) {
+        Ok(found) => found,
+        Err(why) => return unread_container(d, path, format!("`{name}` is a zip archive that cannot be read: {why}")),
+    };
+    let mut unread = found.unread;
+    let signed: Vec<&str> =
+        found.code.iter().filter(|c| c.slices.iter().any(|(_, signed)| *signed)).map(|c| c.member.as_str()).collect();
+    if let Some(first) = signed.first() {
+        let others = match signed.len() - 1 {
+            0 => String::new(),
+            1 => " and 1 other member".to_owned(),
+            n => format!(" and {n} other members"),
+        };
+        unread.push(format!("the signature of `{first}`{others} was not verified"));
+    }
+    if !unread.is_empty() {
+        let message = format!(
+            "`{name}` is a zip archive holding code that bundlelint did not fully check (the notary service checks \
+             it): {}",
+            unread.join("; ")
+        );
+        unread_container(d, path, message);
+    }
+    d.nested_code.extend(found.code.into_iter().map(|c| NestedCode {
+        archive: path.to_owned(),
+        member: c.member,
+        slices: c.slices,
+    }));
 }
 
 /// Role of a loose Mach-O from its path relative to its bundle's content directory and the

@@ -249,12 +249,37 @@ fn link_stays_inside(link_path: &str, target: &str) -> bool {
 
 /// The first member of the zip in `bytes` that holds code or another container, judged from its
 /// first bytes (only those are inflated). `Ok(None)`: nothing in it runs.
-pub fn first_code_member(bytes: &[u8]) -> Result<Option<String>, String> {
+/// A Mach-O file inside an archive nested in the input, and whether each slice is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedCode {
+    /// The member's name in the archive.
+    pub member: String,
+    /// Each slice's architecture, and whether it carries `LC_CODE_SIGNATURE`.
+    pub slices: Vec<(String, bool)>,
+}
+
+/// What a zip or jar inside an input holds that the notary service judges: its Mach-O members,
+/// and what could not be read (too large, not parsable, or a container of its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NestedArchive {
+    pub code: Vec<NestedCode>,
+    pub unread: Vec<String>,
+}
+
+/// Largest nested Mach-O member read whole, and the most read from one nested archive in all:
+/// nested archives hold native libraries, not applications.
+const NESTED_MEMBER_BYTES: u64 = 64 << 20;
+const NESTED_ARCHIVE_BYTES: u64 = 256 << 20;
+
+/// Reads the Mach-O members of a nested zip or jar, in memory and never extracted.
+pub fn nested_archive(bytes: &[u8]) -> Result<NestedArchive, String> {
     let mut archive =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
     if archive.len() > MAX_ENTRIES {
         return Err(format!("it lists {} members, more than the {MAX_ENTRIES} accepted", archive.len()));
     }
+    let mut found = NestedArchive::default();
+    let mut budget = NESTED_ARCHIVE_BYTES;
     for index in 0..archive.len() {
         let mut member = archive.by_index(index).map_err(|e| format!("member #{index} cannot be read: {e}"))?;
         if member.is_dir() || member.is_symlink() {
@@ -266,11 +291,32 @@ pub fn first_code_member(bytes: &[u8]) -> Result<Option<String>, String> {
             .take(super::container::HEAD_BYTES as u64)
             .read_to_end(&mut head)
             .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
-        if crate::macho::is_macho(&head) || super::container::identify(&name, &head, &[]).is_some() {
-            return Ok(Some(name));
+        if !crate::macho::is_macho(&head) {
+            if let Some(kind) = super::container::identify(&name, &head, &[]) {
+                found.unread.push(format!("`{name}` is {} inside it", kind.description()));
+            }
+            continue;
+        }
+        let size = member.size();
+        if size > NESTED_MEMBER_BYTES || size > budget {
+            found.unread.push(format!("`{name}` ({size} bytes) is larger than bundlelint reads inside an archive"));
+            continue;
+        }
+        budget -= size;
+        let mut whole = head;
+        (&mut member)
+            .take(size.saturating_sub(whole.len() as u64))
+            .read_to_end(&mut whole)
+            .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
+        match crate::macho::parse(&whole) {
+            Ok(file) => found.code.push(NestedCode {
+                member: name,
+                slices: file.slices.iter().map(|s| (s.arch.clone(), s.code_signature.is_some())).collect(),
+            }),
+            Err(problem) => found.unread.push(format!("`{name}` is not a readable Mach-O file: {}", problem.message)),
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -125,22 +125,15 @@ pub fn identify_file(name: &str, data: &FileData) -> Option<Container> {
     identify(name, &head, &tail)
 }
 
-/// Why a container inside a tree was not read, or `None` when it holds nothing that runs. The
-/// notary service opens nested zip and jar archives, disk images and packages and judges the
-/// code in them; bundlelint looks into a nested zip far enough to see whether any member is code
-/// and reports every other container as not read.
+/// Why a container inside a tree was not read, or `None` when it holds nothing that runs or is
+/// read elsewhere. The notary service opens nested zip and jar archives, disk images and packages
+/// and judges the code in them; nested zips are opened by discovery, every other container that
+/// can hold code is reported as not read.
 pub fn unread_inside(name: &str, data: &FileData) -> Option<String> {
     let kind = identify_file(name, data)?;
     match kind {
-        // Read for the look only: a nested archive's bytes are not kept for the rest of the scan.
-        Container::Zip => match data.with_transient(super::archive::first_code_member).and_then(|found| found) {
-            Ok(None) => None,
-            Ok(Some(member)) => Some(format!(
-                "`{name}` is a zip archive holding code (`{member}`); bundlelint does not read archives inside an \
-                 input yet, so that code was not checked (the notary service checks it)"
-            )),
-            Err(why) => Some(format!("`{name}` is a zip archive that cannot be read: {why}")),
-        },
+        // Discovery opens nested zip and jar archives itself (`discover::add_nested_archive`).
+        Container::Zip => None,
         // Single compressed streams and other archive formats are data to the notary service.
         Container::Gzip | Container::Bzip2 | Container::Xz | Container::SevenZip | Container::Rar | Container::Cpio => {
             None

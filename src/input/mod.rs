@@ -8,7 +8,7 @@
 //! Symlinks are recorded, never followed while walking: a cyclic or escaping link cannot make the
 //! walk loop or leave the input. Resolution inside the tree is bounded ([`Tree::resolve`]).
 
-mod archive;
+pub mod archive;
 pub mod container;
 mod data;
 mod walk;

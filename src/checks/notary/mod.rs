@@ -1,6 +1,7 @@
 //! Catalog section A: what the notary service rejects ("The binary is not signed.", …).
 
 mod adhoc_or_linker_signed;
+mod code_in_nested_archive;
 mod entitlements_not_xml;
 mod get_task_allow;
 mod get_task_allow_with_dlv;
@@ -16,6 +17,7 @@ use super::Rule;
 
 pub static RULES: &[&Rule] = &[
     &adhoc_or_linker_signed::RULE,
+    &code_in_nested_archive::RULE,
     &entitlements_not_xml::RULE,
     &get_task_allow::RULE,
     &get_task_allow_with_dlv::RULE,
