@@ -41,6 +41,19 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// The refusal of an input in which nothing was recognised ([`Scan::holds_nothing_to_judge`]),
+    /// worded once for the library and the command line.
+    #[doc(hidden)]
+    pub fn nothing_to_judge(path: &Path) -> Error {
+        Error::Refused(format!(
+            "`{}` holds no code, provisioning profile or launchd property list: nothing in it is something \
+             bundlelint reads, and a check of nothing is never clean",
+            path.display()
+        ))
+    }
+}
+
 /// Checks paths with one set of settings: every rule by default, the policy detected from the
 /// signing certificate, no configuration file.
 ///
@@ -131,11 +144,7 @@ fn open(path: &Path) -> Result<Scan, Error> {
         _ => Error::Io { path: path.to_owned(), error },
     })?;
     if scan.holds_nothing_to_judge() {
-        return Err(Error::Refused(format!(
-            "`{}` holds no code, provisioning profile or launchd property list: nothing in it is something \
-             bundlelint reads, and a check of nothing is never clean",
-            path.display()
-        )));
+        return Err(Error::nothing_to_judge(path));
     }
     Ok(scan)
 }

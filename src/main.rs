@@ -316,11 +316,7 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         // reported clean (an entitlements file on its own, an empty build folder).
         if scan.holds_nothing_to_judge() {
             drop(progress);
-            eprintln!(
-                "bundlelint: `{}` holds no code, provisioning profile or launchd property list: nothing in it is \
-                 something bundlelint reads, and a check of nothing is never clean",
-                path.display()
-            );
+            eprintln!("bundlelint: {}", bundlelint::Error::nothing_to_judge(path));
             return ExitCode::from(EXIT_ERROR);
         }
         paused(&progress, || warn_about_embedded_config(&scan));

@@ -42,14 +42,15 @@ enum Content<'a> {
 }
 
 impl Content<'_> {
-    /// The digest of the content; `None` when the file cannot be read after all.
-    fn digest(&self, hash_type: HashType) -> Option<Vec<u8>> {
+    /// The content's digest of each of `types`, in one pass over a file (a large bundle's seal is
+    /// read once however many CodeDirectories bind it); `None` when the file cannot be read.
+    fn digests(&self, types: &[HashType]) -> Option<Vec<(HashType, Vec<u8>)>> {
         match self {
-            Content::Slice(bytes) => Some(hash_type.digest(bytes)),
+            Content::Slice(bytes) => Some(types.iter().map(|&t| (t, t.digest(bytes))).collect()),
             Content::File(file) => {
-                let mut hasher = Hasher::new(hash_type);
-                file.for_each_chunk(1 << 20, |chunk| hasher.update(chunk)).ok()?;
-                Some(hasher.finish())
+                let mut hashers: Vec<(HashType, Hasher)> = types.iter().map(|&t| (t, Hasher::new(t))).collect();
+                file.for_each_chunk(1 << 20, |chunk| hashers.iter_mut().for_each(|(_, h)| h.update(chunk))).ok()?;
+                Some(hashers.into_iter().map(|(t, h)| (t, h.finish())).collect())
             }
         }
     }
@@ -125,10 +126,15 @@ fn check_slot(
             if !unbound.is_empty() {
                 return Some(unbound_finding(ctx, unit, slot, c, &unbound));
             }
+            let mut types: Vec<HashType> = bound.iter().filter_map(|cd| cd.cd.hash_type).collect();
+            types.sort_by_key(|t| t.code());
+            types.dedup();
+            let digests = c.content.digests(&types)?;
             let wrong: Vec<(&CdView<'_>, Vec<u8>)> = bound
                 .iter()
                 .filter_map(|cd| {
-                    let actual = c.content.digest(cd.cd.hash_type?)?;
+                    let hash_type = cd.cd.hash_type?;
+                    let actual = digests.iter().find(|(t, _)| *t == hash_type)?.1.clone();
                     let stored = recorded(cd, slot)?;
                     (actual.get(..stored.len()) != Some(stored)).then_some((**cd, actual))
                 })
