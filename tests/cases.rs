@@ -59,22 +59,29 @@ pub fn cases() -> Vec<(String, String, PathBuf)> {
     out
 }
 
-fn run_case(rule: &str, name: &str, dir: &Path) {
-    let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap())
-        .unwrap_or_else(|e| panic!("{rule}/{name}: {e}"));
+fn read_case(rule: &str, name: &str, dir: &Path) -> Case {
+    toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap())
+        .unwrap_or_else(|e| panic!("{rule}/{name}: {e}"))
+}
+
+/// The case's input copied to a temporary directory, with its edits applied when `edited`, and
+/// the rule's report on it; `None` when an input lies in the shared corpus and it is absent.
+fn judge(rule: &str, name: &str, case: &Case, edited: bool) -> Option<(tempfile::TempDir, PathBuf, Scan, CheckReport)> {
     let input = PathBuf::from(&case.input);
     let copied_from = case.edit.iter().filter_map(|e| match e {
         Edit::Copy { from, .. } => Some(Path::new(from)),
         _ => None,
     });
     if !std::iter::once(input.as_path()).chain(copied_from).all(available) {
-        return;
+        return None;
     }
     let work = tempfile::tempdir().unwrap();
     let copy = work.path().join(input.file_name().unwrap());
     copy_tree(&input, &copy);
-    for e in &case.edit {
-        apply(&copy, e);
+    if edited {
+        for e in &case.edit {
+            apply(&copy, e);
+        }
     }
     let scan = Scan::open(&copy).unwrap();
     let policy =
@@ -90,6 +97,26 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
         .unwrap_or_else(|e| panic!("{rule}/{name}: {e}"));
     let outcome = engine::check(&scan, &settings);
     let report = CheckReport::new(&scan, outcome);
+    Some((work, copy, scan, report))
+}
+
+/// A failing case made by editing an input must fail through its edits: the rule stays silent
+/// on the same input unedited, so the case shows what it says it shows.
+fn run_unedited(rule: &str, name: &str, dir: &Path) {
+    let case = read_case(rule, name, dir);
+    let Some((_work, _copy, _scan, report)) = judge(rule, name, &case, false) else { return };
+    let ours: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();
+    assert!(
+        ours.is_empty(),
+        "{rule}/{name}: the unedited input {} already reports {rule}:\n{}",
+        case.input,
+        concise::render(&report)
+    );
+}
+
+fn run_case(rule: &str, name: &str, dir: &Path) {
+    let case = read_case(rule, name, dir);
+    let Some((_work, copy, scan, report)) = judge(rule, name, &case, true) else { return };
     let ours: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();
     if name.starts_with("pass") {
         assert!(
@@ -126,25 +153,33 @@ fn run_case(rule: &str, name: &str, dir: &Path) {
     });
 }
 
-/// One test per case, named `<rule-id>/<case>`: `cargo test --test cases notary-unsigned-code`
+/// One test per case, named `<rule-id>/<case>`, and for each failing case made by edits one that
+/// replays it unedited (`<rule-id>/<case>/unedited`): `cargo test --test cases notary-unsigned-code`
 /// runs the cases of one rule, in parallel like any test.
 fn main() {
     let arguments = libtest_mimic::Arguments::from_args();
-    let trials: Vec<libtest_mimic::Trial> = cases()
-        .into_iter()
-        .map(|(rule, name, dir)| {
-            libtest_mimic::Trial::test(format!("{rule}/{name}"), move || {
-                std::panic::catch_unwind(|| run_case(&rule, &name, &dir)).map_err(|panic| {
-                    let message = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
-                    libtest_mimic::Failed::from(message)
-                })
-            })
-        })
-        .collect();
+    let mut trials = Vec::new();
+    for (rule, name, dir) in cases() {
+        if name.starts_with("fail-") && !read_case(&rule, &name, &dir).edit.is_empty() {
+            let (rule, name, dir) = (rule.clone(), name.clone(), dir.clone());
+            trials.push(trial(format!("{rule}/{name}/unedited"), move || run_unedited(&rule, &name, &dir)));
+        }
+        trials.push(trial(format!("{rule}/{name}"), move || run_case(&rule, &name, &dir)));
+    }
     assert!(!trials.is_empty(), "no cases under corpus/cases");
     libtest_mimic::run(&arguments, trials).exit();
+}
+
+/// A test that fails with the message of the panic it caught.
+fn trial(name: String, test: impl FnOnce() + Send + std::panic::UnwindSafe + 'static) -> libtest_mimic::Trial {
+    libtest_mimic::Trial::test(name, move || {
+        std::panic::catch_unwind(test).map_err(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            libtest_mimic::Failed::from(message)
+        })
+    })
 }

@@ -3,6 +3,7 @@
 #
 #   tools/make-fixtures.sh [--new-pki] [OUT_DIR]
 #   tools/make-fixtures.sh --only products [OUT_DIR]
+#   tools/make-fixtures.sh --only bundles [OUT_DIR]
 #
 # Steps: compile the Mach-O inputs (clang + ld64.lld), create the test PKI
 # (openssl), start a loopback RFC 3161 time-stamp server, run
@@ -13,7 +14,9 @@
 # except README.md is deleted and recreated.
 #
 # --only products rebuilds OUT_DIR/products and ORACLE.jsonl and leaves every
-# other output as it is (it needs the existing test PKI).
+# other output as it is (it needs the existing test PKI). --only bundles
+# rebuilds OUT_DIR/bundles (with the profiles, which come out byte-identical),
+# the archives made from them, ORACLE.jsonl and OUT_DIR/cases.
 #
 # Requirements (Debian/Ubuntu): clang lld (ld64.lld-14, llvm-lipo-14), openssl,
 # python3, cargo. Override tool names with CC, LD64, LIPO.
@@ -42,7 +45,7 @@ while [[ $# -gt 0 ]]; do
         --only)
             ONLY=${1:-}
             shift || true
-            [[ $ONLY == products ]] || { echo "make-fixtures: --only takes: products" >&2; exit 2; }
+            [[ $ONLY == products || $ONLY == bundles ]] || { echo "make-fixtures: --only takes: products, bundles" >&2; exit 2; }
             ;;
         -h|--help) sed -n '2,/^$/p' "$0"; exit 0 ;;
         -*) echo "make-fixtures: unknown option $a" >&2; exit 2 ;;
@@ -246,17 +249,22 @@ TSA_URL=http://127.0.0.1:$(cat "$TSA_PORT_FILE")/
 if [[ -z $ONLY ]]; then
     log "fixture-gen generate"
     "$FIXTURE_GEN" generate "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
+elif [[ $ONLY == bundles ]]; then
+    log "fixture-gen bundles"
+    "$FIXTURE_GEN" bundles "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
 fi
 
-log "fixture-gen products"
-"$FIXTURE_GEN" products "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
+if [[ $ONLY != bundles ]]; then
+    log "fixture-gen products"
+    "$FIXTURE_GEN" products "$OUT" --inputs "$BIN" --tsa-url "$TSA_URL"
+fi
 
 kill "$TSA_PID" 2>/dev/null || true
 wait "$TSA_PID" 2>/dev/null || true
 trap - EXIT
 
 # ---------------------------------------------------------------------------
-if [[ -z $ONLY ]]; then
+if [[ $ONLY != products ]]; then
     log "building archives"
     python3 "$ROOT/tools/make-archives.py" "$OUT"
 fi
@@ -268,7 +276,7 @@ log "fixture-gen oracle"
 # ---------------------------------------------------------------------------
 # Inputs of rule cases (corpus/cases): rewrites OUT_DIR/cases only, from
 # OUT_DIR/macho and OUT_DIR/pki. Can be run on its own.
-if [[ -z $ONLY ]]; then
+if [[ $ONLY != products ]]; then
     log "fixture-gen cases"
     "$FIXTURE_GEN" cases "$OUT"
 fi

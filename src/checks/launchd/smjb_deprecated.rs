@@ -1,5 +1,6 @@
-//! `smjb-deprecated`: an app uses SMJobBless although it targets macOS 13 or later, or mixes it
-//! with SMAppService plists.
+//! `smjb-deprecated`: an app uses SMJobBless although it targets macOS 13 or later, where
+//! SMAppService replaces it. An app that still supports earlier systems and ships both is following
+//! Apple's migration guide (SMJobBless before 13, SMAppService from 13) and is left alone.
 
 use crate::checks::{Check, Context, Rule, Sink};
 
@@ -17,12 +18,10 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
             .map(|p| p.path.as_str())
             .collect();
         let minimum = b.info.and_then(|i| i.string("LSMinimumSystemVersion"));
-        let message = if let Some(first) = modern.first() {
-            format!("`{app}` uses SMJobBless ({PRIVILEGED} in `{info_path}`) and also ships SMAppService plists (`{first}`): two registration paths for privileged code are easily confused (a tool blessed by one is not managed by the other)")
-        } else if let Some(v) = minimum.filter(|v| major(v).is_some_and(|m| m >= 13)) {
-            format!("`{app}` targets macOS {v} but installs its helper with SMJobBless, deprecated since macOS 13: SMAppService.daemon(plistName:) replaces it")
-        } else {
-            continue;
+        let Some(version) = minimum.filter(|v| major(v).is_some_and(|m| m >= 13)) else { continue };
+        let message = match modern.first() {
+            Some(first) => format!("`{app}` targets macOS {version} and ships SMAppService plists (`{first}`), yet also installs a helper with SMJobBless ({PRIVILEGED} in `{info_path}`), deprecated since macOS 13: on every system it supports SMAppService does the job, and a tool blessed by one API is not managed by the other"),
+            None => format!("`{app}` targets macOS {version} but installs its helper with SMJobBless, deprecated since macOS 13: SMAppService.daemon(plistName:) replaces it"),
         };
         let mut f = sink
             .finding(RULE.id, info_path, message)

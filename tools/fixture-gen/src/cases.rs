@@ -11,9 +11,7 @@
 
 use {
     crate::{
-        generate::{
-            copy_exec, dict, info_plist, s, set_exec, sign_macho, signing_time, write, xml_string, Pki, TEAM,
-        },
+        generate::{copy_exec, dict, info_plist, s, set_exec, sign_macho, signing_time, write, xml_string, Pki, TEAM},
         reqs,
     },
     anyhow::{bail, ensure, Context, Result},
@@ -239,6 +237,9 @@ pub fn run(out_dir: &Path) -> Result<()> {
     // An app whose XPC service sits in Contents/Helpers instead of Contents/XPCServices.
     misplaced_xpc_app(&pki, &dir, &hello_x86)?;
 
+    // An app with a command-line tool in Contents/Resources, signed like any file there.
+    stray_tool_app(&pki, &dir, &hello_x86)?;
+
     // The Developer ID certificate re-issued with a validity of 2021-2022, and code signed with
     // it at the fixed signing time (2026-06-01, after it expired) and at 2022-06-01 (inside it).
     let ca_key = load_key(&out_dir.join("pki/devidca.key"))?;
@@ -313,6 +314,40 @@ fn misplaced_xpc_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
     UnifiedSigner::new(st).sign_path(&unsigned, dir.join("MisplacedXPC.app"))?;
     std::fs::remove_dir_all(&work)?;
     eprintln!("  cases/MisplacedXPC.app");
+    Ok(())
+}
+
+/// `StrayTool.app`: a Developer ID app with a Mach-O tool in `Contents/Resources`. The standard
+/// resource rules seal that folder as data, so the tool is sealed by its file hash, not as nested
+/// code; the signer still signs it, without the hardened runtime.
+fn stray_tool_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
+    let work = dir.join(".work");
+    let unsigned = work.join("StrayTool.app");
+    let c = unsigned.join("Contents");
+    let bin = work.join("hello-x86_64");
+    write(&bin, exe)?;
+    write(
+        &c.join("Info.plist"),
+        info_plist(vec![
+            ("CFBundleExecutable", s("StrayTool")),
+            ("CFBundleIdentifier", s("com.example.straytool")),
+            ("CFBundleName", s("StrayTool")),
+            ("CFBundlePackageType", s("APPL")),
+        ])?,
+    )?;
+    copy_exec(&bin, &c.join("MacOS/StrayTool"))?;
+    copy_exec(&bin, &c.join("Resources/stray-tool"))?;
+
+    let mut st = devid_no_team(pki);
+    st.set_team_id(TEAM);
+    st.set_code_signature_flags(SettingsScope::Main, CodeSignatureFlags::RUNTIME);
+    st.set_designated_requirement_bytes(
+        SettingsScope::Main,
+        reqs::developer_id_designated("com.example.straytool", TEAM),
+    )?;
+    UnifiedSigner::new(st).sign_path(&unsigned, dir.join("StrayTool.app"))?;
+    std::fs::remove_dir_all(&work)?;
+    eprintln!("  cases/StrayTool.app");
     Ok(())
 }
 

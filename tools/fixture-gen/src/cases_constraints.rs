@@ -105,6 +105,16 @@ pub fn run(out_dir: &Path) -> Result<()> {
     )?;
     file("devid-lc-self-other-team-arm64", &sign_macho(&hello_arm64, &st)?)?;
 
+    // `$or` over an array of dictionaries, in both slices: `$or` takes a dictionary (alternatives
+    // that repeat a fact go in `$or-array`).
+    let hello_universal =
+        std::fs::read(out_dir.join("macho/hello-universal")).context("reading macho/hello-universal")?;
+    let mut st = devid(&pki, DAEMON_ID)?;
+    let alternatives =
+        array(vec![dict(vec![("validation-category", int(1))]), dict(vec![("team-identifier", s(TEAM))])]);
+    with(&mut st, Slot::Library, dict(vec![("$or", alternatives)]))?;
+    file("devid-lc-or-array-universal", &sign_macho(&hello_universal, &st)?)?;
+
     // A fact the kernel does not know.
     let mut st = devid(&pki, DAEMON_ID)?;
     with(&mut st, Slot::SelfLaunch, dict(vec![("team-identifier", s(TEAM)), ("is-notarized", Value::Boolean(true))]))?;
@@ -112,13 +122,21 @@ pub fn run(out_dir: &Path) -> Result<()> {
 
     // An operator the language does not have (`$ne`).
     let mut st = devid(&pki, DAEMON_ID)?;
-    with(&mut st, Slot::SelfLaunch, dict(vec![("team-identifier", s(TEAM)), ("launch-type", dict(vec![("$ne", int(0))]))]))?;
+    with(
+        &mut st,
+        Slot::SelfLaunch,
+        dict(vec![("team-identifier", s(TEAM)), ("launch-type", dict(vec![("$ne", int(0))]))]),
+    )?;
     file("devid-lc-unknown-operator-arm64", &sign_macho(&hello_arm64, &st)?)?;
 
     // An entitlements query whose match-bool step holds a string.
     let mut st = devid(&pki, DAEMON_ID)?;
     let query = array(vec![array(vec![int(1), s("com.apple.security.app-sandbox")]), array(vec![int(5), s("true")])]);
-    with(&mut st, Slot::SelfLaunch, dict(vec![("team-identifier", s(TEAM)), ("entitlements", dict(vec![("$query", query)]))]))?;
+    with(
+        &mut st,
+        Slot::SelfLaunch,
+        dict(vec![("team-identifier", s(TEAM)), ("entitlements", dict(vec![("$query", query)]))]),
+    )?;
     file("devid-lc-bad-query-arm64", &sign_macho(&hello_arm64, &st)?)?;
 
     // A validation category no shipped product has (9, out-of-process JIT) next to Developer ID.
@@ -126,7 +144,10 @@ pub fn run(out_dir: &Path) -> Result<()> {
     with(
         &mut st,
         Slot::SelfLaunch,
-        dict(vec![("team-identifier", s(TEAM)), ("validation-category", dict(vec![("$in", array(vec![int(6), int(9)]))]))]),
+        dict(vec![
+            ("team-identifier", s(TEAM)),
+            ("validation-category", dict(vec![("$in", array(vec![int(6), int(9)]))])),
+        ]),
     )?;
     file("devid-lc-category-arm64", &sign_macho(&hello_arm64, &st)?)?;
 

@@ -113,7 +113,10 @@ fn agent_product(pki: &Pki, dir: &Path, a: &Agent<'_>) -> Result<()> {
     write(&c.join("Info.plist"), app_info("AgentHost", "com.example.agenthost", vec![])?)?;
     copy_exec(&program(&work, "AgentHost", a.host_names)?, &c.join("MacOS/AgentHost"))?;
     let login = unsigned.join(LOGIN).join("Contents");
-    write(&login.join("Info.plist"), app_info("Agent", a.login_item_id, vec![("LSBackgroundOnly", Value::Boolean(true))])?)?;
+    write(
+        &login.join("Info.plist"),
+        app_info("Agent", a.login_item_id, vec![("LSBackgroundOnly", Value::Boolean(true))])?,
+    )?;
     copy_exec(&program(&work, "Agent", a.agent_names)?, &login.join("MacOS/Agent"))?;
     let ext = unsigned.join(FPEXT).join("Contents");
     write(

@@ -319,25 +319,39 @@ impl Ctx {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let pki = Pki::load(&args.out.join("pki")).context("loading the test PKI")?;
-    let work = args.inputs.parent().unwrap_or(&args.inputs).join("gen-work");
-    if work.exists() {
-        std::fs::remove_dir_all(&work)?;
-    }
-    let ctx = Ctx { out: args.out, inputs: args.inputs, work, tsa_url: args.tsa_url, pki };
-
-    for d in ["signed", "profile", "bundles"] {
-        let p = ctx.out.join(d);
-        if p.exists() {
-            std::fs::remove_dir_all(&p)?;
-        }
-        std::fs::create_dir_all(&p)?;
-    }
-
+    let ctx = Ctx::new(args, &["signed", "profile", "bundles"])?;
     signed_machos(&ctx)?;
     let profiles = profiles(&ctx)?;
     bundles(&ctx, &profiles)?;
     Ok(())
+}
+
+/// `fixture-gen bundles`: the profiles (the same bytes again) and the bundles only; `signed/`
+/// keeps its bytes.
+pub fn run_bundles(args: Args) -> Result<()> {
+    let ctx = Ctx::new(args, &["profile", "bundles"])?;
+    let profiles = profiles(&ctx)?;
+    bundles(&ctx, &profiles)?;
+    Ok(())
+}
+
+impl Ctx {
+    /// The context of a run that rewrites the output directories `fresh`.
+    fn new(args: Args, fresh: &[&str]) -> Result<Ctx> {
+        let pki = Pki::load(&args.out.join("pki")).context("loading the test PKI")?;
+        let work = args.inputs.parent().unwrap_or(&args.inputs).join("gen-work");
+        if work.exists() {
+            std::fs::remove_dir_all(&work)?;
+        }
+        for d in fresh {
+            let p = args.out.join(d);
+            if p.exists() {
+                std::fs::remove_dir_all(&p)?;
+            }
+            std::fs::create_dir_all(&p)?;
+        }
+        Ok(Ctx { out: args.out, inputs: args.inputs, work, tsa_url: args.tsa_url, pki })
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -459,6 +473,8 @@ fn extract_info_plist(data: &[u8]) -> Result<Vec<u8>> {
 
 struct Profiles {
     developer_id: Vec<u8>,
+    /// The system extension's own: a profile covers only its bundle's main executable.
+    developer_id_sysext: Vec<u8>,
     ios_development: Vec<u8>,
 }
 
@@ -581,6 +597,28 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
         },
     )?;
 
+    let developer_id_sysext = write_profile(
+        ctx,
+        "developer-id-sysext.provisionprofile",
+        &ProfileSpec {
+            name: "Fixture System Extension Developer ID",
+            app_id_name: "Fixture System Extension",
+            platform: &["OSX"],
+            uuid: "5E2D7C41-8B3A-4F6E-9D10-2C3B4A5F6E7D",
+            created: date(2026, 1, 1),
+            expires: date(2040, 1, 1),
+            entitlements: dict(vec![
+                ("com.apple.application-identifier", s("ABCDE12345.com.example.fixture.sysext")),
+                ("com.apple.developer.team-identifier", s(TEAM)),
+                ("keychain-access-groups", strings(&["ABCDE12345.*"])),
+                ("com.apple.developer.endpoint-security.client", Value::Boolean(true)),
+            ]),
+            certs: vec![&ctx.pki.devid.cert, &ctx.pki.devid_ec.cert],
+            devices: None,
+            with_der_profile: true,
+        },
+    )?;
+
     write_profile(
         ctx,
         "development.provisionprofile",
@@ -645,7 +683,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
         },
     )?;
 
-    Ok(Profiles { developer_id, ios_development })
+    Ok(Profiles { developer_id, developer_id_sysext, ios_development })
 }
 
 // ---------------------------------------------------------------------------
@@ -672,7 +710,9 @@ const DAEMON: &str = "Contents/MacOS/FixtureDaemon";
 const PRIVILEGED: &str = "Contents/Library/LaunchServices/com.example.fixture.privileged";
 const HELPER: &str = "Contents/Helpers/fixture-helper";
 
-fn build_unsigned_app(ctx: &Ctx, app: &Path, profile: &[u8]) -> Result<()> {
+/// The app before signing. Every nested executable is universal like the app, so each runs
+/// wherever the app does; the system extension carries its own provisioning profile.
+fn build_unsigned_app(ctx: &Ctx, app: &Path, profiles: &Profiles) -> Result<()> {
     let c = app.join("Contents");
     let bin = |n: &str| ctx.inputs.join(n);
 
@@ -728,7 +768,7 @@ fn build_unsigned_app(ctx: &Ctx, app: &Path, profile: &[u8]) -> Result<()> {
             ("XPCService", dict(vec![("ServiceType", s("Application"))])),
         ])?,
     )?;
-    copy_exec(&bin("tiny-arm64"), &xpc.join("MacOS/com.example.fixture.helper"))?;
+    copy_exec(&bin("tiny-universal"), &xpc.join("MacOS/com.example.fixture.helper"))?;
 
     // Login item
     let login = app.join(LOGIN).join("Contents");
@@ -742,7 +782,7 @@ fn build_unsigned_app(ctx: &Ctx, app: &Path, profile: &[u8]) -> Result<()> {
             ("LSBackgroundOnly", Value::Boolean(true)),
         ])?,
     )?;
-    copy_exec(&bin("tiny-arm64"), &login.join("MacOS/FixtureLogin"))?;
+    copy_exec(&bin("tiny-universal"), &login.join("MacOS/FixtureLogin"))?;
 
     // App extension
     let appex = app.join(APPEX).join("Contents");
@@ -769,7 +809,7 @@ fn build_unsigned_app(ctx: &Ctx, app: &Path, profile: &[u8]) -> Result<()> {
             ),
         ])?,
     )?;
-    copy_exec(&bin("tiny-arm64"), &appex.join("MacOS/FixtureExt"))?;
+    copy_exec(&bin("tiny-universal"), &appex.join("MacOS/FixtureExt"))?;
 
     // System extension (Endpoint Security client)
     let sysext = app.join(SYSEXT).join("Contents");
@@ -784,7 +824,8 @@ fn build_unsigned_app(ctx: &Ctx, app: &Path, profile: &[u8]) -> Result<()> {
             ("NSSystemExtensionUsageDescription", s("Fixture monitors file events.")),
         ])?,
     )?;
-    copy_exec(&bin("tiny-arm64"), &sysext.join("MacOS/com.example.fixture.sysext"))?;
+    copy_exec(&bin("tiny-universal"), &sysext.join("MacOS/com.example.fixture.sysext"))?;
+    write(&sysext.join("embedded.provisionprofile"), &profiles.developer_id_sysext)?;
 
     // launchd daemon plist (SMAppService style: BundleProgram)
     write(
@@ -805,17 +846,14 @@ fn build_unsigned_app(ctx: &Ctx, app: &Path, profile: &[u8]) -> Result<()> {
     // SMJobBless-style privileged tool (embedded __info_plist + __launchd_plist)
     copy_exec(&bin("privileged-universal"), &app.join(PRIVILEGED))?;
     // Helper tool
-    copy_exec(&bin("tiny-arm64"), &app.join(HELPER))?;
+    copy_exec(&bin("tiny-universal"), &app.join(HELPER))?;
 
     // Resources
     write(
         &c.join("Resources/en.lproj/InfoPlist.strings"),
         "/* Localized versions of Info.plist keys */\n\"CFBundleName\" = \"Fixture\";\n\"NSHumanReadableCopyright\" = \"Fixture Corp\";\n",
     )?;
-    // A Mach-O in Resources: not where code belongs.
-    copy_exec(&bin("tiny-arm64"), &c.join("Resources/stray-tool"))?;
-
-    write(&c.join("embedded.provisionprofile"), profile)?;
+    write(&c.join("embedded.provisionprofile"), &profiles.developer_id)?;
     Ok(())
 }
 
@@ -848,24 +886,24 @@ fn app_scoped_settings(s: &mut SigningSettings) -> Result<()> {
         )]))?,
     )?;
 
-    s.set_code_signature_flags(p(SYSEXT), rt);
-    s.set_entitlements_xml(p(SYSEXT), xml_string(&entitlements_sysext())?)?;
+    // The system extension is signed on its own beforehand (`sign_system_extension`) and sealed
+    // as resources of the app, the way Xcode seals it: `Library/SystemExtensions` is not a
+    // nested-code location of the standard resource rules.
+    s.add_path_exclusion(SYSEXT)?;
+    s.add_path_exclusion(&format!("{SYSEXT}/*"))?;
 
     s.set_binary_identifier(p(DAEMON), "com.example.fixture.daemon");
     s.set_code_signature_flags(p(DAEMON), rt);
-    s.set_launch_constraints_self(
-        p(DAEMON),
-        constraints(dict(vec![
-            ("team-identifier", s_(TEAM)),
-            ("signing-identifier", s_("com.example.fixture.daemon")),
-        ]))?,
-    );
+    // Constraints the daemon meets: its own team and identifier, launched by launchd, its own
+    // responsible process (a launchd job is), libraries from the OS or its team.
+    let own = || dict(vec![("team-identifier", s_(TEAM)), ("signing-identifier", s_("com.example.fixture.daemon"))]);
+    s.set_launch_constraints_self(p(DAEMON), constraints(own())?);
     s.set_launch_constraints_parent(p(DAEMON), constraints(dict(vec![("is-init-proc", Value::Boolean(true))]))?);
-    s.set_launch_constraints_responsible(
+    s.set_launch_constraints_responsible(p(DAEMON), constraints(own())?);
+    s.set_library_constraints(
         p(DAEMON),
-        constraints(dict(vec![("team-identifier", s_(TEAM)), ("signing-identifier", s_("com.example.fixture"))]))?,
+        constraints(dict(vec![("$or", dict(vec![("team-identifier", s_(TEAM)), ("validation-category", int(1))]))]))?,
     );
-    s.set_library_constraints(p(DAEMON), constraints(lc_library())?);
 
     s.set_binary_identifier(p(PRIVILEGED), "com.example.fixture.privileged");
     s.set_code_signature_flags(p(PRIVILEGED), rt);
@@ -875,16 +913,33 @@ fn app_scoped_settings(s: &mut SigningSettings) -> Result<()> {
     Ok(())
 }
 
+/// Signs the app's system extension in place with `s` (identity, requirement, time-stamp) plus
+/// its runtime and entitlements.
+fn sign_system_extension(mut s: SigningSettings<'_>, app: &Path) -> Result<()> {
+    s.set_code_signature_flags(SettingsScope::Main, CodeSignatureFlags::RUNTIME);
+    s.set_entitlements_xml(SettingsScope::Main, xml_string(&entitlements_sysext())?)?;
+    UnifiedSigner::new(s).sign_path_in_place(app.join(SYSEXT))?;
+    Ok(())
+}
+
 fn s_(v: &str) -> Value {
     s(v)
 }
 
 fn bundles(ctx: &Ctx, profiles: &Profiles) -> Result<()> {
     eprintln!("building bundles");
-    let unsigned = ctx.work.join("unsigned/Fixture.app");
-    build_unsigned_app(ctx, &unsigned, &profiles.developer_id)?;
-
     // Developer ID, time-stamped.
+    let unsigned = ctx.work.join("unsigned/devid/Fixture.app");
+    build_unsigned_app(ctx, &unsigned, profiles)?;
+    let mut s = ctx.devid_settings(false);
+    s.set_designated_requirement_bytes(
+        SettingsScope::Main,
+        reqs::developer_id_designated("com.example.fixture.sysext", TEAM),
+    )?;
+    if let Some(url) = &ctx.tsa_url {
+        s.set_time_stamp_url(url.as_str())?;
+    }
+    sign_system_extension(s, &unsigned)?;
     let mut s = ctx.devid_settings(false);
     app_scoped_settings(&mut s)?;
     s.set_designated_requirement_bytes(
@@ -903,6 +958,9 @@ fn bundles(ctx: &Ctx, profiles: &Profiles) -> Result<()> {
     eprintln!("  bundles/Fixture.app");
 
     // Ad-hoc copy.
+    let unsigned = ctx.work.join("unsigned/adhoc/Fixture.app");
+    build_unsigned_app(ctx, &unsigned, profiles)?;
+    sign_system_extension(SigningSettings::default(), &unsigned)?;
     let mut s = SigningSettings::default();
     app_scoped_settings(&mut s)?;
     let dest = ctx.out.join("bundles/Fixture-adhoc.app");

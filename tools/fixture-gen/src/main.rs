@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! fixture-gen generate OUT_DIR --inputs BIN_DIR [--tsa-url URL]
+//! fixture-gen bundles OUT_DIR --inputs BIN_DIR [--tsa-url URL]
 //! fixture-gen products OUT_DIR --inputs BIN_DIR [--tsa-url URL]
 //! fixture-gen oracle OUT_DIR
 //! fixture-gen cases OUT_DIR
@@ -12,8 +13,8 @@
 //! (Mach-O inputs), OUT_DIR/pki (test PKI) and the loopback time-stamp server.
 
 mod cases;
-mod cases_sandbox;
 mod cases_constraints;
+mod cases_sandbox;
 mod generate;
 mod oracle;
 mod plistjson;
@@ -28,6 +29,7 @@ use {
 
 const USAGE: &str = "usage:
   fixture-gen generate OUT_DIR --inputs BIN_DIR [--tsa-url URL]
+  fixture-gen bundles OUT_DIR --inputs BIN_DIR [--tsa-url URL]
   fixture-gen products OUT_DIR --inputs BIN_DIR [--tsa-url URL]
   fixture-gen oracle OUT_DIR
   fixture-gen cases OUT_DIR
@@ -39,6 +41,10 @@ fn main() -> Result<()> {
         Some("generate") => {
             let (out, inputs, tsa_url) = out_inputs_tsa(&args[1..])?;
             generate::run(generate::Args { out, inputs, tsa_url })
+        }
+        Some("bundles") => {
+            let (out, inputs, tsa_url) = out_inputs_tsa(&args[1..])?;
+            generate::run_bundles(generate::Args { out, inputs, tsa_url })
         }
         Some("products") => {
             let (out, inputs, tsa_url) = out_inputs_tsa(&args[1..])?;
