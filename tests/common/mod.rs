@@ -214,7 +214,11 @@ fn copy_file_writable(from: &Path, to: &Path) {
 
 pub fn apply(root: &Path, edit: &Edit) {
     match edit {
-        Edit::Write { path, text } => std::fs::write(root.join(path), text).unwrap(),
+        Edit::Write { path, text } => {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap()
+        }
         Edit::Remove { path } => {
             let p = root.join(path);
             if std::fs::symlink_metadata(&p).unwrap().is_dir() {
