@@ -47,8 +47,8 @@ impl Error {
     #[doc(hidden)]
     pub fn nothing_to_judge(path: &Path) -> Error {
         Error::Refused(format!(
-            "`{}` holds no code, provisioning profile or launchd property list: nothing in it is something \
-             bundlelint reads, and a check of nothing is never clean",
+            "`{}` holds no code, provisioning profile, launchd property list, entitlements file or Info.plist: \
+             nothing in it is something bundlelint reads, and a check of nothing is never clean",
             path.display()
         ))
     }
@@ -103,12 +103,19 @@ impl Checker {
     /// Trusts this certificate (PEM or DER) as a chain anchor besides Apple's roots.
     pub fn trust_anchor(mut self, certificate: impl Into<PathBuf>) -> Result<Checker, Error> {
         self.settings.trust_anchors.push(certificate.into());
-        self.settings = self.settings.load_anchors().map_err(Error::Settings)?;
+        self.settings = self.settings.load_files().map_err(Error::Settings)?;
+        Ok(self)
+    }
+
+    /// Judges entitlements files given as inputs against this provisioning profile.
+    pub fn profile(mut self, profile: impl Into<PathBuf>) -> Result<Checker, Error> {
+        self.settings.profile = Some(profile.into());
+        self.settings = self.settings.load_files().map_err(Error::Settings)?;
         Ok(self)
     }
 
     /// Checks `path`: a bundle, a folder, a Mach-O file, a `.zip` or `.ipa` archive, a
-    /// provisioning profile or a launchd property list.
+    /// provisioning profile, a launchd property list, an entitlements file or an Info.plist.
     pub fn check(&self, path: impl AsRef<Path>) -> Result<CheckReport, Error> {
         let scan = open(path.as_ref())?;
         let outcome = crate::engine::check(&scan, &self.settings);

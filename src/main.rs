@@ -71,6 +71,10 @@ enum Command {
         /// Trust this certificate (PEM or DER) as a chain anchor besides Apple's roots; repeatable.
         #[arg(long)]
         trust_anchor: Vec<PathBuf>,
+        /// Judge entitlements files given as inputs against this provisioning profile
+        /// (.provisionprofile, .mobileprovision).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
     },
     /// Print a rule's documentation: what it checks, why, the failure it predicts, how to fix it.
     Rule {
@@ -146,6 +150,7 @@ fn main() -> ExitCode {
             baseline,
             write_baseline,
             trust_anchor,
+            profile,
         } => {
             for selector in select.iter().chain(&ignore) {
                 if let Err(e) = config::check_selector(selector) {
@@ -160,7 +165,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_ERROR);
                 }
             };
-            let cli = Settings { policy, select, ignore, trust_anchors: trust_anchor, ..Settings::default() };
+            let cli = Settings { policy, select, ignore, trust_anchors: trust_anchor, profile, ..Settings::default() };
             let settings = match config.as_deref().map(config::load) {
                 None => cli,
                 Some(Ok(file)) => file.merged_with(cli),
@@ -170,10 +175,10 @@ fn main() -> ExitCode {
                 }
             };
             let settings = without_anchors_inside(settings, &paths);
-            let settings = match settings.load_anchors() {
+            let settings = match settings.load_files() {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("bundlelint: cannot read trust anchor: {e}");
+                    eprintln!("bundlelint: {e}");
                     return ExitCode::from(EXIT_ERROR);
                 }
             };

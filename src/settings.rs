@@ -47,8 +47,20 @@ pub struct Settings {
     pub expect: Expectations,
     /// Extra certificates trusted as chain anchors (paths) …
     pub trust_anchors: Vec<std::path::PathBuf>,
-    /// … and those certificates, loaded (see [`Settings::load_anchors`]).
+    /// … and those certificates, loaded (see [`Settings::load_files`]).
     pub anchors: crate::trust::Anchors,
+    /// A provisioning profile that source entitlements files are judged against (`--profile`) …
+    pub profile: Option<std::path::PathBuf>,
+    /// … and that profile, read (see [`Settings::load_files`]).
+    pub given_profile: Option<GivenProfile>,
+}
+
+/// A provisioning profile named in the settings, read.
+#[derive(Debug, Clone)]
+pub struct GivenProfile {
+    /// The path as given, for messages.
+    pub path: String,
+    pub profile: std::sync::Arc<crate::profile::ProvisioningProfile>,
 }
 
 /// Whether `id` is named by a selector: the exact id, a family prefix ending in `-`, or `ALL`.
@@ -67,9 +79,11 @@ fn specificity(selector: &str, id: &str) -> usize {
 }
 
 impl Settings {
-    /// Reads the certificates named by `trust_anchors`.
-    pub fn load_anchors(mut self) -> Result<Settings, String> {
-        self.anchors = crate::trust::Anchors::load(&self.trust_anchors)?;
+    /// Reads the files the settings name: the certificates of `trust_anchors` and the `profile`.
+    pub fn load_files(mut self) -> Result<Settings, String> {
+        self.anchors =
+            crate::trust::Anchors::load(&self.trust_anchors).map_err(|e| format!("cannot read trust anchor: {e}"))?;
+        self.given_profile = self.profile.as_deref().map(read_profile).transpose()?;
         Ok(self)
     }
 
@@ -84,6 +98,8 @@ impl Settings {
         self.severity.extend(cli.severity);
         self.trust_anchors.extend(cli.trust_anchors);
         self.anchors.user.extend(cli.anchors.user);
+        self.profile = cli.profile.or(self.profile);
+        self.given_profile = cli.given_profile.or(self.given_profile);
         self
     }
 
@@ -131,6 +147,15 @@ impl Settings {
             None => (Policy::DeveloperId, PolicySource::Default),
         }
     }
+}
+
+/// Reads and parses the provisioning profile at `path`.
+fn read_profile(path: &std::path::Path) -> Result<GivenProfile, String> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read provisioning profile {shown}: {e}"))?;
+    let profile = crate::profile::parse_profile(&bytes)
+        .map_err(|p| format!("provisioning profile {shown} cannot be read: {}", p.message))?;
+    Ok(GivenProfile { path: shown, profile: std::sync::Arc::new(profile) })
 }
 
 /// The policy the main code's signing certificate implies: the outermost code item's first

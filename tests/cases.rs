@@ -93,7 +93,7 @@ fn judge(rule: &str, name: &str, case: &Case, edited: bool) -> Option<(tempfile:
     };
     let settings = base
         .merged_with(Settings { policy, select: vec![rule.to_owned()], ..Settings::default() })
-        .load_anchors()
+        .load_files()
         .unwrap_or_else(|e| panic!("{rule}/{name}: {e}"));
     let outcome = engine::check(&scan, &settings);
     let report = CheckReport::new(&scan, outcome);

@@ -743,22 +743,68 @@ fn a_long_check_at_a_terminal_shows_its_progress_and_erases_it() {
 #[test]
 fn an_input_with_nothing_to_check_is_never_clean() {
     let work = tempfile::tempdir().unwrap();
-    let entitlements = work.path().join("App.entitlements");
+    let notes = work.path().join("notes.plist");
     std::fs::write(
-        &entitlements,
-        "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>com.apple.security.app-sandbox</key><string>true</string></dict></plist>",
+        &notes,
+        "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>Colour</key><string>blue</string></dict></plist>",
     )
     .unwrap();
     let empty = work.path().join("Release");
     std::fs::create_dir(&empty).unwrap();
-    for input in [&entitlements, &empty] {
+    for input in [&notes, &empty] {
         let out = check(&[input.to_str().unwrap()]);
         assert_eq!(code(&out), 2, "{}", input.display());
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("holds no code, provisioning profile or launchd property list"), "{err}");
+        assert!(
+            err.contains("holds no code, provisioning profile, launchd property list, entitlements file or Info.plist"),
+            "{err}"
+        );
         assert!(stdout(&out).is_empty(), "no report of nothing");
     }
     // A launchd property list on its own is judged.
     let plist = "corpus/generated/bundles/Fixture.app/Contents/Library/LaunchDaemons/com.example.fixture.daemon.plist";
     assert_eq!(code(&check(&["--format", "concise", plist])), 0);
+}
+
+/// The files developers edit are inputs on their own: findings land on their lines, an
+/// entitlements file is judged against the profile given with `--profile`, and a rule that needs
+/// the built product stays silent.
+#[test]
+fn source_files_are_judged_on_their_own() {
+    let work = tempfile::tempdir().unwrap();
+    let entitlements = work.path().join("App.entitlements");
+    let text = std::fs::read_to_string("corpus/sources/App.entitlements").unwrap().replacen(
+        "<true/>",
+        "<string>true</string>",
+        1,
+    );
+    std::fs::write(&entitlements, text).unwrap();
+    let out = check(&["--format", "concise", entitlements.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "a warning does not fail the run");
+    assert_eq!(
+        stdout(&out).lines().map(|l| l.split(' ').next().unwrap()).collect::<Vec<_>>(),
+        ["App.entitlements:5:2:"],
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("warning[ent-value-type]"));
+
+    let clean = check(&["--format", "concise", "corpus/sources/Extension.entitlements"]);
+    assert_eq!((code(&clean), stdout(&clean)), (0, String::new()), "without a profile nothing is claimed against one");
+    let profile = "corpus/generated/profile/development.provisionprofile";
+    let judged = check(&["--format", "concise", "--profile", profile, "corpus/sources/Extension.entitlements"]);
+    assert_eq!(code(&judged), 1);
+    let report = stdout(&judged);
+    assert!(report.contains("Extension.entitlements:7:2: error[ent-not-authorized-by-profile]"), "{report}");
+    assert!(
+        report
+            .contains("`com.apple.developer.endpoint-security.client` = true, but the profile does not list this key"),
+        "{report}"
+    );
+
+    let missing = check(&["--profile", "no/such.provisionprofile", "corpus/sources/Extension.entitlements"]);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("cannot read provisioning profile no/such.provisionprofile")
+    );
 }

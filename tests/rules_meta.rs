@@ -172,3 +172,57 @@ fn an_error_needs_documented_or_observed_evidence() {
         .collect();
     assert!(unsupported.is_empty(), "an inferred failure is at most a warning:\n{}", unsupported.join("\n"));
 }
+
+/// The kind of source file a case's input is on its own, by its name.
+fn lone_source_kind(input: &str) -> Option<catalog::SourceInput> {
+    let name = input.rsplit('/').next().unwrap_or(input);
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".entitlements") {
+        Some(catalog::SourceInput::Entitlements)
+    } else if name == "Info.plist" || name.ends_with("-Info.plist") {
+        Some(catalog::SourceInput::InfoPlist)
+    } else if lower.ends_with(".plist") {
+        Some(catalog::SourceInput::LaunchdPlist)
+    } else if lower.ends_with(".provisionprofile") || lower.ends_with(".mobileprovision") {
+        Some(catalog::SourceInput::ProvisioningProfile)
+    } else {
+        None
+    }
+}
+
+/// A page that says its rule judges a kind of source file on its own (`sources`) has a failing
+/// case whose input is such a file alone, and a rule that fails a lone source file says so.
+#[test]
+fn the_source_files_a_page_names_are_those_its_cases_judge() {
+    let mut judged: BTreeSet<(String, String)> = BTreeSet::new();
+    for rule_dir in std::fs::read_dir("corpus/cases").unwrap().flatten() {
+        let id = rule_dir.file_name().to_string_lossy().into_owned();
+        for case in std::fs::read_dir(rule_dir.path()).unwrap().flatten() {
+            if !case.file_name().to_string_lossy().starts_with("fail-") {
+                continue;
+            }
+            let text = std::fs::read_to_string(case.path().join("case.toml")).unwrap();
+            let input = text.lines().find_map(|l| l.strip_prefix("input = ")).unwrap_or("").trim_matches('"');
+            if let Some(kind) = lone_source_kind(input) {
+                judged.insert((id.clone(), format!("{kind:?}")));
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    for meta in catalog::catalog() {
+        for kind in &meta.sources {
+            if !judged.contains(&(meta.id.clone(), format!("{kind:?}"))) {
+                wrong.push(format!("{}: its page names {} but no failing case judges one alone", meta.id, kind.name()));
+            }
+        }
+    }
+    for (id, kind) in &judged {
+        let named = catalog::meta(id).is_some_and(|m| m.sources.iter().any(|k| format!("{k:?}") == *kind));
+        if !named {
+            wrong.push(format!(
+                "{id}: a failing case judges a lone {kind} file, but the page's `sources` does not name it"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -54,7 +54,7 @@ fn run(dir: &Path) -> Result<(), String> {
         None => Settings::default(),
     };
     let policy = scenario.policy.as_deref().and_then(Policy::from_name);
-    let settings = base.merged_with(Settings { policy, ..Settings::default() }).load_anchors()?;
+    let settings = base.merged_with(Settings { policy, ..Settings::default() }).load_files()?;
     let scan = Scan::open(&copy).map_err(|e| e.to_string())?;
     let outcome = engine::check(&scan, &settings);
     let found: BTreeSet<Expected> = outcome

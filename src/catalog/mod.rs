@@ -52,6 +52,27 @@ pub enum Scope {
     Plist,
 }
 
+/// A file developers edit that a rule also judges on its own, outside a built product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceInput {
+    Entitlements,
+    InfoPlist,
+    LaunchdPlist,
+    ProvisioningProfile,
+}
+
+impl SourceInput {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceInput::Entitlements => "entitlements files",
+            SourceInput::InfoPlist => "Info.plist files",
+            SourceInput::LaunchdPlist => "launchd property lists",
+            SourceInput::ProvisioningProfile => "provisioning profiles",
+        }
+    }
+}
+
 /// How the failure a rule predicts is known: the grade of its page's evidence.
 ///
 /// A rule's default severity follows its grade: `error` needs [`Evidence::Documented`] or
@@ -105,6 +126,10 @@ pub struct RuleMeta {
     /// The grade of the evidence behind the predicted failure; the page's `## Evidence` section
     /// names the sources.
     pub evidence: Evidence,
+    /// Source files the rule judges on their own, besides built products (bundles, Mach-O
+    /// files, archives); none when absent.
+    #[serde(default)]
+    pub sources: Vec<SourceInput>,
     /// Set when filled in from the page, not written in front matter.
     #[serde(skip_deserializing)]
     pub family: String,
@@ -128,9 +153,18 @@ impl RuleMeta {
         self.policies.contains(&policy)
     }
 
-    /// The full page, front matter removed, with a title line and the rule's grading.
+    /// The full page, front matter removed, with a title line, the rule's grading and what it judges.
     pub fn page(&self) -> String {
-        format!("# {}\n\n{}\n\n{}\n\n{}", self.id, self.summary, self.grading(), self.body.trim())
+        format!("# {}\n\n{}\n\n{}\n{}\n\n{}", self.id, self.summary, self.grading(), self.judges(), self.body.trim())
+    }
+
+    /// `Judges: built products, and entitlements files on their own`.
+    pub fn judges(&self) -> String {
+        let sources: Vec<&str> = self.sources.iter().map(|s| s.name()).collect();
+        match sources.as_slice() {
+            [] => "Judges: built products".to_owned(),
+            _ => format!("Judges: built products, and {} on their own", sources.join(", ")),
+        }
     }
 
     /// `Severity: error · evidence: documented`, with the per-policy severities that differ.

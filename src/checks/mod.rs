@@ -24,6 +24,7 @@ use crate::catalog::Policy;
 use crate::finding::{Finding, Severity};
 use crate::model::Scan;
 // Rules read the model through these views.
+pub use crate::discover::{SourceFile, SourceKind};
 pub use crate::model::{ItemView, SliceView};
 
 /// A rule and its check.
@@ -76,6 +77,29 @@ impl<'a> Context<'a> {
     /// Every code item as a view ([`Scan::item_views`]).
     pub fn items(&self) -> impl Iterator<Item = ItemView<'a>> + 'a {
         self.scan.item_views()
+    }
+
+    /// Source files of `kind` whose contents are a dictionary, with their document; a file that
+    /// does not parse is `malformed-plist`.
+    pub fn sources(&self, kind: SourceKind) -> impl Iterator<Item = Source<'a>> + 'a {
+        self.scan.discovery.sources.iter().filter(move |s| s.kind == kind).filter_map(|file| {
+            let document = file.document.as_ref().ok()?;
+            Some(Source { file, document, dict: document.dict()? })
+        })
+    }
+}
+
+/// A source file a rule judges on its own ([`Context::sources`]).
+pub struct Source<'a> {
+    pub file: &'a SourceFile,
+    pub document: &'a crate::plist::Document,
+    pub dict: &'a plist::Dictionary,
+}
+
+impl Source<'_> {
+    /// A finding at `key` of the file (its line and column when the file is XML).
+    pub fn finding(&self, rule: crate::rule_id::RuleId, key: &str, message: impl Into<String>) -> Finding {
+        Finding::new(rule, Severity::Error, &self.file.path, message).span(self.document.key_span(key))
     }
 }
 

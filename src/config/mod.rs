@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// PEM or DER certificates trusted as anchors besides Apple's roots.
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,
+    /// The provisioning profile source entitlements files are judged against.
+    #[serde(default)]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +175,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
         },
         trust_anchors: file.trust_anchors.iter().map(|p| base.join(p)).collect(),
         anchors: Default::default(),
+        profile: file.profile.map(|p| base.join(p)),
+        given_profile: None,
     })
 }
 

@@ -6,6 +6,7 @@
 //! mark the programs they launch.
 
 mod launchd;
+mod sources;
 
 use serde::Serialize;
 
@@ -14,6 +15,7 @@ use crate::plist::Document;
 use crate::Problem;
 
 pub use launchd::{LaunchdKind, LaunchdPlist};
+pub use sources::{SourceFile, SourceKind};
 
 /// Directory extensions that make a bundle.
 pub const BUNDLE_EXTENSIONS: &[&str] = &[
@@ -160,6 +162,9 @@ pub struct Discovery {
     pub items: Vec<CodeItem>,
     pub launchd_plists: Vec<LaunchdPlist>,
     pub profiles: Vec<ProfileFile>,
+    /// Entitlements files and Info.plists outside any bundle: sources judged on their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceFile>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<input::PathProblem>,
     /// Mach-O files inside zip and jar archives in the input, which the notary service opens.
@@ -185,7 +190,7 @@ impl NestedCode {
     }
 }
 
-/// Finds code items, launchd plists and profiles in `tree`.
+/// Finds code items, launchd plists, profiles and source files in `tree`.
 pub fn discover(tree: &Tree) -> Discovery {
     let mut d = Discovery::default();
     let bundle_dirs = bundle_directories(tree);
@@ -201,6 +206,7 @@ pub fn discover(tree: &Tree) -> Discovery {
     add_profiles(tree, &mut d);
     add_unread_containers(tree, &mut d);
     launchd::add_launchd_plists(tree, &mut d);
+    sources::add_source_files(tree, &mut d);
     d
 }
 

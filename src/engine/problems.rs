@@ -12,13 +12,23 @@ fn finding(p: &Problem, path: &str) -> Finding {
     f
 }
 
+/// A problem in a text file (a plist people edit) also gets its line and column, for editors.
+fn located_in_text(mut f: Finding, scan: &Scan) -> Finding {
+    let text = scan.tree.file(&f.path).and_then(|d| d.bytes().ok());
+    if let (Some(range), Some(text)) = (f.range, text) {
+        f.span = Some(crate::plist::Span::at(text, range.offset));
+    }
+    f
+}
+
 /// Every problem recorded while opening, discovering and parsing.
 pub(super) fn findings(scan: &Scan) -> Vec<Finding> {
     let mut out: Vec<Finding> = scan.input_problems().iter().map(|p| finding(&p.problem, &p.path)).collect();
     out.extend(scan.discovery.problems.iter().map(|p| finding(&p.problem, &p.path)));
-    for plist in &scan.discovery.launchd_plists {
-        if let Err(p) = &plist.document {
-            out.push(finding(p, &plist.path));
+    let documents = scan.discovery.launchd_plists.iter().map(|l| (&l.path, &l.document));
+    for (path, document) in documents.chain(scan.discovery.sources.iter().map(|s| (&s.path, &s.document))) {
+        if let Err(p) = document {
+            out.push(located_in_text(finding(p, path), scan));
         }
     }
     for (file, facts) in scan.profiles() {

@@ -102,6 +102,7 @@ impl Scan {
         self.discovery.items.is_empty()
             && self.discovery.profiles.is_empty()
             && self.discovery.launchd_plists.is_empty()
+            && self.discovery.sources.is_empty()
             && self.discovery.problems.is_empty()
             && self.input_problems().is_empty()
     }

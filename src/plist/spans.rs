@@ -15,6 +15,23 @@ pub struct Span {
     pub length: u64,
 }
 
+impl Span {
+    /// Where byte `offset` of `text` sits (1-based line and column, as key spans count them), with
+    /// no length: the place a parse problem points at.
+    pub fn at(text: &[u8], offset: u64) -> Span {
+        let before = &text[..usize::try_from(offset).unwrap_or(usize::MAX).min(text.len())];
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len() - line_start + 1;
+        Span {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+            offset,
+            length: 0,
+        }
+    }
+}
+
 /// Deepest nesting followed; deeper keys get no span (the value itself still parses or fails).
 const MAX_DEPTH: usize = 128;
 
@@ -119,5 +136,19 @@ impl LineIndex {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
         Span { line: line as u32, column: (offset - line_start) as u32 + 1, offset, length }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Span;
+
+    #[test]
+    fn a_byte_offset_becomes_line_and_column() {
+        let text = b"<plist>\n\t<dict>\n\t\t<key>";
+        let at = Span::at(text, 17);
+        assert_eq!((at.line, at.column, at.offset, at.length), (3, 2, 17, 0));
+        assert_eq!((Span::at(text, 0).line, Span::at(text, 0).column), (1, 1));
+        assert_eq!(Span::at(text, 999).line, 3, "an offset past the end stays on the last line");
     }
 }

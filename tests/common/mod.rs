@@ -157,6 +157,12 @@ pub enum Edit {
         #[serde(default)]
         text: Option<String>,
     },
+    /// Replaces the first occurrence of `find` in a text file with `text` (any length).
+    Replace {
+        path: String,
+        find: String,
+        text: String,
+    },
     /// Copies a file from elsewhere in the repository into the input.
     Copy {
         from: String,
@@ -212,15 +218,25 @@ fn copy_file_writable(from: &Path, to: &Path) {
     std::fs::set_permissions(to, permissions).unwrap();
 }
 
+/// The file an edit names: `path` inside the input, or the input itself when `path` is empty
+/// (an input that is a single file).
+fn edited_path(root: &Path, path: &str) -> PathBuf {
+    if path.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(path)
+    }
+}
+
 pub fn apply(root: &Path, edit: &Edit) {
     match edit {
         Edit::Write { path, text } => {
-            let p = root.join(path);
+            let p = edited_path(root, path);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, text).unwrap()
         }
         Edit::Remove { path } => {
-            let p = root.join(path);
+            let p = edited_path(root, path);
             if std::fs::symlink_metadata(&p).unwrap().is_dir() {
                 std::fs::remove_dir_all(p).unwrap()
             } else {
@@ -228,12 +244,12 @@ pub fn apply(root: &Path, edit: &Edit) {
             }
         }
         Edit::Symlink { path, target } => {
-            let p = root.join(path);
+            let p = edited_path(root, path);
             let _ = std::fs::remove_file(&p);
             std::os::unix::fs::symlink(target, p).unwrap()
         }
         Edit::Patch { path, offset, find, hex, text } => {
-            let p = root.join(path);
+            let p = edited_path(root, path);
             let mut bytes = std::fs::read(&p).unwrap();
             let with = match (hex, text) {
                 (Some(h), None) => hex::decode(h.replace(' ', "")).unwrap(),
@@ -251,8 +267,14 @@ pub fn apply(root: &Path, edit: &Edit) {
             bytes[at..at + with.len()].copy_from_slice(&with);
             std::fs::write(p, bytes).unwrap();
         }
+        Edit::Replace { path, find, text } => {
+            let p = edited_path(root, path);
+            let before = std::fs::read_to_string(&p).unwrap();
+            assert!(before.contains(find.as_str()), "{find:?} not in {path}");
+            std::fs::write(p, before.replacen(find.as_str(), text, 1)).unwrap();
+        }
         Edit::Copy { from, path } => {
-            let dest = root.join(path);
+            let dest = edited_path(root, path);
             if let Some(dir) = dest.parent() {
                 std::fs::create_dir_all(dir).unwrap();
             }

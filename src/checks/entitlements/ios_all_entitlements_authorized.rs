@@ -17,7 +17,7 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
         return;
     }
     let exe = view.code_path();
-    for miss in unauthorised(&claims, profile, |_| true) {
+    for miss in unauthorised(claims.dict, profile, |_| true) {
         let message = format!(
             "`{exe}` claims `{}` = {}, but {} (`{profile_path}`): the install fails (\"The entitlements specified in your application’s Code Signing Entitlements file are invalid, not permitted, or do not match those specified in your provisioning profile. (0xE8008016)\") and App Store upload fails with ITMS-90164",
             miss.key,

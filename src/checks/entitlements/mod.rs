@@ -159,14 +159,13 @@ impl Unauthorised<'_> {
 }
 
 /// The keys of `claims` (other than the App ID and team ID, which have their own rules) that
-/// `keep` selects and `profile` does not authorise, in the signature's order.
+/// `keep` selects and `profile` does not authorise, in the order they are written.
 pub(crate) fn unauthorised<'a>(
-    claims: &Claims<'a>,
+    claims: &'a plist::Dictionary,
     profile: &'a ProvisioningProfile,
     keep: impl Fn(&str) -> bool,
 ) -> Vec<Unauthorised<'a>> {
     claims
-        .dict
         .iter()
         .filter(|(k, _)| !entitlements::APP_ID_KEYS.contains(&k.as_str()) && k.as_str() != entitlements::TEAM_ID_KEY)
         .filter(|(k, _)| keep(k))

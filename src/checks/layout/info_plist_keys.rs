@@ -1,9 +1,11 @@
-//! `layout-info-plist-keys`: a bundle's Info.plist exists and declares its identity.
+//! `layout-info-plist-keys`: a bundle's Info.plist exists and declares its identity. In a source
+//! Info.plist the build fills in what is missing, so only an identifier written out in full is
+//! judged there.
 
-use crate::checks::{Check, Context, ItemView, Rule, Sink};
+use crate::checks::{Check, Context, ItemView, Rule, Sink, SourceKind};
 use crate::discover::Role;
 
-pub static RULE: Rule = Rule { id: crate::rule_id::LAYOUT_INFO_PLIST_KEYS, check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::LAYOUT_INFO_PLIST_KEYS, check: Check::Scan(check) };
 
 const REQUIRED: &[&str] = &["CFBundleIdentifier", "CFBundleExecutable", "CFBundlePackageType"];
 
@@ -20,7 +22,34 @@ fn is_flattened_framework_version(item: &ItemView<'_>, bundle: &crate::discover:
         && matches!(tree.get(&join(framework, "Resources/Info.plist")), Some(Entry::File(_)))
 }
 
-fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
+/// The first character a bundle identifier may not hold.
+fn bad_identifier_character(id: &str) -> Option<char> {
+    id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-'))
+}
+
+const IDENTIFIER_HELP: &str = "use a reverse-DNS identifier made of letters, digits, hyphens and periods";
+
+fn check(cx: &Context<'_>, sink: &mut Sink) {
+    for item in cx.items() {
+        check_item(&item, sink);
+    }
+    for source in cx.sources(SourceKind::InfoPlist) {
+        let Some(id) = source.dict.get("CFBundleIdentifier").and_then(plist::Value::as_string) else { continue };
+        // `$(PRODUCT_BUNDLE_IDENTIFIER)` and the like are known only after the build.
+        if id.contains("$(") || id.contains("${") {
+            continue;
+        }
+        if let Some(bad) = bad_identifier_character(id) {
+            let message = format!(
+                "CFBundleIdentifier {id:?} in `{}` contains {bad:?}; only letters, digits, `.` and `-` are allowed",
+                source.file.path
+            );
+            sink.push(source.finding(RULE.id, "CFBundleIdentifier", message).help(IDENTIFIER_HELP));
+        }
+    }
+}
+
+fn check_item(item: &ItemView<'_>, sink: &mut Sink) {
     let Some(bundle) = &item.item.bundle else { return };
     if item.item.role == Role::ResourceBundle {
         return;
@@ -49,12 +78,12 @@ fn check(_: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
         sink.push(f);
     }
     if let Some(id) = info.string("CFBundleIdentifier") {
-        if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-')) {
+        if let Some(bad) = bad_identifier_character(id) {
             let f = sink
                 .finding(RULE.id, info_path, format!("CFBundleIdentifier {id:?} of `{path}` contains {bad:?}; only letters, digits, `.` and `-` are allowed"))
                 .item(path.clone())
                 .span(info.key_span("CFBundleIdentifier"))
-                .help("use a reverse-DNS identifier made of letters, digits, hyphens and periods");
+                .help(IDENTIFIER_HELP);
             sink.push(f);
         }
     }
