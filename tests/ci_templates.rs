@@ -129,3 +129,75 @@ fn the_schemas_are_the_vendored_ones() {
         assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#", "{name}");
     }
 }
+
+/// Keys pre-commit accepts in a hook definition (`pre_commit/clientlib.py`, MANIFEST_HOOK_DICT).
+const PRE_COMMIT_HOOK_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "entry",
+    "language",
+    "alias",
+    "files",
+    "exclude",
+    "types",
+    "types_or",
+    "exclude_types",
+    "additional_dependencies",
+    "args",
+    "always_run",
+    "fail_fast",
+    "pass_filenames",
+    "description",
+    "language_version",
+    "log_file",
+    "require_serial",
+    "stages",
+    "verbose",
+    "minimum_pre_commit_version",
+];
+
+/// The pre-commit hook is a well-formed manifest entry whose `files` pattern selects the
+/// source files bundlelint judges on their own, and only those.
+#[test]
+fn the_pre_commit_hook_selects_the_source_files() {
+    let manifest = yaml(".pre-commit-hooks.yaml");
+    let hooks = manifest.as_array().expect("a list of hooks");
+    assert_eq!(hooks.len(), 1);
+    let hook = hooks[0].as_object().unwrap();
+    for key in hook.keys() {
+        assert!(PRE_COMMIT_HOOK_KEYS.contains(&key.as_str()), "pre-commit does not know `{key}`");
+    }
+    let text = |k: &str| hook.get(k).and_then(Value::as_str).unwrap_or_else(|| panic!("hook lacks `{k}`")).to_owned();
+    assert_eq!(text("id"), "bundlelint-sources");
+    assert_eq!(text("language"), "rust", "pre-commit builds it with cargo install from the repository");
+    assert!(text("entry").starts_with("bundlelint check "));
+    let files = regex::Regex::new(&text("files")).unwrap();
+    for judged in [
+        "App/App.entitlements",
+        "App/Info.plist",
+        "Info.plist",
+        "Helper/Helper-Info.plist",
+        "App/Library/LaunchDaemons/com.example.daemon.plist",
+        "Daemon/launchd/com.example.daemon.plist",
+        "Profiles/Release.provisionprofile",
+        "ios/App.mobileprovision",
+    ] {
+        assert!(files.is_match(judged), "the hook skips {judged}");
+    }
+    for skipped in ["README.md", "App/Settings.plist", "App/Info.plist.orig", "App/MyInfo.plist.json"] {
+        assert!(!files.is_match(skipped), "the hook runs on {skipped}");
+    }
+    // What the hook runs, run as pre-commit runs it: the entry, then the changed files.
+    let mut entry = text("entry").split_whitespace().map(str::to_owned).collect::<Vec<_>>().into_iter();
+    assert_eq!(entry.next().as_deref(), Some("bundlelint"));
+    let out = Command::new(env!("CARGO_BIN_EXE_bundlelint"))
+        .args(entry)
+        .args([
+            "corpus/sources/App.entitlements",
+            "corpus/sources/Info.plist",
+            "corpus/sources/com.example.daemon.plist",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
