@@ -46,6 +46,42 @@ fn the_check_json_of_every_corpus_input_validates() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The `inspect` JSON of every corpus input and source file validates against its schema, and
+/// the schema is strict enough to refuse a document with a field it does not describe.
+#[test]
+fn the_inspect_json_of_every_corpus_input_validates() {
+    let validator = validator("inspect.schema.json");
+    let sources = std::fs::read_dir("corpus/sources").unwrap().flatten().map(|e| e.path());
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let mut last = None;
+    for input in corpus_inputs().into_iter().chain(sources) {
+        let out = Command::new(env!("CARGO_BIN_EXE_bundlelint"))
+            .args(["inspect", "--format", "json"])
+            .arg(&input)
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        if refused_as_unread(code, &String::from_utf8_lossy(&out.stderr)) {
+            continue;
+        }
+        let document: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON ({e}), exit {code}", input.display()));
+        checked += 1;
+        let found = problems(&validator, &document);
+        if !found.is_empty() {
+            failures.push(format!("{}:\n  {}", input.display(), found.join("\n  ")));
+        }
+        last = Some(document);
+    }
+    assert!(checked > 20, "only {checked} inputs inspected");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let mut document = last.unwrap();
+    document["items"] =
+        serde_json::json!([{ "path": "X.app", "role": "app", "format": "app bundle", "slices": [], "colour": 1 }]);
+    assert!(!problems(&validator, &document).is_empty(), "the schema accepts an item field it does not describe");
+}
+
 /// The TOML of a configuration as the JSON the schema describes.
 fn config_json(text: &str) -> Value {
     toml::from_str(text).unwrap_or_else(|e| panic!("TOML: {e}\n{text}"))

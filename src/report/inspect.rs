@@ -24,6 +24,9 @@ pub struct InspectReport {
     pub items: Vec<InspectItem>,
     pub launchd_plists: Vec<LaunchdView>,
     pub profiles: Vec<ProfileView>,
+    /// Entitlements files and Info.plists judged on their own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceView>,
     pub problems: Vec<ProblemView>,
 }
 
@@ -246,6 +249,15 @@ pub struct LaunchdView {
 }
 
 #[derive(Debug, Serialize)]
+pub struct SourceView {
+    pub path: String,
+    pub kind: crate::discover::SourceKind,
+    pub contents: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct ProfileView {
     pub path: String,
     pub owner: Option<String>,
@@ -286,6 +298,17 @@ impl InspectReport {
                 error: facts.profile.as_ref().err().map(ToString::to_string),
             })
             .collect();
+        let sources = scan
+            .discovery
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                path: s.path.clone(),
+                kind: s.kind,
+                contents: s.document.as_ref().ok().map(|d| to_json(&d.value)),
+                error: s.document.as_ref().err().map(ToString::to_string),
+            })
+            .collect();
         let problems = scan
             .input_problems()
             .iter()
@@ -299,6 +322,7 @@ impl InspectReport {
             items,
             launchd_plists,
             profiles,
+            sources,
             problems,
         }
     }

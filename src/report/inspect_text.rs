@@ -33,6 +33,15 @@ pub fn render(report: &InspectReport) -> String {
         field(&mut out, 2, "Verdict", l.spawn_constraint_verdict.as_deref());
         field(&mut out, 1, "Error", l.error.as_deref());
     }
+    for s in &report.sources {
+        let _ = writeln!(out, "\nsource file {} ({})", s.path, serde_plain(&s.kind));
+        if let Some(Json::Object(keys)) = &s.contents {
+            for (key, value) in keys {
+                field(&mut out, 1, key, Some(&compact(value)));
+            }
+        }
+        field(&mut out, 1, "Error", s.error.as_deref());
+    }
     for p in &report.profiles {
         let _ = writeln!(out, "\nprovisioning profile {}", p.path);
         field(&mut out, 1, "Embedded in", p.owner.as_deref());
