@@ -1,14 +1,36 @@
 //! `profile-expired`: the embedded profile had not expired when the code was signed, and (for a
-//! release) has not expired today.
+//! release) has not expired today. A profile on its own (about to be embedded) is judged against
+//! today's date.
 
 use crate::catalog::Policy;
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
 use super::{embedded, profile_name, signed_at};
 
-pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_EXPIRED, check: Check::Item(check) };
+pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_EXPIRED, check: Check::Scan(check) };
 
-fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
+fn check(cx: &Context<'_>, sink: &mut Sink) {
+    for item in cx.items() {
+        check_item(cx, &item, sink);
+    }
+    let release = matches!(cx.policy, Policy::DeveloperId | Policy::AppStore);
+    for (file, facts) in cx.scan.profiles().filter(|(f, _)| f.owner.is_none()) {
+        let Ok(profile) = &facts.profile else { continue };
+        let (Some(expires), Some(expires_text)) = (profile.expiration_date_unix, profile.expiration_date.as_deref())
+        else {
+            continue;
+        };
+        let Some(message) = verdict(expires, None, release.then_some(now_unix())) else { continue };
+        let f = sink
+            .finding(RULE.id, &file.path, format!("`{}`: the profile {} {message}", file.path, profile_name(file, profile)))
+            .help(format!(
+                "download a current profile (this one expired {expires_text}) from Certificates, Identifiers & Profiles or let Xcode regenerate it"
+            ));
+        sink.push(f);
+    }
+}
+
+fn check_item(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     let Some((file, profile)) = embedded(item) else { return };
     let (Some(expires), Some(expires_text)) = (profile.expiration_date_unix, profile.expiration_date.as_deref()) else {
         return;
