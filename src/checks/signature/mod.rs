@@ -6,6 +6,7 @@ mod cert_chain_incomplete;
 mod cert_expired;
 mod cert_untrusted;
 mod cms_invalid;
+mod dr_self_unsatisfied;
 mod timestamp_invalid;
 
 use super::Rule;
@@ -15,5 +16,6 @@ pub static RULES: &[&Rule] = &[
     &cert_expired::RULE,
     &cert_untrusted::RULE,
     &cms_invalid::RULE,
+    &dr_self_unsatisfied::RULE,
     &timestamp_invalid::RULE,
 ];
