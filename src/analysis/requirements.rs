@@ -155,9 +155,10 @@ fn evaluate_knowing(expr: &Expr, code: &CodeIdentity<'_>, chain: &ChainKnowledge
             "`{}` needs a certificate, and the signature is ad-hoc: it has none",
             Requirement { expr: clause.clone() }
         )),
-        clause if chain.decides(clause) == Some(false) => {
-            Unknown(format!("`{}` depends on a chain that does not end at an Apple root", Requirement { expr: clause.clone() }))
-        }
+        clause if chain.decides(clause) == Some(false) => Unknown(format!(
+            "`{}` depends on a chain that does not end at an Apple root",
+            Requirement { expr: clause.clone() }
+        )),
         clause => evaluate(clause, code),
     }
 }
@@ -181,7 +182,10 @@ mod tests {
             matches!(verdict(other, &code, &test_root), Verdict::Unsatisfied(w) if w.contains("\"com.example.fixture\""))
         );
         assert!(matches!(verdict("!anchor apple generic", &code, &test_root), Verdict::Unknown(_)));
-        assert!(matches!(verdict("certificate root = H\"0000000000000000000000000000000000000000\"", &code, &test_root), Verdict::Unknown(_)));
+        assert!(matches!(
+            verdict("certificate root = H\"0000000000000000000000000000000000000000\"", &code, &test_root),
+            Verdict::Unknown(_)
+        ));
     }
 
     #[test]
@@ -190,7 +194,9 @@ mod tests {
         let adhoc = ChainKnowledge { anchor: true, complete: true, known: 0, adhoc: true };
         assert_eq!(
             verdict("anchor apple generic", &code, &adhoc),
-            Verdict::Unsatisfied("`anchor apple generic` needs a certificate, and the signature is ad-hoc: it has none".into())
+            Verdict::Unsatisfied(
+                "`anchor apple generic` needs a certificate, and the signature is ad-hoc: it has none".into()
+            )
         );
         assert!(matches!(verdict("certificate leaf[subject.OU] = X", &code, &adhoc), Verdict::Unsatisfied(_)));
         assert_eq!(verdict("identifier hello", &code, &adhoc), Verdict::Satisfied);
@@ -200,6 +206,9 @@ mod tests {
     fn an_incomplete_chain_leaves_missing_certificates_undecided() {
         let code = CodeIdentity::default();
         let partial = ChainKnowledge { anchor: false, complete: false, known: 1, adhoc: false };
-        assert!(matches!(verdict("certificate 1[field.1.2.840.113635.100.6.2.6] exists", &code, &partial), Verdict::Unknown(_)));
+        assert!(matches!(
+            verdict("certificate 1[field.1.2.840.113635.100.6.2.6] exists", &code, &partial),
+            Verdict::Unknown(_)
+        ));
     }
 }

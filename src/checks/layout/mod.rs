@@ -8,4 +8,10 @@ mod script_in_macos;
 
 use super::Rule;
 
-pub static RULES: &[&Rule] = &[&code_in_resources::RULE, &code_location::RULE, &file_in_contents_root::RULE, &info_plist_keys::RULE, &script_in_macos::RULE];
+pub static RULES: &[&Rule] = &[
+    &code_in_resources::RULE,
+    &code_location::RULE,
+    &file_in_contents_root::RULE,
+    &info_plist_keys::RULE,
+    &script_in_macos::RULE,
+];

@@ -27,7 +27,11 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
             Some(line) => format!("a script (`{line}`)"),
             None => format!("not Mach-O ({} bytes)", data.len()),
         };
-        let main = if item.item.executable.as_deref() == Some(path.as_str()) { " and is the bundle's main executable" } else { "" };
+        let main = if item.item.executable.as_deref() == Some(path.as_str()) {
+            " and is the bundle's main executable"
+        } else {
+            ""
+        };
         sink.push(
             sink.finding(RULE.id, path, format!("`{path}` is {what}{main}: Contents/MacOS is a nested-code location, where codesign signs a file that is not Mach-O by storing its signature in extended attributes, which zip, git and many copies drop"))
                 .item(item.item.path.clone())

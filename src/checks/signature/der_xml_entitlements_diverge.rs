@@ -22,7 +22,10 @@ fn check(_: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
         // The same value decoded, but a key twice: a reader that searches the sorted keys may find
         // the other occurrence.
         None if !der.duplicate_keys.is_empty() => {
-            format!("the DER entitlements name {:?} more than once, so readers may disagree on their value", der.duplicate_keys)
+            format!(
+                "the DER entitlements name {:?} more than once, so readers may disagree on their value",
+                der.duplicate_keys
+            )
         }
         None => return,
     };
@@ -75,7 +78,9 @@ fn shown(value: &Value) -> String {
     match value {
         Value::Boolean(b) => b.to_string(),
         Value::Integer(i) => i.to_string(),
-        Value::String(s) if s.chars().count() > LONGEST => format!("{:?}…", s.chars().take(LONGEST).collect::<String>()),
+        Value::String(s) if s.chars().count() > LONGEST => {
+            format!("{:?}…", s.chars().take(LONGEST).collect::<String>())
+        }
         Value::String(s) => format!("{s:?}"),
         Value::Array(a) => format!("an array of {}", a.len()),
         Value::Dictionary(d) => format!("a dictionary of {} keys", d.len()),
