@@ -211,4 +211,23 @@ mod tests {
             Verdict::Unknown(_)
         ));
     }
+
+    #[test]
+    fn a_notarized_apps_own_requirement_is_decided_in_full_and_holds() {
+        let app = format!("{}/corpus/real/mitmproxy-redirector/Mitmproxy Redirector.app", env!("CARGO_MANIFEST_DIR"));
+        let scan = Scan::open(std::path::Path::new(&app)).unwrap();
+        let anchors = Anchors::default();
+        let item = scan.item_views().next().unwrap();
+        let slices = item.slices();
+        let signature = slices[0].signature().unwrap();
+        let info = item.info().and_then(|d| d.dict());
+        let dr = explicit_designated(signature).unwrap();
+        assert_eq!(self_verdict(&scan, item.index, signature, info, dr, &anchors), Verdict::Satisfied);
+        let other_team = parse_requirement_text(&dr.to_string().replace("S8XHQB96PW", "ABCDE12345")).unwrap();
+        let other_team = Requirement { expr: other_team };
+        assert!(matches!(
+            self_verdict(&scan, item.index, signature, info, &other_team, &anchors),
+            Verdict::Unsatisfied(why) if why.contains("S8XHQB96PW")
+        ));
+    }
 }
