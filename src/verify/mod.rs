@@ -24,6 +24,7 @@
 mod appledouble;
 mod code;
 mod context;
+mod dsstore;
 mod envelope;
 mod layout;
 mod nested;

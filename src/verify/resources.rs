@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 
 use super::context::{Collector, ItemContext};
+use super::dsstore;
 use super::envelope::{self, Envelope};
 use super::nested::{self, Outcome};
 use super::rules::{
@@ -76,6 +77,12 @@ fn walk<'a>(ctx: &ItemContext<'a>, sink: &mut Collector, scope: &Scope, env: &En
         let Some(rel) = scope.relative(path) else { continue };
         if has_skipped_ancestor(path, &scope.base, &skipped) {
             continue;
+        }
+        // Refused whatever the rules say, even where a regular `.DS_Store` is omitted.
+        if let Entry::Symlink(target) = entry {
+            if dsstore::check(ctx, sink, rel, path, target) {
+                continue;
+            }
         }
         let Some(rule) = scope.rules.find(rel) else { continue };
         match entry {

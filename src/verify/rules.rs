@@ -24,6 +24,7 @@ pub const RES_SYMLINK_ESCAPES: crate::rule_id::RuleId = crate::rule_id::RES_SYML
 pub const RES_NESTED_CODE_INVALID: crate::rule_id::RuleId = crate::rule_id::RES_NESTED_CODE_INVALID;
 pub const RES_NESTED_CODE_UNSIGNED: crate::rule_id::RuleId = crate::rule_id::RES_NESTED_CODE_UNSIGNED;
 pub const RES_APPLEDOUBLE_DETRITUS: crate::rule_id::RuleId = crate::rule_id::RES_APPLEDOUBLE_DETRITUS;
+pub const RES_DSSTORE_SYMLINK: crate::rule_id::RuleId = crate::rule_id::RES_DSSTORE_SYMLINK;
 pub const RES_MACHO_SEALED_AS_DATA: crate::rule_id::RuleId = crate::rule_id::RES_MACHO_SEALED_AS_DATA;
 pub const LAYOUT_APP_ROOT_UNSEALED: crate::rule_id::RuleId = crate::rule_id::LAYOUT_APP_ROOT_UNSEALED;
 pub const LAYOUT_FRAMEWORK_ROOT: crate::rule_id::RuleId = crate::rule_id::LAYOUT_FRAMEWORK_ROOT;
@@ -51,6 +52,7 @@ pub const ALL: &[crate::rule_id::RuleId] = &[
     RES_NESTED_CODE_INVALID,
     RES_NESTED_CODE_UNSIGNED,
     RES_APPLEDOUBLE_DETRITUS,
+    RES_DSSTORE_SYMLINK,
     RES_MACHO_SEALED_AS_DATA,
     LAYOUT_APP_ROOT_UNSEALED,
     LAYOUT_FRAMEWORK_ROOT,

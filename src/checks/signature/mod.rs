@@ -6,6 +6,8 @@ mod cert_chain_incomplete;
 mod cert_expired;
 mod cert_untrusted;
 mod cms_invalid;
+mod der_xml_entitlements_diverge;
+mod dr_self_unsatisfied;
 mod timestamp_invalid;
 
 use super::Rule;
@@ -15,5 +17,7 @@ pub static RULES: &[&Rule] = &[
     &cert_expired::RULE,
     &cert_untrusted::RULE,
     &cms_invalid::RULE,
+    &der_xml_entitlements_diverge::RULE,
+    &dr_self_unsatisfied::RULE,
     &timestamp_invalid::RULE,
 ];

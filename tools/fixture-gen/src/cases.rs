@@ -98,7 +98,19 @@ fn with_version_min(input: &[u8], minos: u32, sdk: u32) -> Result<Vec<u8>> {
 /// the blob's place (the freed tail is zero-filled), and re-hashes special slot 5 in every
 /// CodeDirectory. Only valid for ad-hoc signatures: there is no CMS to update.
 fn replace_entitlements(signed: &[u8], payload: &[u8]) -> Result<Vec<u8>> {
-    let mut out = signed.to_vec();
+    replace_blob(signed, 5, 0xfade_7171, payload)
+}
+
+/// The payload (after magic and length) of the blob in special slot `slot` of a thin Mach-O.
+fn blob_payload(signed: &[u8], slot: u32) -> Result<Vec<u8>> {
+    let (_, index) = superblob_index(signed)?;
+    let at = index.iter().find(|(s, _)| *s == slot).map(|(_, o)| *o).context("no such blob")?;
+    let len = be_u32(signed, at + 4) as usize;
+    Ok(signed[at + 8..at + len].to_vec())
+}
+
+/// The SuperBlob's offset and its (slot, blob offset) index.
+fn superblob_index(signed: &[u8]) -> Result<(usize, Vec<(u32, usize)>)> {
     let (at, _, _) = load_commands(signed)?
         .into_iter()
         .find(|&(_, cmd, _)| cmd == LC_CODE_SIGNATURE)
@@ -106,10 +118,18 @@ fn replace_entitlements(signed: &[u8], payload: &[u8]) -> Result<Vec<u8>> {
     let sb = le_u32(signed, at + 8) as usize;
     ensure!(be_u32(signed, sb) == 0xfade_0cc0, "no SuperBlob");
     let count = be_u32(signed, sb + 8) as usize;
-    let index: Vec<(u32, usize)> =
-        (0..count).map(|i| (be_u32(signed, sb + 12 + 8 * i), sb + be_u32(signed, sb + 16 + 8 * i) as usize)).collect();
-    let ents = index.iter().find(|(slot, _)| *slot == 5).map(|(_, o)| *o).context("no entitlements blob")?;
-    ensure!(be_u32(signed, ents) == 0xfade_7171, "slot 5 is not an entitlements blob");
+    Ok((sb, (0..count).map(|i| (be_u32(signed, sb + 12 + 8 * i), sb + be_u32(signed, sb + 16 + 8 * i) as usize)).collect()))
+}
+
+/// Replaces the payload of the blob in special slot `slot` (whose magic must be `magic`) of an
+/// ad-hoc signed thin Mach-O with `payload`, keeping the blob's place (the freed tail is
+/// zero-filled), and re-hashes that special slot in every CodeDirectory. Only valid for ad-hoc
+/// signatures: there is no CMS to update.
+fn replace_blob(signed: &[u8], slot: u32, magic: u32, payload: &[u8]) -> Result<Vec<u8>> {
+    let mut out = signed.to_vec();
+    let (_, index) = superblob_index(signed)?;
+    let ents = index.iter().find(|(s, _)| *s == slot).map(|(_, o)| *o).context("no such blob")?;
+    ensure!(be_u32(signed, ents) == magic, "slot {slot} does not hold a {magic:#x} blob");
     let old_len = be_u32(signed, ents + 4) as usize;
     let new_len = 8 + payload.len();
     ensure!(new_len <= old_len, "replacement ({new_len} bytes) larger than the blob ({old_len} bytes)");
@@ -117,21 +137,21 @@ fn replace_entitlements(signed: &[u8], payload: &[u8]) -> Result<Vec<u8>> {
     out[ents + 8..ents + new_len].copy_from_slice(payload);
     out[ents + new_len..ents + old_len].fill(0);
     let blob = out[ents..ents + new_len].to_vec();
-    for &(slot, cd) in &index {
-        if slot != 0 && !(0x1000..0x1005).contains(&slot) {
+    for &(cd_slot, cd) in &index {
+        if cd_slot != 0 && !(0x1000..0x1005).contains(&cd_slot) {
             continue;
         }
-        ensure!(be_u32(&out, cd) == 0xfade_0c02, "slot {slot:#x} is not a CodeDirectory");
+        ensure!(be_u32(&out, cd) == 0xfade_0c02, "slot {cd_slot:#x} is not a CodeDirectory");
         let hash_offset = be_u32(&out, cd + 16) as usize;
         let n_special = be_u32(&out, cd + 24) as usize;
         let (hash_size, hash_type) = (out[cd + 36] as usize, out[cd + 37]);
-        ensure!(n_special >= 5, "CodeDirectory has no entitlements slot");
+        ensure!(n_special >= slot as usize, "CodeDirectory has no special slot {slot}");
         let digest = match hash_type {
             1 => DigestType::Sha1.digest_data(&blob)?,
             2 => DigestType::Sha256.digest_data(&blob)?,
             t => bail!("hash type {t} not handled"),
         };
-        let at = cd + hash_offset - 5 * hash_size;
+        let at = cd + hash_offset - slot as usize * hash_size;
         out[at..at + hash_size].copy_from_slice(&digest[..hash_size]);
     }
     Ok(out)
@@ -233,6 +253,43 @@ pub fn run(out_dir: &Path) -> Result<()> {
     let mut bplist = Vec::new();
     ents.to_writer_binary(&mut bplist)?;
     out.file("adhoc-bplist-entitlements-x86_64", &replace_entitlements(&signed, &bplist)?)?;
+
+    // XML and DER entitlements that disagree: the XML blob says get-task-allow is false, the DER
+    // blob (edited after signing, re-hashed in its slot) says true.
+    let ents = dict(vec![
+        ("com.apple.security.cs.allow-jit", Value::Boolean(true)),
+        ("com.apple.security.get-task-allow", Value::Boolean(false)),
+    ]);
+    let mut st = SigningSettings::default();
+    st.set_binary_identifier(SettingsScope::Main, "com.example.fixture.diverge");
+    st.set_code_signature_flags(SettingsScope::Main, CodeSignatureFlags::RUNTIME);
+    st.set_entitlements_xml(SettingsScope::Main, xml_string(&ents)?)?;
+    let signed = sign_macho(&hello_x86, &st)?;
+    let mut der = blob_payload(&signed, 7)?;
+    let key = b"com.apple.security.get-task-allow";
+    let at = der.windows(key.len()).position(|w| w == key).context("no get-task-allow in the DER entitlements")?;
+    let value = at + key.len();
+    ensure!(der[value..value + 3] == [0x01, 0x01, 0x00], "get-task-allow is not DER false");
+    der[value + 2] = 0xff;
+    out.file("adhoc-der-xml-entitlements-diverge-x86_64", &replace_blob(&signed, 7, 0xfade_7172, &der)?)?;
+
+    // Signed after the identifier changed, with the designated requirement of the old one kept
+    // (`codesign -i NEW --preserve-metadata=requirements`).
+    let mut st = devid(&pki, "com.example.fixture.tool", true)?;
+    st.set_designated_requirement_bytes(
+        SettingsScope::Main,
+        reqs::developer_id_designated("com.example.fixture.oldtool", TEAM),
+    )?;
+    out.file("devid-dr-old-identifier-arm64", &sign_macho(&hello_arm64, &st)?)?;
+
+    // Ad-hoc signed, keeping the Developer ID designated requirement of an earlier signature.
+    let mut st = SigningSettings::default();
+    st.set_binary_identifier(SettingsScope::Main, "com.example.fixture.tool");
+    st.set_designated_requirement_bytes(
+        SettingsScope::Main,
+        reqs::developer_id_designated("com.example.fixture.tool", TEAM),
+    )?;
+    out.file("adhoc-dr-developer-id-arm64", &sign_macho(&hello_arm64, &st)?)?;
 
     // An app whose XPC service sits in Contents/Helpers instead of Contents/XPCServices.
     misplaced_xpc_app(&pki, &dir, &hello_x86)?;
