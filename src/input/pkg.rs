@@ -80,12 +80,13 @@ pub(super) fn read_input(data: &FileData, name: &str, origin: String) -> std::io
     })
 }
 
-/// Replaces every package file in `entries` by what it holds (see [`unpack`]).
+/// Replaces every package file in `entries` by what it holds (see [`unpack`]). A package inside a
+/// bundle stays a file: the bundle's seal covers it as one, and discovery reports it as not read.
 pub fn expand_packages(entries: &mut BTreeMap<String, Entry>, problems: &mut Vec<PathProblem>, depth: usize) {
     let packages: Vec<(String, FileData)> = entries
         .iter()
         .filter_map(|(path, entry)| match entry {
-            Entry::File(data) if is_package(super::base_name(path), &data.head(4)) => {
+            Entry::File(data) if !inside_bundle(entries, path) && is_package(super::base_name(path), &data.head(4)) => {
                 Some((path.clone(), data.clone()))
             }
             _ => None,
@@ -110,6 +111,20 @@ pub fn expand_packages(entries: &mut BTreeMap<String, Entry>, problems: &mut Vec
         entries.extend(unpacked.entries);
         problems.extend(unpacked.problems);
     }
+}
+
+/// Whether an ancestor of `path` is a bundle: a directory named with an extension that holds
+/// `Contents`, `Info.plist` or `_CodeSignature` (the shapes of macOS and iOS bundles).
+fn inside_bundle(entries: &BTreeMap<String, Entry>, path: &str) -> bool {
+    let mut dir = super::parent(path);
+    while !dir.is_empty() {
+        let named = super::base_name(dir).contains('.');
+        if named && ["Contents", "Info.plist", "_CodeSignature"].iter().any(|c| entries.contains_key(&join(dir, c))) {
+            return true;
+        }
+        dir = super::parent(dir);
+    }
+    false
 }
 
 struct Reader {
