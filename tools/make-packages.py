@@ -16,15 +16,22 @@ Writes under packages/:
   tampered-toc.pkg      Unsigned.pkg with one byte of its TOC checksum changed
   unknown-payload.pkg   a component whose Payload is in no format bundlelint reads
                         (as `pkgbuild --large-payload` would write one it does not know)
+  Signed.pkg            Tool.pkg signed (RSA <signature> and CMS <x-signature>, no timestamp) with
+                        installer.pem, a "Developer ID Installer" leaf issued by pki/devidca; made
+                        only when apple-platform-py (rcodesign in a PyPI wheel) is importable:
+                        `pip install apple-platform-py==0.1.0`. installer.{pem,key} are made with
+                        openssl when absent.
 
-The packages are unsigned (no Developer ID Installer identity exists here). Every timestamp is
-fixed, so the outputs are byte-stable for byte-stable inputs. The xar layout follows Apple's
+Apart from Signed.pkg (its CMS signature differs on each run), the packages are byte-stable:
+every timestamp is fixed. The xar layout follows Apple's
 pkg tools: a sha1 TOC checksum at heap offset 0, `Payload` stored as is (it is compressed
 already), XML members zlib-encoded (`application/x-gzip`).
 """
 
 import gzip
 import hashlib
+import subprocess
+import tempfile
 import io
 import lzma
 import os
@@ -233,6 +240,50 @@ def main():
     write("tampered-toc.pkg", bytes(tampered))
 
     write("unknown-payload.pkg", xar(component("com.example.large", b"\x00LPF" + bytes(60), 1))[0])
+
+    sign(gen, out_dir)
+
+
+INSTALLER_CNF = """[req]
+distinguished_name=dn
+prompt=no
+[dn]
+UID=ABCDE12345
+CN=Developer ID Installer: Fixture Corp (ABCDE12345)
+OU=ABCDE12345
+O=Fixture Corp
+C=US
+[ext]
+basicConstraints=critical,CA:false
+keyUsage=critical,digitalSignature
+extendedKeyUsage=critical,1.2.840.113635.100.4.13
+1.2.840.113635.100.6.1.14=critical,DER:0500
+"""
+
+
+def sign(gen, out_dir):
+    try:
+        import apple_platform as ap
+    except ImportError:
+        print("apple-platform-py is not installed: Signed.pkg is left as it is", file=sys.stderr)
+        return
+    pki = os.path.join(gen, "pki")
+    cert, key = os.path.join(out_dir, "installer.pem"), os.path.join(out_dir, "installer.key")
+    if not (os.path.exists(cert) and os.path.exists(key)):
+        with tempfile.TemporaryDirectory() as tmp:
+            cnf, csr = os.path.join(tmp, "inst.cnf"), os.path.join(tmp, "inst.csr")
+            with open(cnf, "w") as f:
+                f.write(INSTALLER_CNF)
+            subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+                            "-config", cnf], check=True, capture_output=True)
+            subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(pki, "devidca.pem"),
+                            "-CAkey", os.path.join(pki, "devidca.key"), "-set_serial", "0x5151",
+                            "-days", "5000", "-extfile", cnf, "-extensions", "ext", "-out", cert],
+                           check=True, capture_output=True)
+    chain = [cert, key, os.path.join(pki, "devidca.pem"), os.path.join(pki, "root.pem")]
+    ap.sign(os.path.join(out_dir, "Tool.pkg"), os.path.join(out_dir, "Signed.pkg"),
+            signer=ap.Signer(pem=ap.PemKey(files=chain)), timestamp_url="none",
+            signing_time="2026-01-01T00:00:00Z")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 pub mod archive;
 pub mod container;
 mod data;
-mod payload;
+pub mod payload;
 pub mod pkg;
 mod walk;
 pub mod xar;

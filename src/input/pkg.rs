@@ -46,6 +46,8 @@ pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
         location: if at.is_empty() { name.to_owned() } else { at.to_owned() },
         at: at.to_owned(),
         out: Unpacked::default(),
+        depth,
+        is_package: !name.to_ascii_lowercase().ends_with(".xar"),
         unread: Vec::new(),
         expanded: 0,
     };
@@ -134,6 +136,10 @@ struct Reader {
     /// The tree path entries go under.
     at: String,
     out: Unpacked,
+    /// How many packages hold this one.
+    depth: usize,
+    /// Named `.pkg`/`.mpkg` (a plain `.xar` is no installer package).
+    is_package: bool,
     /// What was not verified or not read, for the `input-container-unread` problem.
     unread: Vec<String>,
     expanded: u64,
@@ -161,6 +167,16 @@ impl Reader {
             Ok(TocCheck::Verified(_)) | Ok(TocCheck::Absent) => {}
             Ok(TocCheck::Unverified(why)) => self.unread.push(why),
             Err(problem) => self.note(problem),
+        }
+        // The notary service requires the package it is given to be signed; packages inside
+        // another package's payload are the outer package's business.
+        if archive.signatures.is_empty() && self.depth == 0 && self.is_package {
+            let problem = Problem::at(
+                rule_id::NOTARY_PKG_NOT_DEVELOPER_ID_INSTALLER,
+                archive.toc_range.0,
+                format!("`{}` is not signed: its table of contents has no <signature>", self.name),
+            );
+            self.note(problem);
         }
         if !archive.signatures.is_empty() {
             let kinds: Vec<String> =
@@ -314,6 +330,11 @@ mod tests {
         e.finish().unwrap()
     }
 
+    /// The problems other than the package being unsigned (every package built here is).
+    fn problems(out: &Unpacked) -> Vec<&PathProblem> {
+        out.problems.iter().filter(|p| p.problem.code != rule_id::NOTARY_PKG_NOT_DEVELOPER_ID_INSTALLER).collect()
+    }
+
     fn payload() -> Vec<u8> {
         gzip(&odc(&[
             (".", 0o040755, b""),
@@ -329,7 +350,11 @@ mod tests {
             ("Payload", &payload(), "application/octet-stream"),
         ]);
         let out = unpack(&pkg, "Example.pkg", "", 0);
-        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        assert!(problems(&out).is_empty(), "{:?}", out.problems);
+        let unsigned: Vec<_> = out.problems.iter().map(|p| (p.path.as_str(), p.problem.offset)).collect();
+        assert_eq!(unsigned, [("Example.pkg", Some(28))]);
+        // Inside another package's payload, signing is the outer package's business.
+        assert!(unpack(&pkg, "Example.pkg", "Outer.pkg Contents/Payload/Example.pkg", 1).problems.is_empty());
         let exe = "Example.pkg Contents/Payload/Applications/Example.app/Contents/MacOS/Example";
         assert!(matches!(out.entries.get(exe), Some(Entry::File(_))), "{:?}", out.entries.keys());
         assert!(out.entries.contains_key("Example.pkg Contents/PackageInfo"));
@@ -340,8 +365,8 @@ mod tests {
     fn an_unknown_payload_format_leaves_the_package_unread() {
         let pkg = build(&[("Payload", b"LARGEPAYLOAD", "application/octet-stream")]);
         let out = unpack(&pkg, "X.pkg", "", 0);
-        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
-        let problem = &out.problems[0];
+        assert_eq!(problems(&out).len(), 1, "{:?}", out.problems);
+        let problem = problems(&out)[0];
         assert_eq!((problem.path.as_str(), problem.problem.code), ("X.pkg", rule_id::INPUT_CONTAINER_UNREAD));
         assert!(problem.problem.message.contains("`Payload` was not read"), "{}", problem.problem.message);
     }
@@ -352,7 +377,7 @@ mod tests {
         let last = pkg.len() - 10;
         pkg[last] ^= 0xff;
         let out = unpack(&pkg, "X.pkg", "dist/X.pkg", 0);
-        let codes: Vec<_> = out.problems.iter().map(|p| (p.path.as_str(), p.problem.code)).collect();
+        let codes: Vec<_> = problems(&out).iter().map(|p| (p.path.as_str(), p.problem.code)).collect();
         assert_eq!(codes, [("dist/X.pkg/X.pkg Contents/Payload", rule_id::PKG_CHECKSUM_MISMATCH)]);
         assert!(!out.entries.keys().any(|k| k.contains("Example.app")));
     }
