@@ -34,8 +34,12 @@ pub struct Unpacked {
 /// Whether a file is a flat package this module reads: named `.pkg`/`.mpkg`/`.xar`, with the
 /// `xar!` magic (a plain `.xar` is read the same way; its files keep their paths).
 pub fn is_package(name: &str, head: &[u8]) -> bool {
+    has_package_extension(name) && head.starts_with(b"xar!")
+}
+
+fn has_package_extension(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".pkg", ".mpkg", ".xar"].iter().any(|e| lower.ends_with(e)) && head.starts_with(b"xar!")
+    [".pkg", ".mpkg", ".xar"].iter().any(|e| lower.ends_with(e))
 }
 
 /// Reads the package `bytes`, named `name`, into entries under tree path `at` (`""` for the
@@ -88,7 +92,12 @@ pub fn expand_packages(entries: &mut BTreeMap<String, Entry>, problems: &mut Vec
     let packages: Vec<(String, FileData)> = entries
         .iter()
         .filter_map(|(path, entry)| match entry {
-            Entry::File(data) if !inside_bundle(entries, path) && is_package(super::base_name(path), &data.head(4)) => {
+            // By name first: opening every file of a large bundle to read its magic costs.
+            Entry::File(data)
+                if has_package_extension(super::base_name(path))
+                    && !inside_bundle(entries, path)
+                    && is_package(super::base_name(path), &data.head(4)) =>
+            {
                 Some((path.clone(), data.clone()))
             }
             _ => None,

@@ -176,11 +176,9 @@ pub fn parse(bytes: &[u8]) -> Result<Xar<'_>, Problem> {
         ));
     }
     let compressed = &bytes[header_size..toc_end as usize];
-    let mut xml = Vec::with_capacity(toc_uncompressed as usize);
-    let inflated = flate2::read::ZlibDecoder::new(compressed).take(toc_uncompressed + 1).read_to_end(&mut xml);
-    if let Err(e) = inflated {
-        return Err(malformed(header_size as u64, format!("the TOC is not a zlib stream: {e}")));
-    }
+    // The declared size bounds the read, never the allocation: a small file may claim a lot.
+    let xml = read_capped(flate2::read::ZlibDecoder::new(compressed), toc_uncompressed + 1)
+        .map_err(|e| malformed(header_size as u64, format!("the TOC is not a zlib stream: {e}")))?;
     if xml.len() as u64 != toc_uncompressed {
         return Err(malformed(
             16,
@@ -651,12 +649,8 @@ impl TocParser {
         }
         let relative: Vec<&str> = self.stack[file.depth + 1..].iter().map(String::as_str).collect();
         match (relative.as_slice(), name.as_str()) {
-            ([], "name") => {
-                // Some writers repeat <name>; the first one names the file.
-                if file.name.is_none() {
-                    file.name = Some(text.clone());
-                }
-            }
+            // Some writers repeat <name>; the first one names the file.
+            ([], "name") if file.name.is_none() => file.name = Some(text.clone()),
             ([], "type") => {
                 file.kind = Some(value.to_owned());
                 file.link = file.link.take().or(style);
