@@ -230,16 +230,19 @@ impl Reader {
         self.unread.extend(unverified);
         self.expanded += bytes.len() as u64;
         if expands {
-            self.expand_payload(&path, &member.path, &bytes);
+            self.expand_payload(&path, &member.path, bytes);
         } else {
             self.insert(path, Entry::File(FileData::from_vec(bytes)));
         }
     }
 
     /// `Payload` or `Scripts`: a compressed cpio archive, its files placed under `dir`.
-    fn expand_payload(&mut self, dir: &str, member: &str, bytes: &[u8]) {
+    fn expand_payload(&mut self, dir: &str, member: &str, bytes: Vec<u8>) {
         let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
-        let archive = match super::payload::decompress(bytes, budget) {
+        let decompressed = super::payload::decompress(&bytes, budget);
+        // The compressed payload is not needed once decoded: free it before the files are copied.
+        drop(bytes);
+        let archive = match decompressed {
             Ok(a) => a,
             Err(why) => return self.unread.push(format!("`{member}` was not read: {why}")),
         };
