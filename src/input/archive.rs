@@ -213,7 +213,7 @@ impl ZipReader {
 
 /// The member name as a clean relative tree path, or `None` if it is absolute or uses `..` to
 /// leave the root. Empty and `.` components are dropped.
-fn safe_member_name(raw: &str) -> Option<String> {
+pub(super) fn safe_member_name(raw: &str) -> Option<String> {
     if raw.starts_with('/') || raw.starts_with('\\') || raw.get(1..2) == Some(":") || raw.contains('\0') {
         return None;
     }

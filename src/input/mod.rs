@@ -11,7 +11,10 @@
 pub mod archive;
 pub mod container;
 mod data;
+pub mod payload;
+pub mod pkg;
 mod walk;
+pub mod xar;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,13 +79,18 @@ impl Tree {
         let origin = path.display().to_string();
         let base = std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
         if meta.is_dir() {
-            return Ok(Tree { base, ..walk::walk_directory(path, origin) });
+            let mut tree = Tree { base, ..walk::walk_directory(path, origin) };
+            pkg::expand_packages(&mut tree.entries, &mut tree.problems, 0);
+            return Ok(tree);
         }
         let dir: std::sync::Arc<Path> = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.into(),
             _ => Path::new(".").into(),
         };
         let data = FileData::from_disk(dir, path.file_name().unwrap_or(path.as_os_str()), meta.len());
+        if pkg::is_package(&file_name(path), &data.head(4)) {
+            return pkg::read_input(&data, &file_name(path), origin);
+        }
         // Fail closed: a file bundlelint would not read is refused, never passed as clean.
         if let Some(why) = container::refuse_top_level(&file_name(path), &data) {
             return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, why));

@@ -1,0 +1,409 @@
+//! Flat installer packages (`.pkg`) read into the tree, as the notary service unpacks them.
+//!
+//! A component package (`pkgbuild`) holds `PackageInfo`, `Bom`, `Payload` and `Scripts`; a
+//! product package (`productbuild`) holds a `Distribution` and one directory per component. The
+//! notary service names what it finds in a component `C.pkg` as `C.pkg Contents/Payload/<path>`
+//! (`Release.pkg/com.example.app.pkg Contents/Payload/Applications/Example.app/…` in its log), so
+//! the tree does too: a component's members go under `<component> Contents/`, its `Payload` and
+//! `Scripts` expanded to the files they install. A component package given on its own is its own
+//! component (`X.pkg Contents/Payload/…`).
+//!
+//! Every checksum is verified on the way ([`super::xar`]); what is not verified — the package
+//! signature, a checksum in an unknown algorithm, a payload in an unknown format — is reported
+//! with `input-container-unread`, so the run is never called clean without it.
+
+use std::collections::BTreeMap;
+
+use super::archive::{MAX_ARCHIVE_BYTES, MAX_MEMBER_BYTES};
+use super::xar::{self, Kind, MemberError, TocCheck};
+use super::{join, Entry, FileData, PathProblem, MAX_ENTRIES};
+use crate::rule_id;
+use crate::Problem;
+
+/// Packages inside packages (a product's payload installing another package) are read this deep;
+/// deeper ones stay files and are reported as not read.
+pub const MAX_PACKAGE_DEPTH: usize = 3;
+
+/// What reading one package produced.
+#[derive(Debug, Default)]
+pub struct Unpacked {
+    pub entries: BTreeMap<String, Entry>,
+    pub problems: Vec<PathProblem>,
+}
+
+/// Whether a file is a flat package this module reads: named `.pkg`/`.mpkg`/`.xar`, with the
+/// `xar!` magic (a plain `.xar` is read the same way; its files keep their paths).
+pub fn is_package(name: &str, head: &[u8]) -> bool {
+    has_package_extension(name) && head.starts_with(b"xar!")
+}
+
+fn has_package_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".pkg", ".mpkg", ".xar"].iter().any(|e| lower.ends_with(e))
+}
+
+/// Reads the package `bytes`, named `name`, into entries under tree path `at` (`""` for the
+/// input itself). `depth` counts the packages it sits in.
+pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
+    let mut reader = Reader {
+        name: name.to_owned(),
+        location: if at.is_empty() { name.to_owned() } else { at.to_owned() },
+        at: at.to_owned(),
+        out: Unpacked::default(),
+        depth,
+        is_package: !name.to_ascii_lowercase().ends_with(".xar"),
+        unread: Vec::new(),
+        expanded: 0,
+    };
+    reader.read(bytes);
+    if !reader.unread.is_empty() {
+        let message = format!(
+            "`{}` is a flat installer package that bundlelint did not fully check: {}",
+            reader.name,
+            reader.unread.join("; ")
+        );
+        reader.note_at(&reader.location.clone(), Problem::at(rule_id::INPUT_CONTAINER_UNREAD, 0, message));
+    }
+    let mut out = reader.out;
+    if depth + 1 < MAX_PACKAGE_DEPTH {
+        expand_packages(&mut out.entries, &mut out.problems, depth + 1);
+    }
+    out
+}
+
+/// A package given as the input: its files become the tree (`X.pkg Contents/Payload/…` for a
+/// component package, `C.pkg Contents/Payload/…` for each component of a product package).
+pub(super) fn read_input(data: &FileData, name: &str, origin: String) -> std::io::Result<super::Tree> {
+    let bytes = data.bytes().map_err(std::io::Error::other)?;
+    let unpacked = unpack(bytes, name, "", 0);
+    Ok(super::Tree {
+        origin,
+        kind: super::InputKind::Archive,
+        entries: unpacked.entries,
+        problems: unpacked.problems,
+        // Nothing beside a package is looked up: its paths are not on disk.
+        base: None,
+    })
+}
+
+/// Replaces every package file in `entries` by what it holds (see [`unpack`]). A package inside a
+/// bundle stays a file: the bundle's seal covers it as one, and discovery reports it as not read.
+pub fn expand_packages(entries: &mut BTreeMap<String, Entry>, problems: &mut Vec<PathProblem>, depth: usize) {
+    let packages: Vec<(String, FileData)> = entries
+        .iter()
+        .filter_map(|(path, entry)| match entry {
+            // By name first: opening every file of a large bundle to read its magic costs.
+            Entry::File(data)
+                if has_package_extension(super::base_name(path))
+                    && !inside_bundle(entries, path)
+                    && is_package(super::base_name(path), &data.head(4)) =>
+            {
+                Some((path.clone(), data.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for (path, data) in packages {
+        let name = super::base_name(&path).to_owned();
+        let unpacked = match data.with_transient(|bytes| unpack(bytes, &name, &path, depth)) {
+            Ok(u) => u,
+            Err(why) => {
+                let problem = Problem::new(rule_id::INPUT_UNREADABLE, why);
+                problems.push(PathProblem { path, problem });
+                continue;
+            }
+        };
+        if entries.len() + unpacked.entries.len() > MAX_ENTRIES {
+            let message = format!("`{name}` holds more files than the {MAX_ENTRIES} a tree may hold; not read");
+            problems.push(PathProblem { path, problem: Problem::new(rule_id::INPUT_LIMIT, message) });
+            continue;
+        }
+        entries.insert(path, Entry::Dir);
+        entries.extend(unpacked.entries);
+        problems.extend(unpacked.problems);
+    }
+}
+
+/// Whether an ancestor of `path` is a bundle: a directory named with an extension that holds
+/// `Contents`, `Info.plist` or `_CodeSignature` (the shapes of macOS and iOS bundles).
+fn inside_bundle(entries: &BTreeMap<String, Entry>, path: &str) -> bool {
+    let mut dir = super::parent(path);
+    while !dir.is_empty() {
+        let named = super::base_name(dir).contains('.');
+        if named && ["Contents", "Info.plist", "_CodeSignature"].iter().any(|c| entries.contains_key(&join(dir, c))) {
+            return true;
+        }
+        dir = super::parent(dir);
+    }
+    false
+}
+
+struct Reader {
+    name: String,
+    /// Where problems about the package as a whole are located.
+    location: String,
+    /// The tree path entries go under.
+    at: String,
+    out: Unpacked,
+    /// How many packages hold this one.
+    depth: usize,
+    /// Named `.pkg`/`.mpkg` (a plain `.xar` is no installer package).
+    is_package: bool,
+    /// What was not verified or not read, for the `input-container-unread` problem.
+    unread: Vec<String>,
+    expanded: u64,
+}
+
+impl Reader {
+    fn note_at(&mut self, path: &str, problem: Problem) {
+        self.out.problems.push(PathProblem { path: path.to_owned(), problem });
+    }
+
+    fn note(&mut self, problem: Problem) {
+        let location = self.location.clone();
+        self.note_at(&location, problem);
+    }
+
+    fn read(&mut self, bytes: &[u8]) {
+        let archive = match xar::parse(bytes) {
+            Ok(a) => a,
+            Err(problem) => return self.note(problem),
+        };
+        for problem in archive.problems.clone() {
+            self.note(problem);
+        }
+        match archive.check_toc() {
+            Ok(TocCheck::Verified(_)) | Ok(TocCheck::Absent) => {}
+            Ok(TocCheck::Unverified(why)) => self.unread.push(why),
+            Err(problem) => self.note(problem),
+        }
+        // The notary service requires the package it is given to be signed; packages inside
+        // another package's payload are the outer package's business.
+        if archive.signatures.is_empty() && self.depth == 0 && self.is_package {
+            let problem = Problem::at(
+                rule_id::NOTARY_PKG_NOT_DEVELOPER_ID_INSTALLER,
+                archive.toc_range.0,
+                format!("`{}` is not signed: its table of contents has no <signature>", self.name),
+            );
+            self.note(problem);
+        }
+        if !archive.signatures.is_empty() {
+            let kinds: Vec<String> =
+                archive.signatures.iter().map(|s| format!("{} `{}`", s.style, s.element)).collect();
+            self.unread.push(format!("its signature ({}) was not verified", kinds.join(", ")));
+        }
+        let layout = Layout::of(&self.name, &archive.members);
+        for member in &archive.members {
+            if self.out.entries.len() >= MAX_ENTRIES {
+                self.note(Problem::new(
+                    rule_id::INPUT_LIMIT,
+                    format!("more than {MAX_ENTRIES} entries; the rest of the package is not read"),
+                ));
+                break;
+            }
+            self.read_member(&archive, member, &layout);
+        }
+    }
+
+    fn read_member(&mut self, archive: &xar::Xar<'_>, member: &xar::Member, layout: &Layout) {
+        let (tree_path, expands) = layout.place(&member.path);
+        let path = join(&self.at, &tree_path);
+        match &member.kind {
+            Kind::Directory => return self.insert(path, Entry::Dir),
+            Kind::Symlink(target) => return self.insert(path, Entry::Symlink(target.clone())),
+            Kind::File => {}
+            Kind::Hardlink | Kind::Other(_) => {
+                return self.unread.push(format!("`{}` is a {:?} entry, which is not read", member.path, member.kind));
+            }
+        }
+        let Some(data) = &member.data else { return self.insert(path, Entry::File(FileData::from_vec(Vec::new()))) };
+        let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
+        let (bytes, unverified) = match archive.read(data, budget, &member.path) {
+            Ok(read) => read,
+            Err(MemberError::Malformed(problem)) | Err(MemberError::Mismatch(problem)) => {
+                return self.note_at(&path, problem);
+            }
+            Err(MemberError::Unsupported(style)) => {
+                return self.unread.push(format!("`{}` is encoded as `{style}`, which is not decoded", member.path));
+            }
+        };
+        self.unread.extend(unverified);
+        self.expanded += bytes.len() as u64;
+        if expands {
+            self.expand_payload(&path, &member.path, bytes);
+        } else {
+            self.insert(path, Entry::File(FileData::from_vec(bytes)));
+        }
+    }
+
+    /// `Payload` or `Scripts`: a compressed cpio archive, its files placed under `dir`.
+    fn expand_payload(&mut self, dir: &str, member: &str, bytes: Vec<u8>) {
+        let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
+        let decompressed = super::payload::decompress(&bytes, budget);
+        // The compressed payload is not needed once decoded: free it before the files are copied.
+        drop(bytes);
+        let archive = match decompressed {
+            Ok(a) => a,
+            Err(why) => return self.unread.push(format!("`{member}` was not read: {why}")),
+        };
+        self.expanded += archive.len() as u64;
+        let room = MAX_ENTRIES.saturating_sub(self.out.entries.len());
+        let (entries, stop) = super::payload::cpio(&archive, room);
+        if let Some((offset, why)) = stop {
+            self.unread
+                .push(format!("the cpio archive in `{member}` stops at byte {offset} of its decoded bytes: {why}"));
+        }
+        self.insert(dir.to_owned(), Entry::Dir);
+        for entry in entries {
+            let Some(relative) = super::archive::safe_member_name(&entry.name) else {
+                if !matches!(entry.name.as_str(), "." | "./") {
+                    let problem = Problem::at(
+                        rule_id::INPUT_ARCHIVE_UNSAFE,
+                        entry.offset as u64,
+                        format!("`{}` in `{member}` climbs out of the payload; refused", entry.name),
+                    );
+                    self.note_at(dir, problem);
+                }
+                continue;
+            };
+            let path = join(dir, &relative);
+            match entry.kind {
+                super::payload::CpioKind::Dir => self.insert(path, Entry::Dir),
+                super::payload::CpioKind::File(range) => {
+                    self.insert(path, Entry::File(FileData::from_vec(archive[range].to_vec())))
+                }
+                super::payload::CpioKind::Symlink(target) => self.insert(path, Entry::Symlink(target)),
+                super::payload::CpioKind::Special => {}
+            }
+        }
+    }
+
+    fn insert(&mut self, path: String, entry: Entry) {
+        let mut dir = super::parent(&path);
+        while !dir.is_empty() && dir.len() > self.at.len() {
+            self.out.entries.entry(dir.to_owned()).or_insert(Entry::Dir);
+            dir = super::parent(dir);
+        }
+        self.out.entries.insert(path, entry);
+    }
+}
+
+/// Which members belong to a component, and so go under `<component> Contents/`.
+struct Layout {
+    /// The package itself is a component (its root holds `PackageInfo` or `Payload`).
+    root_component: Option<String>,
+    /// Top-level directories that are components.
+    components: Vec<String>,
+}
+
+impl Layout {
+    fn of(name: &str, members: &[xar::Member]) -> Layout {
+        let is_marker = |rest: &str| rest == "PackageInfo" || rest == "Payload";
+        let root = members.iter().any(|m| is_marker(&m.path));
+        let mut components: Vec<String> = members
+            .iter()
+            .filter_map(|m| m.path.split_once('/').filter(|(_, rest)| is_marker(rest)).map(|(dir, _)| dir.to_owned()))
+            .collect();
+        components.sort();
+        components.dedup();
+        Layout { root_component: root.then(|| name.to_owned()), components }
+    }
+
+    /// The tree path (relative to the package) of xar path `path`, and whether it is a
+    /// component's `Payload` or `Scripts`, whose files it installs.
+    fn place(&self, path: &str) -> (String, bool) {
+        if let Some(name) = &self.root_component {
+            let expands = path == "Payload" || path == "Scripts";
+            return (format!("{name} Contents/{path}"), expands);
+        }
+        if let Some((dir, rest)) = path.split_once('/') {
+            if self.components.iter().any(|c| c == dir) {
+                let expands = rest == "Payload" || rest == "Scripts";
+                return (format!("{dir} Contents/{rest}"), expands);
+            }
+        }
+        if self.components.iter().any(|c| c == path) {
+            return (format!("{path} Contents"), false);
+        }
+        (path.to_owned(), false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::payload::tests::odc;
+    use crate::input::xar::tests::{build, zlib};
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// The problems other than the package being unsigned (every package built here is).
+    fn problems(out: &Unpacked) -> Vec<&PathProblem> {
+        out.problems.iter().filter(|p| p.problem.code != rule_id::NOTARY_PKG_NOT_DEVELOPER_ID_INSTALLER).collect()
+    }
+
+    fn payload() -> Vec<u8> {
+        gzip(&odc(&[
+            (".", 0o040755, b""),
+            ("./Applications", 0o040755, b""),
+            ("./Applications/Example.app/Contents/MacOS/Example", 0o100755, b"\xcf\xfa\xed\xfe"),
+        ]))
+    }
+
+    #[test]
+    fn a_component_package_is_its_own_component() {
+        let pkg = build(&[
+            ("PackageInfo", &zlib(b"<pkg-info/>"), "application/x-gzip"),
+            ("Payload", &payload(), "application/octet-stream"),
+        ]);
+        let out = unpack(&pkg, "Example.pkg", "", 0);
+        assert!(problems(&out).is_empty(), "{:?}", out.problems);
+        let unsigned: Vec<_> = out.problems.iter().map(|p| (p.path.as_str(), p.problem.offset)).collect();
+        assert_eq!(unsigned, [("Example.pkg", Some(28))]);
+        // Inside another package's payload, signing is the outer package's business.
+        assert!(unpack(&pkg, "Example.pkg", "Outer.pkg Contents/Payload/Example.pkg", 1).problems.is_empty());
+        let exe = "Example.pkg Contents/Payload/Applications/Example.app/Contents/MacOS/Example";
+        assert!(matches!(out.entries.get(exe), Some(Entry::File(_))), "{:?}", out.entries.keys());
+        assert!(out.entries.contains_key("Example.pkg Contents/PackageInfo"));
+        assert!(matches!(out.entries.get("Example.pkg Contents/Payload/Applications"), Some(Entry::Dir)));
+    }
+
+    #[test]
+    fn an_unknown_payload_format_leaves_the_package_unread() {
+        let pkg = build(&[("Payload", b"LARGEPAYLOAD", "application/octet-stream")]);
+        let out = unpack(&pkg, "X.pkg", "", 0);
+        assert_eq!(problems(&out).len(), 1, "{:?}", out.problems);
+        let problem = problems(&out)[0];
+        assert_eq!((problem.path.as_str(), problem.problem.code), ("X.pkg", rule_id::INPUT_CONTAINER_UNREAD));
+        assert!(problem.problem.message.contains("`Payload` was not read"), "{}", problem.problem.message);
+    }
+
+    #[test]
+    fn a_tampered_payload_is_a_checksum_mismatch_and_not_read() {
+        let mut pkg = build(&[("Payload", &payload(), "application/octet-stream")]);
+        let last = pkg.len() - 10;
+        pkg[last] ^= 0xff;
+        let out = unpack(&pkg, "X.pkg", "dist/X.pkg", 0);
+        let codes: Vec<_> = problems(&out).iter().map(|p| (p.path.as_str(), p.problem.code)).collect();
+        assert_eq!(codes, [("dist/X.pkg/X.pkg Contents/Payload", rule_id::PKG_CHECKSUM_MISMATCH)]);
+        assert!(!out.entries.keys().any(|k| k.contains("Example.app")));
+    }
+
+    #[test]
+    fn product_components_are_named_like_the_notary_log() {
+        let member = |path: &str| xar::Member { path: path.into(), kind: Kind::File, mode: None, data: None };
+        let members =
+            [member("Distribution"), member("com.example.app.pkg/PackageInfo"), member("com.example.app.pkg/Payload")];
+        let layout = Layout::of("Release.pkg", &members);
+        assert_eq!(
+            layout.place("com.example.app.pkg/Payload"),
+            ("com.example.app.pkg Contents/Payload".to_owned(), true)
+        );
+        assert_eq!(layout.place("Distribution"), ("Distribution".to_owned(), false));
+    }
+}

@@ -1,0 +1,175 @@
+//! Flat installer packages as inputs: real xar samples read with every checksum verified, the
+//! generated packages judged at the notary log's paths, a product package judged like the bundle
+//! it installs.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use bundlelint::input::xar::{self, TocCheck};
+
+use crate::common::bundlelint;
+
+/// Real containers from public repositories, read from the shared corpus beside the repository.
+const SHARED_CONTAINERS: &str = "../shared/corpus/containers";
+
+fn container(path: &str) -> Option<PathBuf> {
+    let full = Path::new(SHARED_CONTAINERS).join(path);
+    if full.exists() {
+        return Some(full);
+    }
+    let _ = writeln!(std::io::stderr(), "skipping {}: {SHARED_CONTAINERS} is absent", full.display());
+    None
+}
+
+fn check_json(path: &str) -> (i32, serde_json::Value) {
+    let (code, out, err) = bundlelint(&["check", "--no-config", "--format", "json", path]);
+    assert!(code == 0 || code == 1, "{path}: exit {code}: {err}");
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}\n{out}")))
+}
+
+fn findings(doc: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut all: Vec<(String, String, String)> = doc["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|item| item["findings"].as_array().cloned().unwrap_or_default())
+        .chain(doc["findings"].as_array().cloned().unwrap_or_default())
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or("").to_owned();
+            (text("rule"), text("path"), text("message"))
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// (sample, TOC check expected, members) for the kaitai-struct xar samples: every member's
+/// archived and extracted checksums verify.
+const KAITAI: [(&str, Option<&str>, usize); 7] = [
+    ("apple-sha512-files-gzip.xar", Some("sha512"), 3),
+    ("custom-sha224-files-gzip.xar", Some("sha224"), 1),
+    ("md5-dir.xar", Some("md5"), 1),
+    ("nocksum-dir.xar", None, 1),
+    ("sha1-dir.xar", Some("sha1"), 1),
+    ("sha1-file-bzip2.xar", Some("sha1"), 1),
+    ("sha1-file-nocomp.xar", Some("sha1"), 1),
+];
+
+#[test]
+fn every_real_xar_sample_reads_with_its_checksums_verified() {
+    for (name, toc, members) in KAITAI {
+        let Some(path) = container(&format!("kaitai-xar/{name}")) else { return };
+        let bytes = std::fs::read(&path).unwrap();
+        let archive = xar::parse(&bytes).unwrap_or_else(|p| panic!("{name}: {p}"));
+        assert!(archive.problems.is_empty(), "{name}: {:?}", archive.problems);
+        let expected = match toc {
+            Some(style) => TocCheck::Verified(style.to_owned()),
+            None => TocCheck::Absent,
+        };
+        assert_eq!(archive.check_toc().unwrap_or_else(|p| panic!("{name}: {p}")), expected, "{name}");
+        assert_eq!(archive.members.len(), members, "{name}: {:?}", archive.members);
+        for member in &archive.members {
+            let Some(data) = &member.data else { continue };
+            let (_, unverified) =
+                archive.read(data, 1 << 20, &member.path).unwrap_or_else(|e| panic!("{name} {}: {e:?}", member.path));
+            assert!(unverified.is_empty(), "{name}: {unverified:?}");
+        }
+    }
+}
+
+#[test]
+fn the_real_component_package_is_read_and_judged_at_the_notary_path() {
+    let Some(path) = container("sparkle/test.pkg") else { return };
+    let (_, doc) = check_json(path.to_str().unwrap());
+    assert_eq!(doc["complete"], true, "{doc}");
+    // Its payload installs an app bundle holding an Info.plist and PkgInfo, and no executable.
+    let found = findings(&doc);
+    assert_eq!(
+        found.iter().map(|(rule, path, _)| (rule.as_str(), path.as_str())).collect::<Vec<_>>(),
+        [
+            ("layout-info-plist-keys", "test.pkg Contents/Payload/sparklepkgtest.app/Contents/Info.plist"),
+            ("notary-pkg-not-developer-id-installer", "test.pkg"),
+        ],
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_signed_products_toc_lists_both_signatures_and_their_certificates() {
+    // The TOC of a package signed by productsign (Zoom, 2025), as apple-platform-rs keeps it:
+    // wrapped in a xar header here to read it (its heap is not part of the sample).
+    let Some(path) = container("apple-platform-rs/apple-xar-zoom-toc.xml") else { return };
+    let toc = std::fs::read(&path).unwrap();
+    let mut compressed = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    compressed.write_all(&toc).unwrap();
+    let compressed = compressed.finish().unwrap();
+    let mut bytes = b"xar!".to_vec();
+    bytes.extend_from_slice(&28u16.to_be_bytes());
+    bytes.extend_from_slice(&1u16.to_be_bytes());
+    bytes.extend_from_slice(&(compressed.len() as u64).to_be_bytes());
+    bytes.extend_from_slice(&(toc.len() as u64).to_be_bytes());
+    bytes.extend_from_slice(&1u32.to_be_bytes());
+    bytes.extend_from_slice(&compressed);
+    let archive = xar::parse(&bytes).unwrap();
+    let signatures: Vec<(&str, &str, u64, u64, usize)> = archive
+        .signatures
+        .iter()
+        .map(|s| (s.element.as_str(), s.style.as_str(), s.offset, s.size, s.certificates.len()))
+        .collect();
+    assert_eq!(signatures, [("signature", "RSA", 20, 256, 3), ("x-signature", "CMS", 276, 9216, 3)]);
+    assert_eq!(archive.toc_checksum, Some(("sha1".to_owned(), 0, 20)));
+    assert!(archive.members.iter().any(|m| m.path == "Distribution"), "{:?}", archive.members);
+    assert!(archive.members.iter().any(|m| m.path.ends_with(".pkg/Payload")), "{:?}", archive.members);
+    // Heap reads fail with an offset (the heap is absent), never panic.
+    assert!(archive.check_toc().is_err());
+}
+
+#[test]
+fn a_product_package_is_judged_like_the_bundle_it_installs() {
+    let (_, bare) = check_json("corpus/generated/products/Clean.app");
+    let (_, packaged) = check_json("corpus/generated/packages/Release.pkg");
+    let inside = "com.example.clean.pkg Contents/Payload/Applications/";
+    let (package, contents): (Vec<_>, Vec<_>) =
+        findings(&packaged).into_iter().partition(|(rule, ..)| rule == "notary-pkg-not-developer-id-installer");
+    // The package itself is unsigned; everything else is about what it installs.
+    assert_eq!(package.len(), 1, "{package:?}");
+    let unpackaged: Vec<(String, String, String)> = contents
+        .into_iter()
+        .map(|(rule, path, message)| (rule, path.replacen(inside, "", 1), message.replace(inside, "")))
+        .collect();
+    let mut unpackaged = unpackaged;
+    unpackaged.sort();
+    let bare = findings(&bare);
+    assert!(!bare.is_empty());
+    assert_eq!(unpackaged, bare);
+}
+
+#[test]
+fn packages_in_a_folder_are_read_in_place_with_the_notary_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    std::fs::copy("corpus/generated/packages/Unsigned.pkg", dist.join("Release.pkg")).unwrap();
+    let (code, doc) = check_json(dist.to_str().unwrap());
+    assert_eq!(code, 1);
+    let found = findings(&doc);
+    let unsigned: Vec<&str> =
+        found.iter().filter(|(rule, ..)| rule == "notary-unsigned-code").map(|(_, path, _)| path.as_str()).collect();
+    assert_eq!(unsigned, ["dist/Release.pkg/Release.pkg Contents/Payload/usr/local/bin/hello"]);
+}
+
+#[test]
+fn tampering_is_named_with_its_location_and_leaves_the_run_incomplete() {
+    for (name, path, offset) in [
+        ("tampered-payload.pkg", "tampered-payload.pkg Contents/Payload", 627),
+        ("tampered-toc.pkg", "tampered-toc.pkg", 446),
+    ] {
+        let (code, doc) = check_json(&format!("corpus/generated/packages/{name}"));
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(doc["complete"], false, "{name}");
+        let found = findings(&doc);
+        assert!(found.iter().any(|(rule, p, _)| rule == "pkg-checksum-mismatch" && p == path), "{name}: {found:?}");
+        let text = doc.to_string();
+        assert!(text.contains(&format!("\"offset\":{offset}")), "{name}: {text}");
+    }
+}
