@@ -11,6 +11,10 @@
 pub mod archive;
 pub mod container;
 mod data;
+pub mod dmg;
+pub mod partition;
+pub mod udif;
+pub mod volume;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -68,7 +72,7 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Opens `path`: a directory is walked, a zip/ipa is read in memory, any other file is taken
+    /// Opens `path`: a directory is walked, a zip/ipa or UDIF disk image is read in memory, any other file is taken
     /// as a single entry (a bare Mach-O, a profile, a plist…). Errors only when `path` itself
     /// cannot be read; problems inside it are recorded in [`Tree::problems`].
     pub fn open(path: &Path) -> std::io::Result<Tree> {
@@ -83,6 +87,9 @@ impl Tree {
             _ => Path::new(".").into(),
         };
         let data = FileData::from_disk(dir, path.file_name().unwrap_or(path.as_os_str()), meta.len());
+        if dmg::is_udif(&data) {
+            return Ok(dmg::read(data, origin));
+        }
         // Fail closed: a file bundlelint would not read is refused, never passed as clean.
         if let Some(why) = container::refuse_top_level(&file_name(path), &data) {
             return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, why));
