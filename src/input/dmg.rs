@@ -2,9 +2,9 @@
 //! volume on it is found and walked, and the volume's files become the tree's entries
 //! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
 //!
-//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, the image's own
-//! code signature, which is not verified yet — is an `input-container-unread` problem, so the run
-//! is reported incomplete rather than clean.
+//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, hard links, a
+//! CMS signature on the image (its hashes are verified, its CMS not yet) — is an
+//! `input-container-unread` problem, so the run is reported incomplete rather than clean.
 
 use super::partition::{self, Extent, Filesystem};
 use super::udif::{self, Disk, Image, SECTOR};
@@ -37,13 +37,7 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec
     let mut problems: Vec<PathProblem> =
         udif::verify_checksums(bytes, &image).into_iter().map(|p| at_image(name, p)).collect();
     if image.is_signed() {
-        let k = &image.koly;
-        let message = format!(
-            "`{name}` carries a code signature ({} bytes at {:#x}) that bundlelint does not verify yet; the files on \
-             it were checked, the image's own signature was not",
-            k.code_signature_length, k.code_signature_offset
-        );
-        problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, k.code_signature_offset, message)));
+        problems.extend(signature_problems(bytes, &image, name));
     }
     let volumes = find_volumes(bytes, &image);
     let Some(&(extent, kind)) = volumes.iter().find(|(_, kind)| matches!(kind, Filesystem::HfsPlus | Filesystem::Apfs))
@@ -75,6 +69,23 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec
     let walked = volume::walk(volume.as_mut(), name);
     problems.extend(walked.problems.into_iter().map(|p| if p.path.is_empty() { at_image(name, p.problem) } else { p }));
     (walked.entries, problems)
+}
+
+/// What the image's own signature leaves to report: its mismatches, or the CMS signature that
+/// is not verified yet (an ad hoc signature whose hashes match is fully checked).
+fn signature_problems(bytes: &[u8], image: &Image, name: &str) -> Vec<PathProblem> {
+    let k = &image.koly;
+    match super::dmg_signature::verify(bytes, k) {
+        Ok(super::dmg_signature::Verdict::AdHoc { .. }) => Vec::new(),
+        Ok(super::dmg_signature::Verdict::CmsNotVerified { identifier, cms_bytes }) => {
+            let message = format!(
+                "`{name}` is signed (identifier `{identifier}`, {cms_bytes}-byte CMS signature): its code hashes match, \
+                 but bundlelint does not verify the CMS signature of a disk image yet, so who signed it was not checked"
+            );
+            vec![at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, k.code_signature_offset, message))]
+        }
+        Err(problems) => problems.into_iter().map(|p| at_image(name, p)).collect(),
+    }
 }
 
 fn at_image(name: &str, problem: Problem) -> PathProblem {

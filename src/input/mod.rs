@@ -12,6 +12,7 @@ pub mod archive;
 pub mod container;
 mod data;
 pub mod dmg;
+mod dmg_signature;
 pub mod partition;
 pub mod udif;
 pub mod volume;

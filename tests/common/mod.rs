@@ -229,7 +229,8 @@ pub fn apply(root: &Path, edit: &Edit) {
             std::os::unix::fs::symlink(target, p).unwrap()
         }
         Edit::Patch { path, offset, find, hex, text } => {
-            let p = root.join(path);
+            // An empty path patches the input itself (a disk image, a bare Mach-O).
+            let p = if path.is_empty() { root.to_path_buf() } else { root.join(path) };
             let mut bytes = std::fs::read(&p).unwrap();
             let with = match (hex, text) {
                 (Some(h), None) => hex::decode(h.replace(' ', "")).unwrap(),
