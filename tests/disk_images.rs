@@ -44,9 +44,9 @@ fn expectation(name: &str) -> Expect {
         "SparkleTestCodeSignApp.enc.dmg" | "SparkleTestCodeSignApp.enc.nolicense.dmg" => {
             Expect::Refused("is an encrypted disk image")
         }
-        "SparkleTestCodeSignApp.dmg" | "SparkleTestCodeSign_apfs.dmg" | "SparkleTestCodeSign_apfs_lzma_aux_files.dmg" => {
-            Expect::Files(SPARKLE_APP)
-        }
+        "SparkleTestCodeSignApp.dmg"
+        | "SparkleTestCodeSign_apfs.dmg"
+        | "SparkleTestCodeSign_apfs_lzma_aux_files.dmg" => Expect::Files(SPARKLE_APP),
         "SparkleTestCodeSign_pkg.dmg" => Expect::Files(&["SparkleTestCodeSignApp.pkg"]),
         "gpt.dmg" | "zlib-compressed.dmg" => Expect::Files(&[".DS_Store"]),
         n if n.starts_with("compression-") || n == "apple-dmg-example.dmg" => Expect::Unread("holds a FAT volume"),

@@ -61,7 +61,8 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec
     let mut volume = match volume::open(kind, Disk::window(bytes, &image, extent.start, extent.len)) {
         Ok(volume) => volume,
         Err(why) => {
-            let message = format!("the {} volume of `{name}` cannot be read, so nothing on it was checked: {why}", kind.name());
+            let message =
+                format!("the {} volume of `{name}` cannot be read, so nothing on it was checked: {why}", kind.name());
             problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
             return (Vec::new(), problems);
         }

@@ -43,7 +43,8 @@ pub fn sniff(disk: &mut (impl Read + Seek), start: u64) -> Option<Filesystem> {
     if head.get(32..36) == Some(b"NXSB") {
         return Some(Filesystem::Apfs);
     }
-    let fat = head.get(54..59) == Some(b"FAT12") || head.get(54..59) == Some(b"FAT16") || head.get(82..87) == Some(b"FAT32");
+    let fat =
+        head.get(54..59) == Some(b"FAT12") || head.get(54..59) == Some(b"FAT16") || head.get(82..87) == Some(b"FAT32");
     if fat && head.get(510..512) == Some(&[0x55, 0xaa]) {
         return Some(Filesystem::Fat);
     }

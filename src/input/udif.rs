@@ -330,7 +330,8 @@ fn parse_mish(
     let data_offset = be_u64(data, 24).unwrap_or(0);
     let checksum = Checksum::parse(data, 64);
     let count = be_u32(data, 200).unwrap_or(0) as usize;
-    let end = first_sector.checked_add(sector_count).filter(|e| e.checked_mul(SECTOR).is_some_and(|b| b <= MAX_DISK_BYTES));
+    let end =
+        first_sector.checked_add(sector_count).filter(|e| e.checked_mul(SECTOR).is_some_and(|b| b <= MAX_DISK_BYTES));
     let Some(end) = end else {
         return Err(bad(format!("sectors {first_sector}+{sector_count} exceed the largest disk read")));
     };
@@ -353,7 +354,9 @@ fn parse_mish(
         let length = be_u64(data, at + 32).unwrap_or(0);
         let absolute = first_sector.checked_add(sector).filter(|s| s.checked_add(sectors).is_some_and(|e| e <= end));
         let Some(absolute) = absolute else {
-            return Err(bad(format!("chunk {i} (sectors {sector}+{sectors}) lies outside the table's {sector_count} sectors")));
+            return Err(bad(format!(
+                "chunk {i} (sectors {sector}+{sectors}) lies outside the table's {sector_count} sectors"
+            )));
         };
         if sectors == 0 {
             continue;
@@ -442,7 +445,9 @@ pub fn verify_checksums(bytes: &[u8], image: &Image) -> Vec<Problem> {
         if actual != recorded {
             problems.push(malformed(
                 trailer_at + 360,
-                format!("the CRC32 over the block tables' checksums is {actual:#010x}, the image records {recorded:#010x}"),
+                format!(
+                    "the CRC32 over the block tables' checksums is {actual:#010x}, the image records {recorded:#010x}"
+                ),
             ));
         }
     }
@@ -498,7 +503,7 @@ fn chunk_problem(image: &Image, index: usize, chunk: &Chunk, why: &str) -> Probl
 }
 
 fn feed_zeros(hasher: &mut crc32fast::Hasher, mut n: u64) {
-    const ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     while n > 0 {
         let step = n.min(ZEROS.len() as u64) as usize;
         hasher.update(&ZEROS[..step]);
@@ -605,8 +610,9 @@ impl Seek for Disk<'_> {
             SeekFrom::End(d) => self.len.checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
-        let target = target
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start of the disk"))?;
+        let target = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start of the disk")
+        })?;
         self.pos = target;
         Ok(target)
     }

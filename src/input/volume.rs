@@ -71,7 +71,9 @@ pub fn open<'a, R: std::io::Read + std::io::Seek + Clone + 'a>(
     match kind {
         Filesystem::HfsPlus => guarded("the volume header", || {
             let probe = reader.clone();
-            hfsplus::HfsVolume::open(reader).map(|v| Box::new(Hfs(v, probe)) as Box<dyn Volume>).map_err(|e| e.to_string())
+            hfsplus::HfsVolume::open(reader)
+                .map(|v| Box::new(Hfs(v, probe)) as Box<dyn Volume>)
+                .map_err(|e| e.to_string())
         }),
         Filesystem::Apfs => guarded("the container superblock", || {
             apfs::ApfsVolume::open(reader).map(|v| Box::new(Apfs(v)) as Box<dyn Volume>).map_err(|e| e.to_string())
@@ -116,7 +118,8 @@ impl<R: std::io::Read + std::io::Seek> Volume for Hfs<R> {
             let found = guarded("the hard-link directory", || {
                 let catalog = hfsplus::btree::read_btree_header(&mut self.1, &header.catalog_file, header.block_size)
                     .map_err(|e| e.to_string())?;
-                hfsplus::catalog::list_directory(&mut self.1, &header, &catalog, private.cnid).map_err(|e| e.to_string())
+                hfsplus::catalog::list_directory(&mut self.1, &header, &catalog, private.cnid)
+                    .map_err(|e| e.to_string())
             })?;
             held += found.len();
         }
@@ -190,7 +193,8 @@ pub fn walk(volume: &mut dyn Volume, image_name: &str) -> Walked {
         let listed = match volume.list(&absolute) {
             Ok(listed) => listed,
             Err(why) => {
-                let message = format!("a directory of `{image_name}` cannot be listed, so what it holds was not checked: {why}");
+                let message =
+                    format!("a directory of `{image_name}` cannot be listed, so what it holds was not checked: {why}");
                 out.note(&dir, Problem::at(INPUT_CONTAINER_UNREAD, 0, message));
                 continue;
             }
