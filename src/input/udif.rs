@@ -521,19 +521,22 @@ pub struct Disk<'a> {
     len: u64,
     pos: u64,
     cache: Vec<(usize, std::sync::Arc<Vec<u8>>)>,
+    /// Chunks that did not decode, remembered so that a reader retrying them does not pay for
+    /// decoding them again.
+    failed: Vec<usize>,
 }
 
 impl<'a> Disk<'a> {
     /// The whole virtual disk.
     pub fn new(bytes: &'a [u8], image: &'a Image) -> Disk<'a> {
-        Disk { bytes, image, start: 0, len: image.disk_len(), pos: 0, cache: Vec::new() }
+        Disk { bytes, image, start: 0, len: image.disk_len(), pos: 0, cache: Vec::new(), failed: Vec::new() }
     }
 
     /// `len` bytes of the disk starting at byte `start` (a partition).
     pub fn window(bytes: &'a [u8], image: &'a Image, start: u64, len: u64) -> Disk<'a> {
         let disk_len = image.disk_len();
         let start = start.min(disk_len);
-        Disk { bytes, image, start, len: len.min(disk_len - start), pos: 0, cache: Vec::new() }
+        Disk { bytes, image, start, len: len.min(disk_len - start), pos: 0, cache: Vec::new(), failed: Vec::new() }
     }
 
     pub fn len(&self) -> u64 {
@@ -553,8 +556,15 @@ impl<'a> Disk<'a> {
             return Ok(data);
         }
         let chunk = &self.image.chunks[index];
+        let undecodable = |why: &str| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, chunk_problem(self.image, index, chunk, why).message)
+        };
+        if self.failed.contains(&index) {
+            return Err(undecodable("it did not decode before"));
+        }
         let decoded = decode_chunk(self.bytes, chunk).map_err(|why| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, chunk_problem(self.image, index, chunk, &why).message)
+            self.failed.push(index);
+            undecodable(&why)
         })?;
         let decoded = std::sync::Arc::new(decoded);
         if self.cache.len() >= CACHED_CHUNKS {
