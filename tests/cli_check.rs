@@ -506,8 +506,8 @@ fn containers_bundlelint_does_not_read_exit_2_naming_what_they_are() {
     koly.resize(512, 0);
     udif.extend_from_slice(&koly);
     let samples: [(&str, Vec<u8>, &str); 5] = [
-        ("App.dmg", udif.clone(), "`App.dmg` is a disk image; bundlelint does not read disk images yet"),
-        ("renamed.bin", udif, "`renamed.bin` is a disk image"),
+        ("App.dmg", vec![0u8; 4096], "`App.dmg` is a disk image without a UDIF trailer"),
+        ("Secret.dmg", b"encrcdsa\0\0\0\x02".to_vec(), "`Secret.dmg` is an encrypted disk image"),
         ("Xcode.xip", b"xar!\x00\x1c\x00\x01\x00\x00".to_vec(), "`Xcode.xip` is a xar archive"),
         ("notes.txt", b"hello\n".to_vec(), "`notes.txt` is not something bundlelint reads"),
         ("libfoo.a", b"!<arch>\nfoo.o/".to_vec(), "`libfoo.a` is a static library"),
@@ -519,20 +519,28 @@ fn containers_bundlelint_does_not_read_exit_2_naming_what_they_are() {
         assert!(stderr(&out).contains(said), "{name}: {}", stderr(&out));
         assert!(stdout(&out).is_empty(), "{name} printed a report:\n{}", stdout(&out));
     }
+    // A UDIF trailer, even renamed, is read as a disk image: a damaged one is a finding.
+    std::fs::write(dir.path().join("renamed.bin"), udif).unwrap();
+    let out = check_in(dir.path(), &["--no-config", "renamed.bin"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).contains("input-disk-image-malformed"), "{}", stdout(&out));
 }
 
 #[test]
-fn real_disk_images_and_packages_exit_2() {
+fn real_containers_bundlelint_cannot_read_exit_2() {
     let shared = root().join("../shared/corpus/containers");
     if !shared.is_dir() {
         eprintln!("skipped: {} is absent", shared.display());
         return;
     }
-    // Packages are read (tests/packages.rs).
-    for sample in ["sparkle/SparkleTestCodeSignApp.dmg", "node-udif/gpt.dmg"] {
+    // Packages and unencrypted disk images are read (tests/packages.rs, tests/disk_images.rs).
+    for (sample, said) in [
+        ("sparkle/SparkleTestCodeSignApp.enc.dmg", "is an encrypted disk image: it cannot be read without its password"),
+        ("kaitai-xar/md5-dir.xar", "holds no code, provisioning profile"),
+    ] {
         let out = check(&[shared.join(sample).to_str().unwrap()]);
         assert_eq!(code(&out), 2, "{sample}: {}", stderr(&out));
-        assert!(stderr(&out).contains("does not read"), "{sample}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{sample}: {}", stderr(&out));
     }
 }
 

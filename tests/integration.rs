@@ -8,6 +8,7 @@ mod cli_check;
 mod cli_check_corpus;
 mod cli_inspect;
 mod differential;
+mod disk_images;
 mod facts;
 mod layering;
 mod packages;

@@ -40,6 +40,7 @@ pub const UNREAD_PROBLEMS: &[RuleId] = &[
     rule_id::INPUT_ARCHIVE_MALFORMED,
     rule_id::INPUT_CONTAINER_UNREAD,
     rule_id::PKG_CHECKSUM_MISMATCH,
+    rule_id::INPUT_DISK_IMAGE_MALFORMED,
 ];
 
 /// Runs every selected rule over `scan`.

@@ -1,5 +1,5 @@
-//! Recognising containers bundlelint does not open: disk images, flat packages, xar, tar,
-//! compressed streams, and archives nested inside an input.
+//! Recognising containers: disk images (UDIF ones are read by `dmg`, the others refused), flat
+//! packages, xar, tar, compressed streams, and archives nested inside an input.
 //!
 //! A gate must never call such a file clean without having read it. As a top-level input it is
 //! refused with its name ("`App.dmg` is a disk image"); inside a bundle or folder it becomes an
@@ -55,7 +55,9 @@ impl Container {
     /// The family named in "bundlelint does not read … yet".
     pub fn family(self) -> &'static str {
         match self {
-            Container::DiskImage | Container::EncryptedDiskImage | Container::SparseDiskImage => "disk images",
+            Container::DiskImage | Container::EncryptedDiskImage | Container::SparseDiskImage => {
+                "disk images inside an input"
+            }
             Container::FlatPackage | Container::Xar => "flat packages and xar archives",
             Container::Zip => "archives inside an input",
             _ => "this kind of archive",
@@ -160,6 +162,9 @@ pub fn refuse_top_level(name: &str, data: &FileData) -> Option<String> {
         if kind == Container::Zip {
             return None;
         }
+        if let Some(why) = unread_disk_image(name, kind) {
+            return Some(why);
+        }
         return Some(format!(
             "`{name}` is {}; bundlelint does not read {} yet, so nothing in it was checked",
             kind.description(),
@@ -179,6 +184,27 @@ pub fn refuse_top_level(name: &str, data: &FileData) -> Option<String> {
         "`{name}` is not something bundlelint reads: give a bundle, a folder, a Mach-O file, a .zip or .ipa \
          archive, a provisioning profile or a property list"
     ))
+}
+
+/// Why a disk image given as the input is not read: UDIF images (with a `koly` trailer) are read
+/// before this is asked, so what remains is encrypted, sparse or raw.
+fn unread_disk_image(name: &str, kind: Container) -> Option<String> {
+    let why = match kind {
+        Container::EncryptedDiskImage => {
+            "is an encrypted disk image: it cannot be read without its password, and macOS cannot sign an encrypted \
+             image, so nothing in it was checked"
+        }
+        Container::SparseDiskImage => {
+            "is a sparse (read-write) disk image: bundlelint reads read-only UDIF images, the only kind that can be \
+             signed, so nothing in it was checked"
+        }
+        Container::DiskImage => {
+            "is a disk image without a UDIF trailer (raw, ISO or read-write): bundlelint reads UDIF images (`hdiutil \
+             create -format UDZO`, ULFO, ULMO, UDBZ, UDRO), so nothing in it was checked"
+        }
+        _ => return None,
+    };
+    Some(format!("`{name}` {why}"))
 }
 
 fn is_profile(name: &str) -> bool {
@@ -230,9 +256,13 @@ mod tests {
 
     #[test]
     fn top_level_refusals_name_the_kind() {
-        let dmg = FileData::from_vec([vec![0u8; 1024], trailer()].concat());
-        let why = refuse_top_level("App.dmg", &dmg).unwrap();
-        assert!(why.contains("`App.dmg` is a disk image; bundlelint does not read disk images yet"), "{why}");
+        let raw = FileData::from_vec(vec![0u8; 2048]);
+        let why = refuse_top_level("App.dmg", &raw).unwrap();
+        assert!(why.contains("`App.dmg` is a disk image without a UDIF trailer"), "{why}");
+        let encrypted = FileData::from_vec(b"encrcdsa\0\0\0\x02".to_vec());
+        assert!(refuse_top_level("App.dmg", &encrypted).unwrap().contains("cannot be read without its password"));
+        let inside = unread_inside("App.dmg", &FileData::from_vec([vec![0u8; 1024], trailer()].concat())).unwrap();
+        assert!(inside.contains("does not read disk images inside an input yet"), "{inside}");
         let pkg = FileData::from_vec(b"xar!\x00\x1c\x00\x01".to_vec());
         assert!(refuse_top_level("Installer.pkg", &pkg).unwrap().contains("flat installer package"));
         let text = FileData::from_vec(b"# hello\n".to_vec());

@@ -11,8 +11,13 @@
 pub mod archive;
 pub mod container;
 mod data;
+pub mod dmg;
+mod dmg_signature;
+pub mod partition;
 pub mod payload;
 pub mod pkg;
+pub mod udif;
+pub mod volume;
 mod walk;
 pub mod xar;
 
@@ -71,7 +76,7 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Opens `path`: a directory is walked, a zip/ipa is read in memory, any other file is taken
+    /// Opens `path`: a directory is walked, a zip/ipa or UDIF disk image is read in memory, any other file is taken
     /// as a single entry (a bare Mach-O, a profile, a plist…). Errors only when `path` itself
     /// cannot be read; problems inside it are recorded in [`Tree::problems`].
     pub fn open(path: &Path) -> std::io::Result<Tree> {
@@ -90,6 +95,9 @@ impl Tree {
         let data = FileData::from_disk(dir, path.file_name().unwrap_or(path.as_os_str()), meta.len());
         if pkg::is_package(&file_name(path), &data.head(4)) {
             return pkg::read_input(&data, &file_name(path), origin);
+        }
+        if dmg::is_udif(&data) {
+            return Ok(dmg::read(data, origin));
         }
         // Fail closed: a file bundlelint would not read is refused, never passed as clean.
         if let Some(why) = container::refuse_top_level(&file_name(path), &data) {

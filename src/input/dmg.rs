@@ -1,0 +1,133 @@
+//! A UDIF disk image as a tree: the image is parsed and its checksums verified, the HFS+ or APFS
+//! volume on it is found and walked, and the volume's files become the tree's entries
+//! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
+//!
+//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, hard links, a
+//! CMS signature on the image (its hashes are verified, its CMS not yet) — is an
+//! `input-container-unread` problem, so the run is reported incomplete rather than clean.
+
+use super::partition::{self, Extent, Filesystem};
+use super::udif::{self, Disk, Image, SECTOR};
+use super::{volume, FileData, InputKind, PathProblem, Tree};
+use crate::rule_id::{INPUT_CONTAINER_UNREAD, INPUT_UNREADABLE};
+use crate::Problem;
+
+/// Whether `data` ends with a UDIF `koly` trailer.
+pub fn is_udif(data: &FileData) -> bool {
+    let (_, tail) = data.head_and_tail(0, udif::KOLY_LEN);
+    tail.len() == udif::KOLY_LEN && tail.starts_with(b"koly")
+}
+
+/// Reads the disk image in `data` into a tree named `origin`.
+pub fn read(data: FileData, origin: String) -> Tree {
+    let name = super::base_name(&origin.replace('\\', "/")).to_owned();
+    let (entries, problems) = match data.bytes() {
+        Ok(bytes) => read_bytes(bytes, &name),
+        Err(why) => (Vec::new(), vec![at_image(&name, Problem::new(INPUT_UNREADABLE, why))]),
+    };
+    Tree { origin, kind: InputKind::Archive, entries: entries.into_iter().collect(), problems, base: None }
+}
+
+/// The entries and problems of the image `bytes`, called `name` in messages. Never panics.
+pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec<PathProblem>) {
+    let image = match udif::parse(bytes) {
+        Ok(image) => image,
+        Err(problem) => return (Vec::new(), vec![at_image(name, problem)]),
+    };
+    let mut problems: Vec<PathProblem> =
+        udif::verify_checksums(bytes, &image).into_iter().map(|p| at_image(name, p)).collect();
+    if image.is_signed() {
+        problems.extend(signature_problems(bytes, &image, name));
+    }
+    let volumes = find_volumes(bytes, &image);
+    let Some(&(extent, kind)) = volumes.iter().find(|(_, kind)| matches!(kind, Filesystem::HfsPlus | Filesystem::Apfs))
+    else {
+        let found = volumes.first().map(|(_, k)| format!("holds a {} volume", k.name()));
+        let message = format!(
+            "`{name}` {}; bundlelint reads HFS+ and APFS volumes only, so nothing on it was checked",
+            found.as_deref().unwrap_or("holds no volume bundlelint recognises")
+        );
+        problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
+        return (Vec::new(), problems);
+    };
+    for (other, kind) in volumes.iter().filter(|(e, _)| *e != extent) {
+        let message = format!(
+            "`{name}` holds a second {} volume (at byte {:#x} of the disk) that was not read",
+            kind.name(),
+            other.start
+        );
+        problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
+    }
+    let mut volume = match volume::open(kind, Disk::window(bytes, &image, extent.start, extent.len)) {
+        Ok(volume) => volume,
+        Err(why) => {
+            let message =
+                format!("the {} volume of `{name}` cannot be read, so nothing on it was checked: {why}", kind.name());
+            problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
+            return (Vec::new(), problems);
+        }
+    };
+    let walked = volume::walk(volume.as_mut(), name);
+    problems.extend(walked.problems.into_iter().map(|p| if p.path.is_empty() { at_image(name, p.problem) } else { p }));
+    (walked.entries, problems)
+}
+
+/// What the image's own signature leaves to report: its mismatches, or the CMS signature that
+/// is not verified yet (an ad hoc signature whose hashes match is fully checked).
+fn signature_problems(bytes: &[u8], image: &Image, name: &str) -> Vec<PathProblem> {
+    let k = &image.koly;
+    match super::dmg_signature::verify(bytes, k) {
+        Ok(super::dmg_signature::Verdict::AdHoc { .. }) => Vec::new(),
+        Ok(super::dmg_signature::Verdict::CmsNotVerified { identifier, cms_bytes }) => {
+            let message = format!(
+                "`{name}` is signed (identifier `{identifier}`, {cms_bytes}-byte CMS signature): its code hashes match, \
+                 but bundlelint does not verify the CMS signature of a disk image yet, so who signed it was not checked"
+            );
+            vec![at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, k.code_signature_offset, message))]
+        }
+        Err(problems) => problems.into_iter().map(|p| at_image(name, p)).collect(),
+    }
+}
+
+fn at_image(name: &str, problem: Problem) -> PathProblem {
+    PathProblem { path: name.to_owned(), problem }
+}
+
+/// Every distinct range of the disk holding a recognised filesystem, in the order found: block
+/// tables named for a filesystem, then the partition map's entries, then the whole disk.
+fn find_volumes(bytes: &[u8], image: &Image) -> Vec<(Extent, Filesystem)> {
+    let disk_len = image.disk_len();
+    let mut disk = Disk::new(bytes, image);
+    let named = image
+        .tables
+        .iter()
+        .filter(|t| ["Apple_HFS", "Apple_APFS"].iter().any(|fs| t.name.contains(fs)))
+        .map(|t| Extent { start: t.first_sector * SECTOR, len: t.sector_count * SECTOR });
+    let mut candidates: Vec<Extent> = named.collect();
+    candidates.extend(partition::partitions(&mut disk, disk_len));
+    candidates.push(Extent { start: 0, len: disk_len });
+    let mut found: Vec<(Extent, Filesystem)> = Vec::new();
+    for extent in candidates {
+        if found.iter().any(|(e, _)| e.start == extent.start) {
+            continue;
+        }
+        if let Some(kind) = partition::sniff(&mut disk, extent.start) {
+            found.push((extent, kind));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_truncated_image_is_one_malformed_problem() {
+        let (entries, problems) = read_bytes(b"koly", "X.dmg");
+        assert!(entries.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].path, "X.dmg");
+        assert_eq!(problems[0].problem.code, crate::rule_id::INPUT_DISK_IMAGE_MALFORMED);
+    }
+}

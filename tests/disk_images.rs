@@ -1,0 +1,173 @@
+//! Disk images (`.dmg`) read from their bytes: every real sample of the shared corpus is read or
+//! reported with the reason it is not, an app on an image is judged at the notary log's paths,
+//! and damaged images are findings, never crashes.
+
+use std::path::{Path, PathBuf};
+
+use bundlelint::input::{dmg, Entry, Tree};
+
+use crate::common::{available, bundlelint};
+
+const CONTAINERS: &str = "../shared/corpus/containers";
+
+/// Every `.dmg` of the shared corpus, or `None` (skip message written) when it is absent.
+fn shared_images() -> Option<Vec<PathBuf>> {
+    let root = Path::new(CONTAINERS);
+    if !available(root) || !root.is_dir() {
+        return None;
+    }
+    let mut all = Vec::new();
+    for group in std::fs::read_dir(root).unwrap().flatten() {
+        if group.path().is_dir() {
+            let images = std::fs::read_dir(group.path()).unwrap().flatten().map(|e| e.path());
+            all.extend(images.filter(|p| p.extension().is_some_and(|e| e == "dmg")));
+        }
+    }
+    all.sort();
+    Some(all)
+}
+
+/// What is expected of each sample: the files it must yield, or the reason it is not read.
+enum Expect {
+    Files(&'static [&'static str]),
+    Unread(&'static str),
+    Refused(&'static str),
+}
+
+fn expectation(name: &str) -> Expect {
+    const SPARKLE_APP: &[&str] = &[
+        "SparkleTestCodeSignApp.app/Contents/Info.plist",
+        "SparkleTestCodeSignApp.app/Contents/MacOS/Sparkle Test App",
+        "SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Sparkle",
+    ];
+    match name {
+        "SparkleTestCodeSignApp.enc.dmg" | "SparkleTestCodeSignApp.enc.nolicense.dmg" => {
+            Expect::Refused("is an encrypted disk image")
+        }
+        "SparkleTestCodeSignApp.dmg"
+        | "SparkleTestCodeSign_apfs.dmg"
+        | "SparkleTestCodeSign_apfs_lzma_aux_files.dmg" => Expect::Files(SPARKLE_APP),
+        "SparkleTestCodeSign_pkg.dmg" => Expect::Files(&["SparkleTestCodeSignApp.pkg"]),
+        "gpt.dmg" | "zlib-compressed.dmg" => Expect::Files(&[".DS_Store"]),
+        n if n.starts_with("compression-") || n == "apple-dmg-example.dmg" => Expect::Unread("holds a FAT volume"),
+        other => panic!("no expectation for {other}: add one"),
+    }
+}
+
+#[test]
+fn every_shared_disk_image_is_read_or_says_why_not() {
+    let Some(images) = shared_images() else { return };
+    assert!(images.len() >= 14, "{images:?}");
+    for path in images {
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        match expectation(&name) {
+            Expect::Refused(why) => {
+                let err = Tree::open(&path).unwrap_err().to_string();
+                assert!(err.contains(why), "{name}: {err}");
+            }
+            Expect::Unread(why) => {
+                let tree = Tree::open(&path).unwrap();
+                assert_eq!(tree.len(), 0, "{name}");
+                let messages: Vec<&str> = tree.problems.iter().map(|p| p.problem.message.as_str()).collect();
+                assert_eq!(messages.len(), 1, "{name}: {messages:?}");
+                assert!(messages[0].contains(why), "{name}: {messages:?}");
+                assert_eq!(tree.problems[0].problem.code, bundlelint::rule_id::INPUT_CONTAINER_UNREAD);
+            }
+            Expect::Files(files) => {
+                let tree = Tree::open(&path).unwrap();
+                for file in files {
+                    assert!(matches!(tree.get(file), Some(Entry::File(_))), "{name}: no file {file}");
+                }
+                // Nothing is damaged; the only thing left unread is a signature on the image.
+                for p in &tree.problems {
+                    assert!(p.problem.message.contains("carries a code signature"), "{name}: {:?}", p.problem);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_unsigned_app_on_a_real_image_is_judged_at_the_volume_paths() {
+    let image = format!("{CONTAINERS}/sparkle/SparkleTestCodeSignApp.dmg");
+    if !available(Path::new(&image)) || !Path::new(&image).is_file() {
+        return;
+    }
+    let (code, out, err) = bundlelint(&["check", "--no-config", "--format", "json", &image]);
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let unsigned: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "notary-unsigned-code")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unsigned,
+        [
+            "SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Resources/Autoupdate.app/Contents/MacOS/Autoupdate",
+            "SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Sparkle",
+            "SparkleTestCodeSignApp.app/Contents/MacOS/Sparkle Test App",
+        ]
+    );
+    assert_eq!(doc["complete"], true, "{out}");
+}
+
+/// The findings of a run, as sorted (rule, path, message) lines.
+fn findings(input: &str) -> Vec<String> {
+    let (_, out, err) = bundlelint(&["check", "--no-config", "--format", "json", input]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{input}: {e}: {err}"));
+    let mut lines: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["rule"], f["path"], f["message"]))
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn an_app_on_a_disk_image_gets_the_findings_of_the_bare_app() {
+    let bare = findings("corpus/generated/bundles/Fixture.app");
+    assert!(bare.len() > 10);
+    for image in ["corpus/generated/disk-images/Fixture-zlib.dmg", "corpus/generated/disk-images/Fixture-bzip2.dmg"] {
+        assert_eq!(findings(image), bare, "{image}");
+    }
+}
+
+#[test]
+fn damaged_images_are_findings_never_crashes() {
+    let good = std::fs::read("corpus/generated/disk-images/Fixture-zlib.dmg").unwrap();
+    let (entries, problems) = dmg::read_bytes(&good, "Fixture-zlib.dmg");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(entries.len() > 20);
+    // Deterministic mutations: single bytes across the data fork, the resource list and the
+    // trailer, and truncations.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..600 {
+        let mut bytes = good.clone();
+        match round % 3 {
+            0 => {
+                let at = (next() as usize) % bytes.len();
+                bytes[at] ^= (next() as u8) | 1;
+            }
+            1 => {
+                let at = bytes.len() - 512 + (next() as usize) % 512;
+                bytes[at] = next() as u8;
+            }
+            _ => bytes.truncate((next() as usize) % bytes.len()),
+        }
+        let (_, problems) = dmg::read_bytes(&bytes, "x.dmg");
+        for p in problems {
+            assert!(!p.problem.message.is_empty());
+        }
+    }
+}
