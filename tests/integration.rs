@@ -10,6 +10,7 @@ mod cli_inspect;
 mod differential;
 mod facts;
 mod layering;
+mod lsp;
 mod robustness;
 mod rules_meta;
 mod scenarios;
