@@ -197,7 +197,7 @@ fn a_mistyped_entitlement_is_diagnosed_explained_and_fixed_while_editing() {
     assert_eq!(diagnostic["source"], "bundlelint");
     assert_eq!(diagnostic["severity"], 2, "a warning: {diagnostic}");
     assert_eq!(diagnostic["range"]["start"], json!({"line": 4, "character": 1}));
-    assert_eq!(diagnostic["range"]["end"], json!({"line": 4, "character": 43}), "the whole <key> element");
+    assert_eq!(diagnostic["range"]["end"], json!({"line": 4, "character": 42}), "the whole <key> element");
     let message = diagnostic["message"].as_str().unwrap();
     assert!(message.contains("must be a boolean") && message.contains("help: "), "{message}");
     assert!(diagnostic["codeDescription"]["href"].as_str().unwrap().ends_with("/rules/entitlements/ent-value-type.md"));
