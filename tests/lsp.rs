@@ -2,7 +2,7 @@
 //! Content-Length framed JSON-RPC over its stdin and stdout.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -202,16 +202,12 @@ fn a_mistyped_entitlement_is_diagnosed_explained_and_fixed_while_editing() {
     assert!(message.contains("must be a boolean") && message.contains("help: "), "{message}");
     assert!(diagnostic["codeDescription"]["href"].as_str().unwrap().ends_with("/rules/entitlements/ent-value-type.md"));
 
-    let hover = client.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 10}}),
-    );
+    let hover = client
+        .request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 10}}));
     assert_eq!(hover["contents"]["kind"], "markdown");
     assert!(hover["contents"]["value"].as_str().unwrap().starts_with("# ent-value-type\n"), "{hover}");
-    let elsewhere = client.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 8, "character": 3}}),
-    );
+    let elsewhere = client
+        .request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": 8, "character": 3}}));
     assert_eq!(elsewhere, Value::Null, "no finding there");
 
     let actions = client.request(

@@ -16,16 +16,15 @@ use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Notification as _,
+    PublishDiagnostics,
 };
 use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
 use lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionProviderCapability,
-    CodeDescription, Diagnostic, DiagnosticSeverity, Hover, HoverContents, HoverParams, HoverProviderCapability,
-    MarkupContent, MarkupKind, NumberOrString, PublishDiagnosticsParams, SaveOptions, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit,
-    Uri, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionProviderCapability, CodeDescription,
+    Diagnostic, DiagnosticSeverity, Hover, HoverContents, HoverParams, HoverProviderCapability, MarkupContent,
+    MarkupKind, NumberOrString, PublishDiagnosticsParams, SaveOptions, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
 };
 
 use bundlelint::catalog;
@@ -170,7 +169,8 @@ impl Server {
             Ok(findings) => (findings, None),
             Err(why) => (Vec::new(), Some(why)),
         };
-        let mut diagnostics: Vec<Diagnostic> = document.findings.iter().map(|(range, f)| diagnostic(*range, f)).collect();
+        let mut diagnostics: Vec<Diagnostic> =
+            document.findings.iter().map(|(range, f)| diagnostic(*range, f)).collect();
         diagnostics.extend(document.not_checked.iter().map(|why| Diagnostic {
             severity: Some(DiagnosticSeverity::ERROR),
             source: Some("bundlelint".to_owned()),
@@ -225,8 +225,7 @@ impl Server {
                 }
             }
             DidCloseTextDocument::METHOD => {
-                let Ok(p) =
-                    notification.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
+                let Ok(p) = notification.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
                 else {
                     return;
                 };
@@ -245,7 +244,8 @@ impl Server {
                 Ok((id, p)) => {
                     let uri = p.text_document_position_params.text_document.uri;
                     self.check_if_changed(connection, &uri);
-                    let hover = self.documents.get(&uri).and_then(|d| hover(d, p.text_document_position_params.position));
+                    let hover =
+                        self.documents.get(&uri).and_then(|d| hover(d, p.text_document_position_params.position));
                     Response::new_ok(id, hover)
                 }
                 Err(e) => invalid(id, e),
@@ -448,6 +448,9 @@ fn code_actions(uri: &Uri, document: &Document, range: lsp_types::Range) -> Vec<
         .filter_map(|(r, finding)| {
             let (title, edit) = fix(&document.text, finding)?;
             let text_edit = TextEdit { range: text::range(&document.text, edit.range), new_text: edit.new_text };
+            // lsp-types keys the changes by `Uri`, whose parsed form caches in a `Cell`; its hash
+            // and equality are those of the text, which nothing here mutates.
+            #[allow(clippy::mutable_key_type)]
             let changes = HashMap::from([(uri.clone(), vec![text_edit])]);
             Some(CodeActionOrCommand::CodeAction(CodeAction {
                 title,
