@@ -13,6 +13,7 @@ use bundlelint::model::Scan;
 use bundlelint::report::{check::CheckReport, inspect::InspectReport, inspect_text, Format};
 use bundlelint::settings::Settings;
 
+mod lsp;
 mod progress_line;
 use progress_line::ProgressLine;
 
@@ -94,6 +95,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Tree)]
         format: InspectFormat,
     },
+    /// Serve the Language Server Protocol on stdin/stdout: entitlements files, Info.plists,
+    /// launchd plists and profiles are checked as they are edited (diagnostics, rule pages on
+    /// hover, quick fixes).
+    Lsp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -200,6 +205,7 @@ fn main() -> ExitCode {
         }
         Command::Rule { id } => rule(&id),
         Command::Rules { format } => rules(format),
+        Command::Lsp => lsp::run(),
     }
 }
 

@@ -11,6 +11,7 @@ mod differential;
 mod disk_images;
 mod facts;
 mod layering;
+mod lsp;
 mod packages;
 mod robustness;
 mod rules_meta;
