@@ -535,7 +535,10 @@ fn real_containers_bundlelint_cannot_read_exit_2() {
     }
     // Packages and unencrypted disk images are read (tests/packages.rs, tests/disk_images.rs).
     for (sample, said) in [
-        ("sparkle/SparkleTestCodeSignApp.enc.dmg", "is an encrypted disk image: it cannot be read without its password"),
+        (
+            "sparkle/SparkleTestCodeSignApp.enc.dmg",
+            "is an encrypted disk image: it cannot be read without its password",
+        ),
         ("kaitai-xar/md5-dir.xar", "holds no code, provisioning profile"),
     ] {
         let out = check(&[shared.join(sample).to_str().unwrap()]);

@@ -19,17 +19,15 @@ fn problems(validator: &jsonschema::Validator, document: &Value) -> Vec<String> 
     validator.iter_errors(document).map(|e| format!("at `{}`: {:?}", e.instance_path(), e.kind())).collect()
 }
 
-#[test]
-fn the_check_json_of_every_corpus_input_validates() {
-    let validator = validator("check.schema.json");
+/// Runs `bundlelint ARGS… INPUT` on each input it reads and validates each JSON document against
+/// `schema`; returns the last document. Fails on any document the schema refuses.
+fn validate_outputs(schema: &str, args: &[&str], inputs: impl Iterator<Item = std::path::PathBuf>) -> Value {
+    let validator = validator(schema);
     let mut checked = 0;
     let mut failures = Vec::new();
-    for input in corpus_inputs() {
-        let out = Command::new(env!("CARGO_BIN_EXE_bundlelint"))
-            .args(["check", "--no-config", "--format", "json"])
-            .arg(&input)
-            .output()
-            .unwrap();
+    let mut last = Value::Null;
+    for input in inputs {
+        let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(args).arg(&input).output().unwrap();
         let code = out.status.code().unwrap_or(-1);
         if refused_as_unread(code, &String::from_utf8_lossy(&out.stderr)) {
             continue;
@@ -41,42 +39,30 @@ fn the_check_json_of_every_corpus_input_validates() {
         if !found.is_empty() {
             failures.push(format!("{}:\n  {}", input.display(), found.join("\n  ")));
         }
+        last = document;
     }
-    assert!(checked > 20, "only {checked} inputs checked");
+    assert!(checked > 20, "only {checked} inputs read");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    last
+}
+
+#[test]
+fn the_check_json_of_every_corpus_input_validates() {
+    validate_outputs("check.schema.json", &["check", "--no-config", "--format", "json"], corpus_inputs().into_iter());
 }
 
 /// The `inspect` JSON of every corpus input and source file validates against its schema, and
 /// the schema is strict enough to refuse a document with a field it does not describe.
 #[test]
 fn the_inspect_json_of_every_corpus_input_validates() {
-    let validator = validator("inspect.schema.json");
     let sources = std::fs::read_dir("corpus/sources").unwrap().flatten().map(|e| e.path());
-    let mut checked = 0;
-    let mut failures = Vec::new();
-    let mut last = None;
-    for input in corpus_inputs().into_iter().chain(sources) {
-        let out = Command::new(env!("CARGO_BIN_EXE_bundlelint"))
-            .args(["inspect", "--format", "json"])
-            .arg(&input)
-            .output()
-            .unwrap();
-        let code = out.status.code().unwrap_or(-1);
-        if refused_as_unread(code, &String::from_utf8_lossy(&out.stderr)) {
-            continue;
-        }
-        let document: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{}: not JSON ({e}), exit {code}", input.display()));
-        checked += 1;
-        let found = problems(&validator, &document);
-        if !found.is_empty() {
-            failures.push(format!("{}:\n  {}", input.display(), found.join("\n  ")));
-        }
-        last = Some(document);
-    }
-    assert!(checked > 20, "only {checked} inputs inspected");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let mut document = last.unwrap();
+    let mut document = validate_outputs(
+        "inspect.schema.json",
+        &["inspect", "--format", "json"],
+        corpus_inputs().into_iter().chain(sources),
+    );
+    let validator = validator("inspect.schema.json");
+
     document["items"] =
         serde_json::json!([{ "path": "X.app", "role": "app", "format": "app bundle", "slices": [], "colour": 1 }]);
     assert!(!problems(&validator, &document).is_empty(), "the schema accepts an item field it does not describe");

@@ -118,7 +118,10 @@ fn superblob_index(signed: &[u8]) -> Result<(usize, Vec<(u32, usize)>)> {
     let sb = le_u32(signed, at + 8) as usize;
     ensure!(be_u32(signed, sb) == 0xfade_0cc0, "no SuperBlob");
     let count = be_u32(signed, sb + 8) as usize;
-    Ok((sb, (0..count).map(|i| (be_u32(signed, sb + 12 + 8 * i), sb + be_u32(signed, sb + 16 + 8 * i) as usize)).collect()))
+    Ok((
+        sb,
+        (0..count).map(|i| (be_u32(signed, sb + 12 + 8 * i), sb + be_u32(signed, sb + 16 + 8 * i) as usize)).collect(),
+    ))
 }
 
 /// Replaces the payload of the blob in special slot `slot` (whose magic must be `magic`) of an
@@ -330,82 +333,75 @@ pub fn run(out_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn misplaced_xpc_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
-    const XPC: &str = "Contents/Helpers/com.example.misplaced.worker.xpc";
+/// A Developer ID signed app `NAME.app` (`hello-x86_64` as its executable, hardened runtime,
+/// Apple-style designated requirement) written to `dir`: `populate` adds to its unsigned
+/// `Contents` (given the executable's path), `scope` sets signing settings for nested code.
+fn developer_id_app(
+    pki: &Pki,
+    dir: &Path,
+    name: &str,
+    identifier: &str,
+    exe: &[u8],
+    populate: impl FnOnce(&Path, &Path) -> Result<()>,
+    scope: impl FnOnce(&mut SigningSettings),
+) -> Result<()> {
     let work = dir.join(".work");
-    let unsigned = work.join("MisplacedXPC.app");
+    let unsigned = work.join(format!("{name}.app"));
     let c = unsigned.join("Contents");
     let bin = work.join("hello-x86_64");
     write(&bin, exe)?;
     write(
         &c.join("Info.plist"),
         info_plist(vec![
-            ("CFBundleExecutable", s("MisplacedXPC")),
-            ("CFBundleIdentifier", s("com.example.misplaced")),
-            ("CFBundleName", s("MisplacedXPC")),
+            ("CFBundleExecutable", s(name)),
+            ("CFBundleIdentifier", s(identifier)),
+            ("CFBundleName", s(name)),
             ("CFBundlePackageType", s("APPL")),
         ])?,
     )?;
-    copy_exec(&bin, &c.join("MacOS/MisplacedXPC"))?;
-    let xpc = unsigned.join(XPC).join("Contents");
-    write(
-        &xpc.join("Info.plist"),
-        info_plist(vec![
-            ("CFBundleExecutable", s("com.example.misplaced.worker")),
-            ("CFBundleIdentifier", s("com.example.misplaced.worker")),
-            ("CFBundleName", s("com.example.misplaced.worker")),
-            ("CFBundlePackageType", s("XPC!")),
-            ("XPCService", dict(vec![("ServiceType", s("Application"))])),
-        ])?,
-    )?;
-    copy_exec(&bin, &xpc.join("MacOS/com.example.misplaced.worker"))?;
+    copy_exec(&bin, &c.join("MacOS").join(name))?;
+    populate(&c, &bin)?;
 
     let mut st = devid_no_team(pki);
     st.set_team_id(TEAM);
     st.set_code_signature_flags(SettingsScope::Main, CodeSignatureFlags::RUNTIME);
-    st.set_designated_requirement_bytes(
-        SettingsScope::Main,
-        reqs::developer_id_designated("com.example.misplaced", TEAM),
-    )?;
-    st.set_code_signature_flags(SettingsScope::Path(XPC.into()), CodeSignatureFlags::RUNTIME);
-    UnifiedSigner::new(st).sign_path(&unsigned, dir.join("MisplacedXPC.app"))?;
+    st.set_designated_requirement_bytes(SettingsScope::Main, reqs::developer_id_designated(identifier, TEAM))?;
+    scope(&mut st);
+    UnifiedSigner::new(st).sign_path(&unsigned, dir.join(format!("{name}.app")))?;
     std::fs::remove_dir_all(&work)?;
-    eprintln!("  cases/MisplacedXPC.app");
+    eprintln!("  cases/{name}.app");
     Ok(())
 }
 
-/// `StrayTool.app`: a Developer ID app with a Mach-O tool in `Contents/Resources`. The standard
-/// resource rules seal that folder as data, so the tool is sealed by its file hash, not as nested
-/// code; the signer still signs it, without the hardened runtime.
-fn stray_tool_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
-    let work = dir.join(".work");
-    let unsigned = work.join("StrayTool.app");
-    let c = unsigned.join("Contents");
-    let bin = work.join("hello-x86_64");
-    write(&bin, exe)?;
-    write(
-        &c.join("Info.plist"),
-        info_plist(vec![
-            ("CFBundleExecutable", s("StrayTool")),
-            ("CFBundleIdentifier", s("com.example.straytool")),
-            ("CFBundleName", s("StrayTool")),
-            ("CFBundlePackageType", s("APPL")),
-        ])?,
-    )?;
-    copy_exec(&bin, &c.join("MacOS/StrayTool"))?;
-    copy_exec(&bin, &c.join("Resources/stray-tool"))?;
+/// `MisplacedXPC.app`: its XPC service sits in `Contents/Helpers` instead of `Contents/XPCServices`.
+fn misplaced_xpc_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
+    const XPC: &str = "Contents/Helpers/com.example.misplaced.worker.xpc";
+    let populate = |contents: &Path, bin: &Path| -> Result<()> {
+        let xpc = contents.join(XPC.trim_start_matches("Contents/")).join("Contents");
+        write(
+            &xpc.join("Info.plist"),
+            info_plist(vec![
+                ("CFBundleExecutable", s("com.example.misplaced.worker")),
+                ("CFBundleIdentifier", s("com.example.misplaced.worker")),
+                ("CFBundleName", s("com.example.misplaced.worker")),
+                ("CFBundlePackageType", s("XPC!")),
+                ("XPCService", dict(vec![("ServiceType", s("Application"))])),
+            ])?,
+        )?;
+        copy_exec(bin, &xpc.join("MacOS/com.example.misplaced.worker"))
+    };
+    let scope = |st: &mut SigningSettings| {
+        st.set_code_signature_flags(SettingsScope::Path(XPC.into()), CodeSignatureFlags::RUNTIME)
+    };
+    developer_id_app(pki, dir, "MisplacedXPC", "com.example.misplaced", exe, populate, scope)
+}
 
-    let mut st = devid_no_team(pki);
-    st.set_team_id(TEAM);
-    st.set_code_signature_flags(SettingsScope::Main, CodeSignatureFlags::RUNTIME);
-    st.set_designated_requirement_bytes(
-        SettingsScope::Main,
-        reqs::developer_id_designated("com.example.straytool", TEAM),
-    )?;
-    UnifiedSigner::new(st).sign_path(&unsigned, dir.join("StrayTool.app"))?;
-    std::fs::remove_dir_all(&work)?;
-    eprintln!("  cases/StrayTool.app");
-    Ok(())
+/// `StrayTool.app`: a Mach-O tool in `Contents/Resources`. The standard resource rules seal that
+/// folder as data, so the tool is sealed by its file hash, not as nested code; the signer still
+/// signs it, without the hardened runtime.
+fn stray_tool_app(pki: &Pki, dir: &Path, exe: &[u8]) -> Result<()> {
+    let populate = |contents: &Path, bin: &Path| copy_exec(bin, &contents.join("Resources/stray-tool"));
+    developer_id_app(pki, dir, "StrayTool", "com.example.straytool", exe, populate, |_| ())
 }
 
 /// A PKCS#8 private key in PEM.
