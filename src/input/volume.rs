@@ -106,8 +106,8 @@ impl<R: std::io::Read + std::io::Seek> Volume for Hfs<R> {
     }
 
     fn read_link(&mut self, path: &str) -> Result<String, String> {
-        let target = guarded(path, || self.0.read_file(path).map_err(|e| e.to_string()))?;
-        link_text(capped(target, MAX_LINK_TARGET)?)
+        // A link's target is stored as its contents.
+        link_text(capped(self.read(path)?, MAX_LINK_TARGET)?)
     }
 
     fn hard_link_targets(&mut self) -> Result<usize, String> {
@@ -151,8 +151,8 @@ impl<R: std::io::Read + std::io::Seek> Volume for Apfs<R> {
     }
 
     fn read_link(&mut self, path: &str) -> Result<String, String> {
-        let target = guarded(path, || self.0.read_file(path).map_err(|e| e.to_string()))?;
-        link_text(capped(target, MAX_LINK_TARGET)?)
+        // A link's target is stored as its contents.
+        link_text(capped(self.read(path)?, MAX_LINK_TARGET)?)
     }
 }
 
