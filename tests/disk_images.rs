@@ -140,7 +140,7 @@ fn an_app_on_a_disk_image_gets_the_findings_of_the_bare_app() {
 #[test]
 fn damaged_images_are_findings_never_crashes() {
     let good = std::fs::read("corpus/generated/disk-images/Fixture-zlib.dmg").unwrap();
-    let (entries, problems) = dmg::read_bytes(&good, "Fixture-zlib.dmg");
+    let dmg::ReadImage { entries, problems, .. } = dmg::read_bytes(&good, "Fixture-zlib.dmg");
     assert!(problems.is_empty(), "{problems:?}");
     assert!(entries.len() > 20);
     // Deterministic mutations: single bytes across the data fork, the resource list and the
@@ -165,8 +165,7 @@ fn damaged_images_are_findings_never_crashes() {
             }
             _ => bytes.truncate((next() as usize) % bytes.len()),
         }
-        let (_, problems) = dmg::read_bytes(&bytes, "x.dmg");
-        for p in problems {
+        for p in dmg::read_bytes(&bytes, "x.dmg").problems {
             assert!(!p.problem.message.is_empty());
         }
     }

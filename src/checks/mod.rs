@@ -6,6 +6,7 @@
 //! [`Sink`].
 
 pub mod constraints;
+pub mod container;
 pub mod entitlements;
 pub mod expect;
 pub mod identity;
@@ -136,6 +137,7 @@ impl Sink {
 pub fn all() -> Vec<&'static Rule> {
     let mut rules: Vec<&'static Rule> = Vec::new();
     rules.extend_from_slice(input::RULES);
+    rules.extend_from_slice(container::RULES);
     rules.extend_from_slice(notary::RULES);
     rules.extend_from_slice(identity::RULES);
     rules.extend_from_slice(expect::RULES);

@@ -53,7 +53,14 @@ pub fn read_zip(archive: FileData, origin: String) -> Tree {
         }
         Err(e) => out.note("", crate::rule_id::INPUT_UNREADABLE, None, e),
     }
-    Tree { origin, kind: InputKind::Archive, entries: out.entries, problems: out.problems, base: None }
+    Tree {
+        origin,
+        kind: InputKind::Archive,
+        entries: out.entries,
+        problems: out.problems,
+        base: None,
+        signatures: Vec::new(),
+    }
 }
 
 struct ZipReader {

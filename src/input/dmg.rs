@@ -2,10 +2,12 @@
 //! volume on it is found and walked, and the volume's files become the tree's entries
 //! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
 //!
-//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, hard links, a
-//! CMS signature on the image (its hashes are verified, its CMS not yet) — is an
-//! `input-container-unread` problem, so the run is reported incomplete rather than clean.
+//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, hard links — is
+//! an `input-container-unread` problem, so the run is reported incomplete rather than clean. The
+//! image's own signature is recorded with its hashes checked ([`ContainerSignature`]); the
+//! container rules judge it.
 
+use super::container_signature::{ContainerFormat, ContainerSignature};
 use super::partition::{self, Extent, Filesystem};
 use super::udif::{self, Disk, Image, SECTOR};
 use super::{volume, FileData, InputKind, PathProblem, Tree};
@@ -21,25 +23,65 @@ pub fn is_udif(data: &FileData) -> bool {
 /// Reads the disk image in `data` into a tree named `origin`.
 pub fn read(data: FileData, origin: String) -> Tree {
     let name = super::base_name(&origin.replace('\\', "/")).to_owned();
-    let (entries, problems) = match data.bytes() {
+    let image = match data.bytes() {
         Ok(bytes) => read_bytes(bytes, &name),
-        Err(why) => (Vec::new(), vec![at_image(&name, Problem::new(INPUT_UNREADABLE, why))]),
+        Err(why) => {
+            ReadImage { problems: vec![at_image(&name, Problem::new(INPUT_UNREADABLE, why))], ..ReadImage::default() }
+        }
     };
-    Tree { origin, kind: InputKind::Archive, entries: entries.into_iter().collect(), problems, base: None }
+    Tree {
+        origin,
+        kind: InputKind::Archive,
+        entries: image.entries.into_iter().collect(),
+        problems: image.problems,
+        base: None,
+        signatures: image.signature.into_iter().collect(),
+    }
 }
 
-/// The entries and problems of the image `bytes`, called `name` in messages. Never panics.
-pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec<PathProblem>) {
+/// What reading an image gave.
+#[derive(Debug, Default)]
+pub struct ReadImage {
+    pub entries: Vec<(String, super::Entry)>,
+    pub problems: Vec<PathProblem>,
+    /// The image's own signature, signed or not; `None` when the image could not be parsed.
+    pub signature: Option<ContainerSignature>,
+}
+
+/// The entries, problems and signature of the image `bytes`, called `name` in messages. Never
+/// panics.
+pub fn read_bytes(bytes: &[u8], name: &str) -> ReadImage {
     let image = match udif::parse(bytes) {
         Ok(image) => image,
-        Err(problem) => return (Vec::new(), vec![at_image(name, problem)]),
+        Err(problem) => return ReadImage { problems: vec![at_image(name, problem)], ..ReadImage::default() },
     };
     let mut problems: Vec<PathProblem> =
         udif::verify_checksums(bytes, &image).into_iter().map(|p| at_image(name, p)).collect();
+    let mut signature = ContainerSignature {
+        path: name.to_owned(),
+        format: ContainerFormat::DiskImage,
+        submitted: true,
+        signature: None,
+        ticket: None,
+    };
     if image.is_signed() {
-        problems.extend(signature_problems(bytes, &image, name));
+        match super::dmg_signature::verify(bytes, &image.koly) {
+            Ok(read) => {
+                signature.signature = Some(read.signed);
+                signature.ticket = read.ticket;
+            }
+            Err(unreadable) => problems.extend(unreadable.into_iter().map(|p| at_image(name, p))),
+        }
     }
-    let volumes = find_volumes(bytes, &image);
+    let (entries, more) = read_volume(bytes, &image, name);
+    problems.extend(more);
+    ReadImage { entries, problems, signature: Some(signature) }
+}
+
+/// The files of the image's volume.
+fn read_volume(bytes: &[u8], image: &Image, name: &str) -> (Vec<(String, super::Entry)>, Vec<PathProblem>) {
+    let mut problems = Vec::new();
+    let volumes = find_volumes(bytes, image);
     let Some(&(extent, kind)) = volumes.iter().find(|(_, kind)| matches!(kind, Filesystem::HfsPlus | Filesystem::Apfs))
     else {
         let found = volumes.first().map(|(_, k)| format!("holds a {} volume", k.name()));
@@ -58,7 +100,7 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec
         );
         problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
     }
-    let mut volume = match volume::open(kind, Disk::window(bytes, &image, extent.start, extent.len)) {
+    let mut volume = match volume::open(kind, Disk::window(bytes, image, extent.start, extent.len)) {
         Ok(volume) => volume,
         Err(why) => {
             let message =
@@ -70,23 +112,6 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> (Vec<(String, super::Entry)>, Vec
     let walked = volume::walk(volume.as_mut(), name);
     problems.extend(walked.problems.into_iter().map(|p| if p.path.is_empty() { at_image(name, p.problem) } else { p }));
     (walked.entries, problems)
-}
-
-/// What the image's own signature leaves to report: its mismatches, or the CMS signature that
-/// is not verified yet (an ad hoc signature whose hashes match is fully checked).
-fn signature_problems(bytes: &[u8], image: &Image, name: &str) -> Vec<PathProblem> {
-    let k = &image.koly;
-    match super::dmg_signature::verify(bytes, k) {
-        Ok(super::dmg_signature::Verdict::AdHoc { .. }) => Vec::new(),
-        Ok(super::dmg_signature::Verdict::CmsNotVerified { identifier, cms_bytes }) => {
-            let message = format!(
-                "`{name}` is signed (identifier `{identifier}`, {cms_bytes}-byte CMS signature): its code hashes match, \
-                 but bundlelint does not verify the CMS signature of a disk image yet, so who signed it was not checked"
-            );
-            vec![at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, k.code_signature_offset, message))]
-        }
-        Err(problems) => problems.into_iter().map(|p| at_image(name, p)).collect(),
-    }
 }
 
 fn at_image(name: &str, problem: Problem) -> PathProblem {
@@ -124,8 +149,9 @@ mod tests {
 
     #[test]
     fn a_truncated_image_is_one_malformed_problem() {
-        let (entries, problems) = read_bytes(b"koly", "X.dmg");
+        let ReadImage { entries, problems, signature } = read_bytes(b"koly", "X.dmg");
         assert!(entries.is_empty());
+        assert!(signature.is_none());
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].path, "X.dmg");
         assert_eq!(problems[0].problem.code, crate::rule_id::INPUT_DISK_IMAGE_MALFORMED);

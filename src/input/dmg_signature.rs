@@ -3,9 +3,10 @@
 //! is 0), binds the trailer in special slot 6 (with its signature length set to 0, as it was
 //! when the hash was made) and the requirements in slot 2.
 //!
-//! The hashes are verified here. A CMS signature (Developer ID) is not verified yet: the caller
-//! reports the image as not fully read when one is present.
+//! The hashes are verified here; the CMS signature over the CodeDirectory is recorded with them
+//! ([`SignedBy`]) for the container rules, which judge it with the trust store.
 
+use super::container_signature::{CmsSignature, SignedBy};
 use super::udif::{Koly, KOLY_LEN};
 use crate::codesign::{code_directory, superblob};
 use crate::rule_id::DMG_SIGNATURE_INVALID;
@@ -17,17 +18,17 @@ const REQUIREMENTS_SLOT: u32 = 2;
 /// Offset of CodeSignatureLength in the trailer.
 const KOLY_SIGNATURE_LENGTH: usize = 304;
 
-/// What the signature turned out to be once its hashes were checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every hash matches and no CMS signature is present (ad hoc): fully verified.
-    AdHoc { identifier: String },
-    /// Every hash matches; the CMS signature over the CodeDirectory was not verified.
-    CmsNotVerified { identifier: String, cms_bytes: usize },
+/// What the image's signature holds.
+#[derive(Debug, Clone)]
+pub struct ImageSignature {
+    pub signed: SignedBy,
+    /// File offset of a stapled ticket (slot `0x10002`, outside what the CodeDirectory covers).
+    pub ticket: Option<u64>,
 }
 
-/// Checks the signature of the image `bytes`. `Err` holds every mismatch, located in the file.
-pub fn verify(bytes: &[u8], koly: &Koly) -> Result<Verdict, Vec<Problem>> {
+/// Reads the signature of the image `bytes` and checks its hashes; mismatches are recorded in
+/// [`SignedBy::integrity`], located in the file. `Err` when the signature cannot be read at all.
+pub fn verify(bytes: &[u8], koly: &Koly) -> Result<ImageSignature, Vec<Problem>> {
     let at = koly.code_signature_offset;
     let blob = &bytes[at as usize..(at + koly.code_signature_length) as usize];
     let invalid = |offset: u64, message: String| vec![Problem::at(DMG_SIGNATURE_INVALID, offset, message)];
@@ -41,22 +42,35 @@ pub fn verify(bytes: &[u8], koly: &Koly) -> Result<Verdict, Vec<Problem>> {
     if directories.is_empty() {
         return Err(invalid(at, "the signature holds no CodeDirectory".into()));
     }
-    let mut problems = Vec::new();
-    let mut identifier = String::new();
+    let mut signed = SignedBy {
+        content: Vec::new(),
+        content_name: "the CodeDirectory".into(),
+        content_algorithm: None,
+        identifier: None,
+        rsa: None,
+        cms: None,
+        integrity: Vec::new(),
+    };
     for entry in directories {
         let cd_at = at + u64::from(entry.offset);
         let Some(cd_bytes) = entry.bytes(blob) else {
             return Err(invalid(cd_at, "a CodeDirectory lies outside the signature".into()));
         };
         let cd = code_directory::parse(cd_bytes).map_err(|p| vec![p.rebased(cd_at)])?;
-        identifier = cd.identifier.clone();
-        problems.extend(check_directory(bytes, koly, blob, &sb, &cd, cd_bytes, cd_at));
+        // The CMS signs the first CodeDirectory (slot 0).
+        if signed.identifier.is_none() {
+            signed.identifier = Some(cd.identifier.clone());
+            signed.content = cd_bytes.to_vec();
+        }
+        signed.integrity.extend(check_directory(bytes, koly, blob, &sb, &cd, cd_bytes, cd_at));
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    let cms = sb.find(superblob::Slot::Signature);
+    if let Some(payload) = cms.and_then(|e| e.payload(blob)).filter(|p| !p.is_empty()) {
+        let offset = at + u64::from(cms.map_or(0, |e| e.offset)) + 8;
+        signed.cms = Some(CmsSignature { offset, der: payload.to_vec() });
     }
-    let cms = sb.find(superblob::Slot::Signature).and_then(|e| e.payload(blob)).map_or(0, <[u8]>::len);
-    Ok(if cms == 0 { Verdict::AdHoc { identifier } } else { Verdict::CmsNotVerified { identifier, cms_bytes: cms } })
+    let ticket = sb.find(superblob::Slot::Ticket).map(|e| at + u64::from(e.offset));
+    Ok(ImageSignature { signed, ticket })
 }
 
 /// The mismatches of one CodeDirectory: its code hashes, the trailer slot, the requirements slot.

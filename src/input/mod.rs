@@ -10,6 +10,7 @@
 
 pub mod archive;
 pub mod container;
+pub mod container_signature;
 mod data;
 pub mod dmg;
 mod dmg_signature;
@@ -73,6 +74,8 @@ pub struct Tree {
     /// The directory on disk that tree path `""` stands for, when the input is a directory or
     /// file on disk (not an archive): what lies beside the input can then be looked up.
     base: Option<PathBuf>,
+    /// The signatures of the packages and disk images read into the tree, signed or not.
+    pub signatures: Vec<container_signature::ContainerSignature>,
 }
 
 impl Tree {
@@ -85,7 +88,7 @@ impl Tree {
         let base = std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
         if meta.is_dir() {
             let mut tree = Tree { base, ..walk::walk_directory(path, origin) };
-            pkg::expand_packages(&mut tree.entries, &mut tree.problems, 0);
+            pkg::expand_packages(&mut tree.entries, &mut tree.problems, &mut tree.signatures, 0);
             return Ok(tree);
         }
         let dir: std::sync::Arc<Path> = match path.parent() {
@@ -110,7 +113,7 @@ impl Tree {
         let name = file_name(path);
         let mut entries = BTreeMap::new();
         entries.insert(name, Entry::File(data));
-        Ok(Tree { origin, kind: InputKind::File, entries, problems: Vec::new(), base })
+        Ok(Tree { origin, kind: InputKind::File, entries, problems: Vec::new(), base, signatures: Vec::new() })
     }
 
     /// A tree built from in-memory entries (tests, fuzzing, nested archives).
@@ -119,7 +122,14 @@ impl Tree {
         kind: InputKind,
         entries: impl IntoIterator<Item = (String, Entry)>,
     ) -> Tree {
-        Tree { origin: origin.into(), kind, entries: entries.into_iter().collect(), problems: Vec::new(), base: None }
+        Tree {
+            origin: origin.into(),
+            kind,
+            entries: entries.into_iter().collect(),
+            problems: Vec::new(),
+            base: None,
+            signatures: Vec::new(),
+        }
     }
 
     pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry)> {

@@ -8,13 +8,16 @@
 //! `Scripts` expanded to the files they install. A component package given on its own is its own
 //! component (`X.pkg Contents/Payload/…`).
 //!
-//! Every checksum is verified on the way ([`super::xar`]); what is not verified — the package
-//! signature, a checksum in an unknown algorithm, a payload in an unknown format — is reported
-//! with `input-container-unread`, so the run is never called clean without it.
+//! Every checksum is verified on the way ([`super::xar`]); what is not verified — a checksum in an
+//! unknown algorithm, a payload in an unknown format, a signature of an unknown style — is
+//! reported with `input-container-unread`, so the run is never called clean without it. The
+//! package's signature is recorded as read ([`ContainerSignature`]) for the container rules,
+//! which judge it with the trust store.
 
 use std::collections::BTreeMap;
 
 use super::archive::{MAX_ARCHIVE_BYTES, MAX_MEMBER_BYTES};
+use super::container_signature::{self, CmsSignature, ContainerFormat, ContainerSignature, RsaSignature, SignedBy};
 use super::xar::{self, Kind, MemberError, TocCheck};
 use super::{join, Entry, FileData, PathProblem, MAX_ENTRIES};
 use crate::rule_id;
@@ -29,6 +32,8 @@ pub const MAX_PACKAGE_DEPTH: usize = 3;
 pub struct Unpacked {
     pub entries: BTreeMap<String, Entry>,
     pub problems: Vec<PathProblem>,
+    /// This package's signature, then those of the packages inside it.
+    pub signatures: Vec<ContainerSignature>,
 }
 
 /// Whether a file is a flat package this module reads: named `.pkg`/`.mpkg`/`.xar`, with the
@@ -66,7 +71,7 @@ pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
     }
     let mut out = reader.out;
     if depth + 1 < MAX_PACKAGE_DEPTH {
-        expand_packages(&mut out.entries, &mut out.problems, depth + 1);
+        expand_packages(&mut out.entries, &mut out.problems, &mut out.signatures, depth + 1);
     }
     out
 }
@@ -83,12 +88,18 @@ pub(super) fn read_input(data: &FileData, name: &str, origin: String) -> std::io
         problems: unpacked.problems,
         // Nothing beside a package is looked up: its paths are not on disk.
         base: None,
+        signatures: unpacked.signatures,
     })
 }
 
 /// Replaces every package file in `entries` by what it holds (see [`unpack`]). A package inside a
 /// bundle stays a file: the bundle's seal covers it as one, and discovery reports it as not read.
-pub fn expand_packages(entries: &mut BTreeMap<String, Entry>, problems: &mut Vec<PathProblem>, depth: usize) {
+pub fn expand_packages(
+    entries: &mut BTreeMap<String, Entry>,
+    problems: &mut Vec<PathProblem>,
+    signatures: &mut Vec<ContainerSignature>,
+    depth: usize,
+) {
     let packages: Vec<(String, FileData)> = entries
         .iter()
         .filter_map(|(path, entry)| match entry {
@@ -121,6 +132,7 @@ pub fn expand_packages(entries: &mut BTreeMap<String, Entry>, problems: &mut Vec
         entries.insert(path, Entry::Dir);
         entries.extend(unpacked.entries);
         problems.extend(unpacked.problems);
+        signatures.extend(unpacked.signatures);
     }
 }
 
@@ -172,25 +184,28 @@ impl Reader {
         for problem in archive.problems.clone() {
             self.note(problem);
         }
-        match archive.check_toc() {
-            Ok(TocCheck::Verified(_)) | Ok(TocCheck::Absent) => {}
-            Ok(TocCheck::Unverified(why)) => self.unread.push(why),
-            Err(problem) => self.note(problem),
-        }
-        // The notary service requires the package it is given to be signed; packages inside
-        // another package's payload are the outer package's business.
-        if archive.signatures.is_empty() && self.depth == 0 && self.is_package {
-            let problem = Problem::at(
-                rule_id::NOTARY_PKG_NOT_DEVELOPER_ID_INSTALLER,
-                archive.toc_range.0,
-                format!("`{}` is not signed: its table of contents has no <signature>", self.name),
-            );
-            self.note(problem);
-        }
-        if !archive.signatures.is_empty() {
-            let kinds: Vec<String> =
-                archive.signatures.iter().map(|s| format!("{} `{}`", s.style, s.element)).collect();
-            self.unread.push(format!("its signature ({}) was not verified", kinds.join(", ")));
+        let checksum = match archive.check_toc() {
+            Ok(TocCheck::Verified(style)) => Some(style),
+            Ok(TocCheck::Absent) => None,
+            Ok(TocCheck::Unverified(why)) => {
+                self.unread.push(why);
+                None
+            }
+            Err(problem) => {
+                self.note(problem);
+                None
+            }
+        };
+        if self.is_package {
+            let signature = self.signature(&archive, checksum.as_deref());
+            let ticket = if self.depth == 0 { container_signature::package_ticket(bytes) } else { None };
+            self.out.signatures.push(ContainerSignature {
+                path: self.location.clone(),
+                format: ContainerFormat::Package,
+                submitted: self.depth == 0,
+                signature,
+                ticket,
+            });
         }
         let layout = Layout::of(&self.name, &archive.members);
         for member in &archive.members {
@@ -203,6 +218,56 @@ impl Reader {
             }
             self.read_member(&archive, member, &layout);
         }
+    }
+
+    /// The package's signatures as written: the RSA `<signature>` and the CMS `<x-signature>`
+    /// over the TOC checksum (`checksum` names its algorithm once verified). Other styles are
+    /// reported as not read; a signature without a checksum to cover is an integrity problem.
+    fn signature(&mut self, archive: &xar::Xar<'_>, checksum: Option<&str>) -> Option<SignedBy> {
+        if archive.signatures.is_empty() {
+            return None;
+        }
+        let mut signed = SignedBy {
+            content: Vec::new(),
+            content_name: format!("the {} TOC checksum", checksum.unwrap_or("missing")),
+            content_algorithm: checksum.map(str::to_owned),
+            identifier: None,
+            rsa: None,
+            cms: None,
+            integrity: Vec::new(),
+        };
+        match (checksum, &archive.toc_checksum) {
+            (Some(_), Some((_, offset, size))) => {
+                signed.content = archive.heap(*offset, *size, "TOC checksum").map(<[u8]>::to_vec).unwrap_or_default()
+            }
+            _ => signed.integrity.push(Problem::at(
+                rule_id::PKG_SIGNATURE_INVALID,
+                archive.toc_range.0,
+                "the package is signed but its table of contents has no checksum the signature could cover",
+            )),
+        }
+        for sig in &archive.signatures {
+            let value = match archive.heap(sig.offset, sig.size, &format!("<{}>", sig.element)) {
+                Ok(value) => value.to_vec(),
+                Err(problem) => {
+                    signed.integrity.push(Problem { code: rule_id::PKG_SIGNATURE_INVALID, ..problem });
+                    continue;
+                }
+            };
+            let offset = archive.heap_start.saturating_add(sig.offset);
+            match (sig.element.as_str(), sig.style.as_str()) {
+                ("signature", "RSA") if signed.rsa.is_none() => {
+                    signed.rsa = Some(RsaSignature { offset, value, certificates: sig.certificates.clone() })
+                }
+                ("x-signature", "CMS") if signed.cms.is_none() => {
+                    signed.cms = Some(CmsSignature { offset, der: value })
+                }
+                (element, style) => {
+                    self.unread.push(format!("its `{element}` signature of style `{style}` was not verified"))
+                }
+            }
+        }
+        Some(signed)
     }
 
     fn read_member(&mut self, archive: &xar::Xar<'_>, member: &xar::Member, layout: &Layout) {
@@ -342,9 +407,8 @@ mod tests {
         e.finish().unwrap()
     }
 
-    /// The problems other than the package being unsigned (every package built here is).
-    fn problems(out: &Unpacked) -> Vec<&PathProblem> {
-        out.problems.iter().filter(|p| p.problem.code != rule_id::NOTARY_PKG_NOT_DEVELOPER_ID_INSTALLER).collect()
+    fn problems(out: &Unpacked) -> &[PathProblem] {
+        &out.problems
     }
 
     fn payload() -> Vec<u8> {
@@ -363,10 +427,13 @@ mod tests {
         ]);
         let out = unpack(&pkg, "Example.pkg", "", 0);
         assert!(problems(&out).is_empty(), "{:?}", out.problems);
-        let unsigned: Vec<_> = out.problems.iter().map(|p| (p.path.as_str(), p.problem.offset)).collect();
-        assert_eq!(unsigned, [("Example.pkg", Some(28))]);
+        let recorded: Vec<_> =
+            out.signatures.iter().map(|s| (s.path.as_str(), s.submitted, s.signature.is_some())).collect();
+        assert_eq!(recorded, [("Example.pkg", true, false)], "recorded unsigned, as submitted");
         // Inside another package's payload, signing is the outer package's business.
-        assert!(unpack(&pkg, "Example.pkg", "Outer.pkg Contents/Payload/Example.pkg", 1).problems.is_empty());
+        let inner = unpack(&pkg, "Example.pkg", "Outer.pkg Contents/Payload/Example.pkg", 1);
+        assert!(inner.problems.is_empty());
+        assert!(!inner.signatures[0].submitted);
         let exe = "Example.pkg Contents/Payload/Applications/Example.app/Contents/MacOS/Example";
         assert!(matches!(out.entries.get(exe), Some(Entry::File(_))), "{:?}", out.entries.keys());
         assert!(out.entries.contains_key("Example.pkg Contents/PackageInfo"));
@@ -378,7 +445,7 @@ mod tests {
         let pkg = build(&[("Payload", b"LARGEPAYLOAD", "application/octet-stream")]);
         let out = unpack(&pkg, "X.pkg", "", 0);
         assert_eq!(problems(&out).len(), 1, "{:?}", out.problems);
-        let problem = problems(&out)[0];
+        let problem = &problems(&out)[0];
         assert_eq!((problem.path.as_str(), problem.problem.code), ("X.pkg", rule_id::INPUT_CONTAINER_UNREAD));
         assert!(problem.problem.message.contains("`Payload` was not read"), "{}", problem.problem.message);
     }

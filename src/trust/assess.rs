@@ -87,7 +87,7 @@ pub fn assess(sig: &Signature, file: &[u8], anchors: &Anchors) -> Option<Assessm
     })
 }
 
-fn assess_timestamp(t: &TimestampFacts, outer: &CmsInfo, anchors: &Anchors) -> TimestampVerdict {
+pub(super) fn assess_timestamp(t: &TimestampFacts, outer: &CmsInfo, anchors: &Anchors) -> TimestampVerdict {
     let signer = t.signers.first();
     // The token's certificates, plus the outer signature's, in case the TSA chain is split.
     let pool: Vec<_> = t.certificates.iter().chain(&outer.certificates).cloned().collect();

@@ -65,6 +65,30 @@ pub fn verify_signature(
     verify_with_spki(&cert.tbs_certificate.subject_public_key_info, hash, message, signature)
 }
 
+/// Verifies an RSA PKCS #1 v1.5 `signature` whose DigestInfo holds `digest` as a hash in
+/// `algorithm` (`"sha1"`, `"sha256"`…) with the key of `cert_der`: a signature over a value that
+/// is itself a hash, as a flat package's `<signature>` signs its TOC checksum. `None` when the
+/// key is not RSA or cannot be read, or the algorithm is not one of SHA-1/SHA-2.
+pub fn verify_rsa_digest(cert_der: &[u8], algorithm: &str, digest: &[u8], signature: &[u8]) -> Option<bool> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    let cert = Certificate::from_der(cert_der).ok()?;
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    if spki.algorithm.oid.to_string() != RSA_ENCRYPTION {
+        return None;
+    }
+    let key = rsa::RsaPublicKey::from_pkcs1_der(spki.subject_public_key.as_bytes()?).ok()?;
+    Some(key.verify(pkcs1v15(Hash::from_name(algorithm)?), digest, signature).is_ok())
+}
+
+fn pkcs1v15(hash: Hash) -> rsa::Pkcs1v15Sign {
+    match hash {
+        Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+        Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+        Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+        Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+    }
+}
+
 /// Verifies the signature of certificate `cert_der` with the key of `issuer_der`, over the
 /// TBSCertificate bytes as they appear in `cert_der`.
 pub fn verify_certificate(cert_der: &[u8], issuer_der: &[u8]) -> Option<bool> {
@@ -123,12 +147,5 @@ fn verify_with_spki(
 fn verify_rsa(key_bytes: &[u8], hash: Hash, message: &[u8], signature: &[u8]) -> bool {
     use rsa::pkcs1::DecodeRsaPublicKey;
     let Ok(key) = rsa::RsaPublicKey::from_pkcs1_der(key_bytes) else { return false };
-    let digest = hash.digest(message);
-    let scheme = match hash {
-        Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-        Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-        Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
-        Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-    };
-    key.verify(scheme, &digest, signature).is_ok()
+    key.verify(pkcs1v15(hash), &hash.digest(message), signature).is_ok()
 }

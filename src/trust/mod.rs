@@ -7,6 +7,7 @@
 
 mod anchors;
 mod assess;
+mod container;
 mod keys;
 pub mod requirement_eval;
 
@@ -14,8 +15,10 @@ use crate::codesign::certificate::CertificateInfo;
 use crate::codesign::cms::{CmsInfo, SignerFacts};
 
 pub use anchors::{apple_certificates, Anchors};
+use assess::assess_timestamp;
 pub use assess::{assess, Assessment, Binding, TimestampVerdict};
-pub use keys::verify_signature;
+pub use container::{assess_container, CmsVerdict, ContainerAssessment, RsaScheme, RsaVerdict};
+pub use keys::{verify_rsa_digest, verify_signature};
 
 /// How a chain ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

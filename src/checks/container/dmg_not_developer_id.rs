@@ -1,0 +1,28 @@
+//! `dmg-not-developer-id`: a disk image signed with a certificate is signed by a Developer ID
+//! Application certificate that chains to Apple and was valid when it signed.
+
+use super::{signed, signer, untrusted};
+use crate::checks::{Check, Context, Rule, Sink};
+use crate::codesign::certificate::CertificateKind;
+use crate::input::container_signature::ContainerFormat;
+
+pub static RULE: Rule = Rule { id: crate::rule_id::DMG_NOT_DEVELOPER_ID, check: Check::Scan(check) };
+
+fn check(cx: &Context<'_>, sink: &mut Sink) {
+    for s in signed(cx, ContainerFormat::DiskImage).into_iter().filter(|s| s.container.submitted && !s.is_ad_hoc()) {
+        let kind = s.verdict.leaf().map(|l| l.kind);
+        let why = if kind != Some(CertificateKind::DeveloperIdApplication) {
+            Some(format!("it is signed by {}, not a Developer ID Application certificate", signer(&s.verdict)))
+        } else {
+            untrusted(&s.verdict)
+        };
+        if let Some(why) = why {
+            let message = format!(
+                "`{}` is not signed with a valid Developer ID Application certificate: {why}",
+                s.container.path
+            );
+            let help = "sign the disk image with your team's \"Developer ID Application\" identity: `codesign --sign \"Developer ID Application: …\" --timestamp App.dmg`";
+            sink.push(sink.finding(RULE.id, &s.container.path, message).help(help));
+        }
+    }
+}
