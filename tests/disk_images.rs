@@ -47,7 +47,10 @@ fn expectation(name: &str) -> Expect {
         "SparkleTestCodeSignApp.dmg"
         | "SparkleTestCodeSign_apfs.dmg"
         | "SparkleTestCodeSign_apfs_lzma_aux_files.dmg" => Expect::Files(SPARKLE_APP),
-        "SparkleTestCodeSign_pkg.dmg" => Expect::Files(&["SparkleTestCodeSignApp.pkg"]),
+        // The package on the image is unpacked in place, as the notary service unpacks it.
+        "SparkleTestCodeSign_pkg.dmg" => Expect::Files(&[
+            "SparkleTestCodeSignApp.pkg/SparkleTestCodeSignApp.pkg Contents/Payload/sparklepkgtest.app/Contents/Info.plist",
+        ]),
         "gpt.dmg" | "zlib-compressed.dmg" => Expect::Files(&[".DS_Store"]),
         n if n.starts_with("compression-") || n == "apple-dmg-example.dmg" => Expect::Unread("holds a FAT volume"),
         other => panic!("no expectation for {other}: add one"),
@@ -106,9 +109,9 @@ fn the_unsigned_app_on_a_real_image_is_judged_at_the_volume_paths() {
     assert_eq!(
         unsigned,
         [
-            "SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Resources/Autoupdate.app/Contents/MacOS/Autoupdate",
-            "SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Sparkle",
-            "SparkleTestCodeSignApp.app/Contents/MacOS/Sparkle Test App",
+            "SparkleTestCodeSignApp.dmg/SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Resources/Autoupdate.app/Contents/MacOS/Autoupdate",
+            "SparkleTestCodeSignApp.dmg/SparkleTestCodeSignApp.app/Contents/Frameworks/Sparkle.framework/Versions/A/Sparkle",
+            "SparkleTestCodeSignApp.dmg/SparkleTestCodeSignApp.app/Contents/MacOS/Sparkle Test App",
         ]
     );
     assert_eq!(doc["complete"], true, "{out}");
@@ -133,7 +136,10 @@ fn an_app_on_a_disk_image_gets_the_findings_of_the_bare_app() {
     let bare = findings("corpus/generated/bundles/Fixture.app");
     assert!(bare.len() > 10);
     for image in ["corpus/generated/disk-images/Fixture-zlib.dmg", "corpus/generated/disk-images/Fixture-bzip2.dmg"] {
-        assert_eq!(findings(image), bare, "{image}");
+        // At the notary's paths: `Fixture-zlib.dmg/Fixture.app/…`.
+        let name = Path::new(image).file_name().unwrap().to_str().unwrap();
+        let on_volume: Vec<String> = bare.iter().map(|line| line.replacen(" \"", &format!(" \"{name}/"), 1)).collect();
+        assert_eq!(findings(image), on_volume, "{image}");
     }
 }
 

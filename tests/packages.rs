@@ -129,13 +129,17 @@ fn a_product_package_is_judged_like_the_bundle_it_installs() {
     let (_, bare) = check_json("corpus/generated/products/Clean.app");
     let (_, packaged) = check_json("corpus/generated/packages/Release.pkg");
     let inside = "com.example.clean.pkg Contents/Payload/Applications/";
+    let located = format!("Release.pkg/{inside}");
     let (package, contents): (Vec<_>, Vec<_>) =
         findings(&packaged).into_iter().partition(|(rule, ..)| rule == "notary-pkg-not-developer-id-installer");
     // The package itself is unsigned; everything else is about what it installs.
     assert_eq!(package.len(), 1, "{package:?}");
     let unpackaged: Vec<(String, String, String)> = contents
         .into_iter()
-        .map(|(rule, path, message)| (rule, path.replacen(inside, "", 1), message.replace(inside, "")))
+        .map(|(rule, path, message)| {
+            assert!(path.starts_with(&located), "not at the notary's path: {path}");
+            (rule, path.replacen(&located, "", 1), message.replace(inside, ""))
+        })
         .collect();
     let mut unpackaged = unpackaged;
     unpackaged.sort();

@@ -51,16 +51,20 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let cx = Context { scan, policy, settings, trust: &trust, services: &services };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(&r.id, policy)).collect();
     let problems = problems::findings(scan);
+    let from_rules = run_rules(&cx, &rules);
+    // A rule that could not verify what it was given (a signature with an unknown key type)
+    // reports it as not read, like the readers do.
     let mut unread: Vec<Unread> = problems
         .iter()
+        .chain(&from_rules)
         .filter(|f| UNREAD_PROBLEMS.contains(&f.rule))
-        .map(|f| Unread { path: f.path.clone(), rule: f.rule, message: f.message.clone() })
+        .map(|f| Unread { path: scan.tree.notary_path(&f.path), rule: f.rule, message: f.message.clone() })
         .collect();
     unread.sort_by(|a, b| (&a.path, a.rule, &a.message).cmp(&(&b.path, b.rule, &b.message)));
     unread.dedup();
     let mut findings: Vec<Finding> =
         problems.into_iter().filter(|f| settings.enabled(f.rule.as_str(), policy)).collect();
-    findings.extend(run_rules(&cx, &rules));
+    findings.extend(from_rules);
     if crate::verify::rules::ALL.iter().any(|id| settings.enabled(id, policy)) {
         let evaluate = |request: &crate::verify::NestedRequirement<'_>| {
             crate::analysis::requirements::nested_satisfies(scan, request, &settings.anchors)
@@ -68,6 +72,10 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
         let options = crate::verify::VerifyOptions { requirement_evaluator: Some(&evaluate), ..Default::default() };
         let verified = crate::verify::verify(scan, &options);
         findings.extend(verified.into_iter().filter(|f| settings.enabled(f.rule.as_str(), policy)));
+    }
+    // Paths as the notary service's log names them, so per-path settings match what users see.
+    for f in &mut findings {
+        f.path = scan.tree.notary_path(&f.path);
     }
     // Every finding takes its severity from its rule's page and the policy, then the user's settings.
     let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();

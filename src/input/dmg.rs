@@ -29,14 +29,13 @@ pub fn read(data: FileData, origin: String) -> Tree {
             ReadImage { problems: vec![at_image(&name, Problem::new(INPUT_UNREADABLE, why))], ..ReadImage::default() }
         }
     };
-    Tree {
-        origin,
-        kind: InputKind::Archive,
-        entries: image.entries.into_iter().collect(),
-        problems: image.problems,
-        base: None,
-        signatures: image.signature.into_iter().collect(),
-    }
+    let mut entries = image.entries.into_iter().collect();
+    let mut problems = image.problems;
+    let mut signatures: Vec<ContainerSignature> = image.signature.into_iter().collect();
+    // Packages on the image are unpacked as the notary service unpacks them
+    // (`Release.dmg/Release.pkg/com.example.app.pkg Contents/Payload/…`).
+    super::pkg::expand_packages(&mut entries, &mut problems, &mut signatures, 1);
+    Tree { origin, kind: InputKind::Archive, entries, problems, base: None, signatures }
 }
 
 /// What reading an image gave.

@@ -132,6 +132,42 @@ impl Tree {
         }
     }
 
+    /// `path` as the notary service names it in its log: a member of a zip, disk image or
+    /// product package given as the input is `<file>/<member>` (`Release.dmg/Example.app/…`,
+    /// `Release.pkg/com.example.app.pkg Contents/Payload/…`). A component package given on its
+    /// own already names itself (`Example.pkg Contents/Payload/…`), and the container's own
+    /// path is its name.
+    pub fn notary_path(&self, path: &str) -> String {
+        if self.kind != InputKind::Archive {
+            return path.to_owned();
+        }
+        let name = self.container_name();
+        let names_itself = path == name || path.strip_prefix(name).is_some_and(|rest| rest.starts_with(' '));
+        // A member refused for its name (absolute, climbing out) is the container's business.
+        let refused = path.starts_with('/') || path.split('/').any(|c| c == "..");
+        match path {
+            "" => name.to_owned(),
+            _ if names_itself || name.is_empty() => path.to_owned(),
+            _ if refused => name.to_owned(),
+            _ => format!("{name}/{path}"),
+        }
+    }
+
+    /// The file name of the input (`Release.dmg` for `out/Release.dmg`).
+    fn container_name(&self) -> &str {
+        let origin = self.origin.trim_end_matches(['/', '\\']);
+        origin.rsplit(['/', '\\']).next().unwrap_or_default()
+    }
+
+    /// The tree path a [`Tree::notary_path`] names.
+    pub fn tree_path<'a>(&self, notary_path: &'a str) -> &'a str {
+        if self.kind != InputKind::Archive {
+            return notary_path;
+        }
+        let name = self.container_name();
+        notary_path.strip_prefix(name).and_then(|rest| rest.strip_prefix('/')).unwrap_or(notary_path)
+    }
+
     pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
@@ -274,6 +310,29 @@ mod tests {
 
     fn tree(entries: &[(&str, Entry)]) -> Tree {
         Tree::from_entries("t", InputKind::Directory, entries.iter().map(|(p, e)| (p.to_string(), e.clone())))
+    }
+
+    #[test]
+    fn members_of_a_container_are_named_as_the_notary_names_them() {
+        let dmg = Tree::from_entries("out/Release.dmg", InputKind::Archive, []);
+        assert_eq!(
+            dmg.notary_path("Example.app/Contents/MacOS/Example"),
+            "Release.dmg/Example.app/Contents/MacOS/Example"
+        );
+        assert_eq!(dmg.notary_path("Release.dmg"), "Release.dmg");
+        assert_eq!(dmg.notary_path(""), "Release.dmg");
+        assert_eq!(dmg.notary_path("../../evil"), "Release.dmg", "a refused member name");
+        let component = Tree::from_entries("Example.pkg", InputKind::Archive, []);
+        assert_eq!(component.notary_path("Example.pkg Contents/Payload/x"), "Example.pkg Contents/Payload/x");
+        let product = Tree::from_entries("Release.pkg", InputKind::Archive, []);
+        assert_eq!(product.notary_path("c.pkg Contents/Payload/x"), "Release.pkg/c.pkg Contents/Payload/x");
+        let dir = Tree::from_entries("out", InputKind::Directory, []);
+        assert_eq!(dir.notary_path("Example.app/Info.plist"), "Example.app/Info.plist");
+        for (tree, path) in
+            [(&dmg, "Example.app/Info.plist"), (&component, "Example.pkg Contents/x"), (&product, "c.pkg Contents/x")]
+        {
+            assert_eq!(tree.tree_path(&tree.notary_path(path)), path);
+        }
     }
 
     #[test]

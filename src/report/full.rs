@@ -113,7 +113,7 @@ fn plural(n: usize) -> &'static str {
 fn shown<'a>(f: &'a Finding, scan: &Scan) -> Shown<'a> {
     let text = f
         .span
-        .and_then(|_| scan.tree.file(&f.path))
+        .and_then(|_| scan.tree.file(scan.tree.tree_path(&f.path)))
         .and_then(|d| d.bytes().ok())
         .and_then(|b| std::str::from_utf8(b).ok());
     match (f.span, text) {
