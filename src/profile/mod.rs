@@ -113,6 +113,27 @@ impl ProvisioningProfile {
     pub fn allows_debugging(&self) -> bool {
         entitlements_allow_debugging(&self.entitlements)
     }
+
+    /// What in the profile shows its [`ProfileKind`], in words: `ProvisionsAllDevices is true`,
+    /// `it lists 3 ProvisionedDevices, its entitlements allow get-task-allow`…
+    pub fn kind_evidence(&self) -> String {
+        let devices = self.provisioned_devices.len();
+        let mut parts = Vec::new();
+        if self.provisions_all_devices == Some(true) {
+            parts.push("ProvisionsAllDevices is true".to_owned());
+        } else if devices > 0 {
+            parts.push(format!("it lists {devices} ProvisionedDevices"));
+        } else {
+            parts.push("it lists no devices and ProvisionsAllDevices is not true".to_owned());
+        }
+        if self.allows_debugging() {
+            parts.push("its entitlements allow get-task-allow".to_owned());
+        } else if self.kind == ProfileKind::AdHoc {
+            // What tells an ad hoc profile from a development one with the same device list.
+            parts.push("its entitlements do not allow get-task-allow".to_owned());
+        }
+        parts.join(", ")
+    }
 }
 
 /// Parses a provisioning profile file.

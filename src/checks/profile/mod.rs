@@ -8,6 +8,7 @@ mod expired;
 mod ios_appex_frameworks;
 mod ios_der_and_cd_version;
 mod ios_get_task_allow_distribution;
+mod ios_profile_device;
 mod ios_profile_present;
 mod ios_standalone_dylib;
 mod not_sealed;
@@ -22,6 +23,7 @@ pub static RULES: &[&Rule] = &[
     &ios_appex_frameworks::RULE,
     &ios_der_and_cd_version::RULE,
     &ios_get_task_allow_distribution::RULE,
+    &ios_profile_device::RULE,
     &ios_profile_present::RULE,
     &ios_standalone_dylib::RULE,
     &cert_not_listed::RULE,
