@@ -720,7 +720,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
 
     // The distribution kinds of the same App ID, signed by Apple Distribution: ad hoc (a device
     // list, no get-task-allow), enterprise (every device) and App Store (neither).
-    let ios_distribution = |file: &str, name: &str, uuid: &str, devices: Devices| {
+    let ios_distribution = |file: &str, name: &str, uuid: &str, devices: Devices, expires: DateTime<Utc>| {
         write_profile(
             ctx,
             file,
@@ -730,7 +730,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
                 platform: &["iOS", "xrOS", "visionOS"],
                 uuid,
                 created: date(2026, 1, 1),
-                expires: date(2040, 1, 1),
+                expires,
                 entitlements: entitlements_ios_distribution(),
                 certs: vec![&ctx.pki.appledist.cert],
                 devices,
@@ -743,18 +743,30 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
         "Fixture iOS Ad Hoc",
         "3B9E6F12-7A4C-4D21-9E8B-0C1D2E3F4A5B",
         Devices::Listed(IOS_AD_HOC_DEVICES),
+        date(2040, 1, 1),
     )?;
     let ios_enterprise = ios_distribution(
         "ios-enterprise.mobileprovision",
         "Fixture iOS In House",
         "8C2A4E6B-1D3F-4A5B-8C7D-9E0F1A2B3C4D",
         Devices::All,
+        date(2040, 1, 1),
     )?;
     ios_distribution(
         "ios-app-store.mobileprovision",
         "Fixture iOS App Store",
         "E7F6A5B4-C3D2-4E1F-A0B9-C8D7E6F5A4B3",
         Devices::Unlisted,
+        date(2040, 1, 1),
+    )?;
+    // Valid when the iOS builds were signed (2026-06-01), expired since: a release gate, which
+    // checks today's date, rejects it; a development build does not.
+    ios_distribution(
+        "ios-ad-hoc-expired.mobileprovision",
+        "Fixture iOS Ad Hoc (expired)",
+        "6D5C4B3A-2918-4F7E-8D6C-5B4A39281706",
+        Devices::Listed(IOS_AD_HOC_DEVICES),
+        date(2026, 9, 1),
     )?;
     Ok(Profiles { developer_id, developer_id_sysext, ios_development, ios_ad_hoc, ios_enterprise })
 }
