@@ -352,8 +352,10 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         paused(&progress, || warn_about_embedded_config(&scan));
         let mut outcome = engine::check(&scan, settings);
         incomplete |= !outcome.unread.is_empty();
-        // A person reading the findings learns which gate judged them and why that one.
-        if let (Some(basis), true) = (&outcome.policy_basis, matches!(format, Format::Full | Format::Concise)) {
+        // A person reading the full report learns which gate judged the findings and why that
+        // one; the other formats are read by tools and editors, which take the policy from the
+        // report.
+        if let (Some(basis), Format::Full) = (&outcome.policy_basis, format) {
             if !options.quiet {
                 paused(&progress, || {
                     eprintln!("bundlelint: {}: policy {} detected: {basis}", path.display(), outcome.policy.name())

@@ -244,10 +244,16 @@ mod tests {
 
     #[test]
     fn device_udids() {
-        for good in ["00008030-001A2B3C4D5E802E", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "4C4C4544-0042-3010-8052-B4C04F4E4E32"] {
+        for good in [
+            "00008030-001A2B3C4D5E802E",
+            "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+            "4C4C4544-0042-3010-8052-B4C04F4E4E32",
+        ] {
             assert_eq!(check_device(good), Ok(()), "{good}");
         }
-        for bad in ["", "my iPhone", "00008030001A2B3C4D5E802E", "00008030-001A2B3C4D5E802G", "00008030-001A2B3C4D5E802E-1"] {
+        for bad in
+            ["", "my iPhone", "00008030001A2B3C4D5E802E", "00008030-001A2B3C4D5E802G", "00008030-001A2B3C4D5E802E-1"]
+        {
             assert!(check_device(bad).is_err(), "{bad}");
         }
         assert!(same_device("00008030-001a2b3c4d5e802e", "00008030-001A2B3C4D5E802E"));

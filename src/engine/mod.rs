@@ -47,7 +47,8 @@ pub const UNREAD_PROBLEMS: &[RuleId] = &[
 
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
-    let crate::settings::PolicyChoice { policy, source: policy_source, basis: policy_basis } = settings.policy_for(scan);
+    let crate::settings::PolicyChoice { policy, source: policy_source, basis: policy_basis } =
+        settings.policy_for(scan);
     let trust = assess_signatures(scan);
     let services = std::sync::OnceLock::new();
     let cx = Context { scan, policy, settings, trust: &trust, services: &services };
