@@ -33,10 +33,10 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
         if !wanted.contains(&kind) {
             push(
                 format!(
-                    ", but the {} policy needs {} profile{}",
+                    ", but the {} policy needs {} profile ({})",
                     cx.policy.name(),
                     kind_name(wanted[0]),
-                    format!(" ({})", profile.kind_evidence())
+                    profile.kind_evidence()
                 ),
                 format!("create {} provisioning profile for this App ID, embed it and re-sign", kind_name(wanted[0])),
             );
