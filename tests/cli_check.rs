@@ -206,6 +206,28 @@ fn an_unknown_policy_exits_2() {
 }
 
 #[test]
+fn devices_given_on_the_command_line_add_to_the_configured_ones() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("bundlelint.toml"), "devices = [\"00008120-0012345678901234\"]\n").unwrap();
+    let ipa = root().join("corpus/generated/bundles/ios-ad-hoc/FixtureiOS.ipa");
+    let ipa = ipa.to_str().unwrap();
+    let out = check_in(
+        work.path(),
+        &[ipa, "--device", "00008130-0012345678901234", "--select", "ios-profile-device", "--format", "json"],
+    );
+    let doc = json(&out);
+    let message = doc["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("does not list devices `00008120-0012345678901234`, `00008130-0012345678901234`"),
+        "{doc}"
+    );
+    // A listed device alone is no finding.
+    let listed =
+        check(&[ipa, "--device", "00008030-001a2b3c4d5e802e", "--select", "ios-profile-device", "--format", "json"]);
+    assert_eq!(json(&listed)["findings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
 fn a_device_that_is_not_a_udid_exits_2() {
     let out = check(&[HELLO, "--device", "Ann's iPhone"]);
     assert_eq!(code(&out), 2);
