@@ -210,14 +210,15 @@ fn ios_profile_policy(scan: &Scan, main: usize) -> Option<(Policy, String)> {
     if !file.path.ends_with(".mobileprovision") {
         return None;
     }
-    let (policy, kind) = match profile.kind {
-        P::Development => (Policy::Development, "a development"),
-        P::AdHoc => (Policy::AdHoc, "an ad hoc"),
-        P::Enterprise => (Policy::Enterprise, "an enterprise (in-house)"),
-        P::AppStore => (Policy::AppStore, "an App Store"),
-        P::DeveloperId => (Policy::DeveloperId, "a Developer ID"),
+    let policy = match profile.kind {
+        P::Development => Policy::Development,
+        P::AdHoc => Policy::AdHoc,
+        P::Enterprise => Policy::Enterprise,
+        P::AppStore => Policy::AppStore,
+        P::DeveloperId => Policy::DeveloperId,
     };
     let name = profile.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+    let kind = profile.kind.with_article();
     Some((policy, format!("`{}`{name} is {kind} profile ({})", file.path, profile.kind_evidence())))
 }
 

@@ -43,6 +43,19 @@ pub enum ProfileKind {
     DeveloperId,
 }
 
+impl ProfileKind {
+    /// The kind in words, with its article: `an ad hoc`, `an enterprise (in-house)`.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            ProfileKind::Development => "a development",
+            ProfileKind::AdHoc => "an ad hoc",
+            ProfileKind::AppStore => "an App Store",
+            ProfileKind::Enterprise => "an enterprise (in-house)",
+            ProfileKind::DeveloperId => "a Developer ID",
+        }
+    }
+}
+
 /// Facts read from a provisioning profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvisioningProfile {

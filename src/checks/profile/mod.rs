@@ -78,13 +78,7 @@ pub(crate) fn profile_name(file: &ProfileFile, profile: &ProvisioningProfile) ->
 
 /// The kind of a profile in words, with its article ("an ad hoc").
 pub(crate) fn kind_name(kind: ProfileKind) -> &'static str {
-    match kind {
-        ProfileKind::Development => "a development",
-        ProfileKind::AdHoc => "an ad hoc",
-        ProfileKind::AppStore => "an App Store",
-        ProfileKind::Enterprise => "an enterprise (in-house)",
-        ProfileKind::DeveloperId => "a Developer ID",
-    }
+    kind.with_article()
 }
 
 /// Mach-O platforms of the iOS family (`LC_BUILD_VERSION`): iOS, tvOS, watchOS, visionOS and
