@@ -55,7 +55,7 @@ impl Error {
 }
 
 /// Checks paths with one set of settings: every rule by default, the policy detected from the
-/// signing certificate, no configuration file.
+/// profile of an iOS-family app or else the signing certificate, no configuration file.
 ///
 /// ```
 /// use bundlelint::{Checker, Policy, Severity};
@@ -82,7 +82,8 @@ impl Checker {
         Ok(Checker { settings })
     }
 
-    /// Judges against this distribution channel instead of the one the signature implies.
+    /// Judges against this distribution channel instead of the one the profile or signature
+    /// implies.
     pub fn policy(mut self, policy: Policy) -> Checker {
         self.settings.policy = Some(policy);
         self
@@ -111,6 +112,25 @@ impl Checker {
     pub fn profile(mut self, profile: impl Into<PathBuf>) -> Result<Checker, Error> {
         self.settings.profile = Some(profile.into());
         self.settings = self.settings.load_files().map_err(Error::Settings)?;
+        Ok(self)
+    }
+
+    /// A device (UDID) a development or ad hoc build must install on: every embedded iOS-family
+    /// profile must list it (`ios-profile-device`).
+    ///
+    /// ```
+    /// use bundlelint::Checker;
+    ///
+    /// let checker = Checker::new().device("00008120-0012345678901234")?.select(["ios-profile-device"])?;
+    /// let report = checker.check("corpus/generated/bundles/ios-ad-hoc/FixtureiOS.ipa")?;
+    /// assert_eq!(report.findings.len(), 1);
+    /// assert!(Checker::new().device("Ann's iPhone").is_err());
+    /// # Ok::<(), bundlelint::Error>(())
+    /// ```
+    pub fn device(mut self, udid: impl Into<String>) -> Result<Checker, Error> {
+        let udid = udid.into();
+        crate::settings::check_device(&udid).map_err(Error::Settings)?;
+        self.settings.devices.push(udid);
         Ok(self)
     }
 

@@ -41,7 +41,9 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Full)]
         format: Format,
-        /// The distribution channel to judge against; detected from the signing certificate if absent.
+        /// The distribution channel to judge against (developer-id, app-store, development,
+        /// ad-hoc, enterprise); detected if absent, from the provisioning profile of an iOS-family
+        /// app, else from the signing certificate.
         #[arg(long, value_parser = parse_policy)]
         policy: Option<Policy>,
         /// Report only these rules (ids, or prefixes such as `notary-`); repeatable.
@@ -76,6 +78,10 @@ enum Command {
         /// (.provisionprofile, .mobileprovision).
         #[arg(long, value_name = "FILE")]
         profile: Option<PathBuf>,
+        /// A device (UDID) a development or ad hoc build must install on: its profiles must list
+        /// it; repeatable.
+        #[arg(long, value_name = "UDID", value_parser = parse_device)]
+        device: Vec<String>,
     },
     /// Print a rule's documentation: what it checks, why, the failure it predicts, how to fix it.
     Rule {
@@ -122,8 +128,12 @@ enum ListFormat {
     Json,
 }
 
+fn parse_device(s: &str) -> Result<String, String> {
+    bundlelint::settings::check_device(s).map(|()| s.to_owned())
+}
+
 fn parse_policy(s: &str) -> Result<Policy, String> {
-    Policy::from_name(s).ok_or_else(|| format!("unknown policy `{s}` (developer-id, app-store, development)"))
+    Policy::from_name(s).ok_or_else(|| format!("unknown policy `{s}` ({})", Policy::names()))
 }
 
 /// Exit code when findings reach --fail-on.
@@ -156,6 +166,7 @@ fn main() -> ExitCode {
             write_baseline,
             trust_anchor,
             profile,
+            device,
         } => {
             for selector in select.iter().chain(&ignore) {
                 if let Err(e) = config::check_selector(selector) {
@@ -170,7 +181,15 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_ERROR);
                 }
             };
-            let cli = Settings { policy, select, ignore, trust_anchors: trust_anchor, profile, ..Settings::default() };
+            let cli = Settings {
+                policy,
+                select,
+                ignore,
+                trust_anchors: trust_anchor,
+                profile,
+                devices: device,
+                ..Settings::default()
+            };
             let settings = match config.as_deref().map(config::load) {
                 None => cli,
                 Some(Ok(file)) => file.merged_with(cli),
@@ -333,6 +352,16 @@ fn check(paths: &[PathBuf], format: Format, settings: &Settings, options: &Check
         paused(&progress, || warn_about_embedded_config(&scan));
         let mut outcome = engine::check(&scan, settings);
         incomplete |= !outcome.unread.is_empty();
+        // A person reading the full report learns which gate judged the findings and why that
+        // one; the other formats are read by tools and editors, which take the policy from the
+        // report.
+        if let (Some(basis), Format::Full) = (&outcome.policy_basis, format) {
+            if !options.quiet {
+                paused(&progress, || {
+                    eprintln!("bundlelint: {}: policy {} detected: {basis}", path.display(), outcome.policy.name())
+                });
+            }
+        }
         if options.write_baseline.is_some() {
             everything.extend(outcome.findings.iter().cloned());
         }

@@ -12,7 +12,8 @@ use crate::model::Scan;
 pub enum PolicySource {
     /// `--policy` or the config file.
     Chosen,
-    /// From the main executable's signing certificate.
+    /// From the main executable's signing certificate, or (iOS family) the kind of the main
+    /// app's provisioning profile.
     Detected,
     /// Nothing to detect from: the notarization gate, the strictest macOS distribution policy.
     Default,
@@ -53,6 +54,38 @@ pub struct Settings {
     pub profile: Option<std::path::PathBuf>,
     /// … and that profile, read (see [`Settings::load_files`]).
     pub given_profile: Option<GivenProfile>,
+    /// UDIDs of the devices a development or ad hoc build must install on (`--device`).
+    pub devices: Vec<String>,
+}
+
+/// The policy in effect, where it came from and, when detected, what it was detected from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyChoice {
+    pub policy: Policy,
+    pub source: PolicySource,
+    /// What the policy was detected from, for the user: `the embedded profile … (…)`.
+    pub basis: Option<String>,
+}
+
+/// Whether `udid` looks like a device UDID: 40 hex digits (older devices), `8-16` hex digits
+/// (newer ones) or a Mac's hardware UUID (`8-4-4-4-12`). A typo here would make every device
+/// check fail, so the value is checked when it is read.
+pub fn check_device(udid: &str) -> Result<(), String> {
+    let groups: Vec<usize> = udid.split('-').map(str::len).collect();
+    let hex = udid.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let shaped = matches!(groups.as_slice(), [40] | [8, 16] | [8, 4, 4, 4, 12]);
+    if hex && shaped {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{udid}` is not a device UDID (40 hex digits, or 8 and 16 hex digits joined by a dash, as Finder or `xcrun devicectl list devices` show it)"
+        ))
+    }
+}
+
+/// Whether two UDIDs name the same device: profiles and tools differ in letter case.
+pub fn same_device(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// A provisioning profile named in the settings, read.
@@ -100,6 +133,7 @@ impl Settings {
         self.anchors.user.extend(cli.anchors.user);
         self.profile = cli.profile.or(self.profile);
         self.given_profile = cli.given_profile.or(self.given_profile);
+        self.devices.extend(cli.devices);
         self
     }
 
@@ -137,14 +171,15 @@ impl Settings {
         Some(f)
     }
 
-    /// The policy in effect: chosen, else detected from the main executable's signature.
-    pub fn policy_for(&self, scan: &Scan) -> (Policy, PolicySource) {
-        if let Some(p) = self.policy {
-            return (p, PolicySource::Chosen);
+    /// The policy in effect: chosen, else detected from the main app's profile (iOS family) or
+    /// the main executable's signature, else the default.
+    pub fn policy_for(&self, scan: &Scan) -> PolicyChoice {
+        if let Some(policy) = self.policy {
+            return PolicyChoice { policy, source: PolicySource::Chosen, basis: None };
         }
         match detect_policy(scan) {
-            Some(p) => (p, PolicySource::Detected),
-            None => (Policy::DeveloperId, PolicySource::Default),
+            Some((policy, basis)) => PolicyChoice { policy, source: PolicySource::Detected, basis: Some(basis) },
+            None => PolicyChoice { policy: Policy::DeveloperId, source: PolicySource::Default, basis: None },
         }
     }
 }
@@ -158,19 +193,70 @@ fn read_profile(path: &std::path::Path) -> Result<GivenProfile, String> {
     Ok(GivenProfile { path: shown, profile: std::sync::Arc::new(profile) })
 }
 
-/// The policy the main code's signing certificate implies: the outermost code item's first
-/// certificate-signed slice. Ad-hoc and unsigned code imply nothing.
-fn detect_policy(scan: &Scan) -> Option<Policy> {
+/// The policy the main code implies, and what implies it: the kind of the main app's
+/// `embedded.mobileprovision` on the iOS family (development, ad hoc, enterprise and App Store
+/// builds are all signed with the same two certificate kinds), else its signing certificate.
+fn detect_policy(scan: &Scan) -> Option<(Policy, String)> {
+    let main = scan.discovery.items.iter().position(|item| item.parent.is_none())?;
+    ios_profile_policy(scan, main).or_else(|| certificate_policy(scan, main))
+}
+
+/// The policy of the main app's iOS-family profile (`embedded.mobileprovision`), as TN3125 reads
+/// profile kinds: a device list with get-task-allow is development, without it ad hoc;
+/// `ProvisionsAllDevices` is enterprise; neither is App Store.
+fn ios_profile_policy(scan: &Scan, main: usize) -> Option<(Policy, String)> {
+    use crate::profile::ProfileKind as P;
+    let (file, profile) = scan.embedded_profile(main)?;
+    if !file.path.ends_with(".mobileprovision") {
+        return None;
+    }
+    let policy = match profile.kind {
+        P::Development => Policy::Development,
+        P::AdHoc => Policy::AdHoc,
+        P::Enterprise => Policy::Enterprise,
+        P::AppStore => Policy::AppStore,
+        P::DeveloperId => Policy::DeveloperId,
+    };
+    let name = profile.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+    let kind = profile.kind.with_article();
+    Some((policy, format!("`{}`{name} is {kind} profile ({})", file.path, profile.kind_evidence())))
+}
+
+/// The policy the main code's signing certificate implies: its first certificate-signed slice.
+/// Ad-hoc and unsigned code imply nothing.
+fn certificate_policy(scan: &Scan, main: usize) -> Option<(Policy, String)> {
     use crate::codesign::certificate::CertificateKind as K;
-    let (_, facts) = scan.code_items().find(|(item, _)| item.parent.is_none())?;
+    let (item, facts) = scan.code_items().nth(main)?;
     let crate::model::Code::MachO { slices, .. } = &facts.code else { return None };
     let leaf = slices.iter().find_map(|s| s.signature.as_ref()?.cms_info()?.leaf())?;
-    match leaf.kind {
-        K::DeveloperIdApplication | K::DeveloperIdKernel | K::DeveloperIdInstaller => Some(Policy::DeveloperId),
-        K::AppleDistribution | K::MacAppStore | K::MacInstallerDistribution | K::ApplePlatform => {
-            Some(Policy::AppStore)
+    let policy = match leaf.kind {
+        K::DeveloperIdApplication | K::DeveloperIdKernel | K::DeveloperIdInstaller => Policy::DeveloperId,
+        K::AppleDistribution | K::MacAppStore | K::MacInstallerDistribution | K::ApplePlatform => Policy::AppStore,
+        K::AppleDevelopment => Policy::Development,
+        _ => return None,
+    };
+    let name = leaf.common_name.as_deref().unwrap_or(&leaf.subject);
+    Some((policy, format!("`{}` is signed with {name:?}", item.path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_udids() {
+        for good in [
+            "00008030-001A2B3C4D5E802E",
+            "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+            "4C4C4544-0042-3010-8052-B4C04F4E4E32",
+        ] {
+            assert_eq!(check_device(good), Ok(()), "{good}");
         }
-        K::AppleDevelopment => Some(Policy::Development),
-        _ => None,
+        for bad in
+            ["", "my iPhone", "00008030001A2B3C4D5E802E", "00008030-001A2B3C4D5E802G", "00008030-001A2B3C4D5E802E-1"]
+        {
+            assert!(check_device(bad).is_err(), "{bad}");
+        }
+        assert!(same_device("00008030-001a2b3c4d5e802e", "00008030-001A2B3C4D5E802E"));
     }
 }

@@ -199,9 +199,82 @@ fn a_missing_path_exits_2() {
 
 #[test]
 fn an_unknown_policy_exits_2() {
-    let out = check(&[HELLO, "--policy", "enterprise"]);
+    let out = check(&[HELLO, "--policy", "in-house"]);
     assert_eq!(code(&out), 2);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown policy"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown policy") && stderr.contains("ad-hoc, enterprise"), "{stderr}");
+}
+
+#[test]
+fn devices_given_on_the_command_line_add_to_the_configured_ones() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("bundlelint.toml"), "devices = [\"00008120-0012345678901234\"]\n").unwrap();
+    let ipa = root().join("corpus/generated/bundles/ios-ad-hoc/FixtureiOS.ipa");
+    let ipa = ipa.to_str().unwrap();
+    let out = check_in(
+        work.path(),
+        &[ipa, "--device", "00008130-0012345678901234", "--select", "ios-profile-device", "--format", "json"],
+    );
+    let doc = json(&out);
+    let message = doc["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("does not list devices `00008120-0012345678901234`, `00008130-0012345678901234`"),
+        "{doc}"
+    );
+    // A listed device alone is no finding.
+    let listed =
+        check(&[ipa, "--device", "00008030-001a2b3c4d5e802e", "--select", "ios-profile-device", "--format", "json"]);
+    assert_eq!(json(&listed)["findings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_device_that_is_not_a_udid_exits_2() {
+    let out = check(&[HELLO, "--device", "Ann's iPhone"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a device UDID"));
+}
+
+/// The three iOS builds share one app; only their profiles (and certificates) tell the
+/// development, ad hoc and enterprise builds apart, and the detected policy follows the profile.
+#[test]
+fn an_ios_archive_is_judged_by_the_kind_of_its_profile() {
+    for (ipa, policy, why) in [
+        (
+            "corpus/generated/bundles/ios/FixtureiOS.ipa",
+            "development",
+            "is a development profile (it lists 2 ProvisionedDevices, its entitlements allow get-task-allow)",
+        ),
+        (
+            "corpus/generated/bundles/ios-ad-hoc/FixtureiOS.ipa",
+            "ad-hoc",
+            "is an ad hoc profile (it lists 3 ProvisionedDevices, its entitlements do not allow get-task-allow)",
+        ),
+        (
+            "corpus/generated/bundles/ios-enterprise/FixtureiOS.ipa",
+            "enterprise",
+            "is an enterprise (in-house) profile (ProvisionsAllDevices is true)",
+        ),
+    ] {
+        let anchor = "corpus/generated/pki/root.pem";
+        let doc = json(&check(&[ipa, "--trust-anchor", anchor, "--format", "json"]));
+        assert_eq!(
+            (doc["policy"]["name"].as_str(), doc["policy"]["source"].as_str()),
+            (Some(policy), Some("detected")),
+            "{ipa}"
+        );
+        assert_eq!(doc["summary"]["error"], 0, "{ipa}: {doc}");
+        let out = check(&[ipa, "--trust-anchor", anchor]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let note = format!("policy {policy} detected: `Payload/FixtureiOS.app/embedded.mobileprovision`");
+        assert!(stderr.contains(&note) && stderr.contains(why), "{ipa}: {stderr}");
+        // A chosen policy is not explained, and the formats tools read keep stderr quiet.
+        let chosen = check(&[ipa, "--trust-anchor", anchor, "--policy", policy]);
+        assert!(!String::from_utf8_lossy(&chosen.stderr).contains("detected"), "{ipa}");
+        for format in ["concise", "sarif"] {
+            let machine = check(&[ipa, "--trust-anchor", anchor, "--format", format]);
+            assert!(!String::from_utf8_lossy(&machine.stderr).contains("detected"), "{ipa} {format}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -101,7 +101,9 @@ fn what_the_tool_refuses_in_a_configuration_the_schema_refuses() {
     let validator = validator("bundlelint.toml.schema.json");
     for text in [
         "polcy = \"developer-id\"",
-        "policy = \"enterprise\"",
+        "policy = \"in-house\"",
+        "devices = [\"my iPhone\"]",
+        "devices = [\"00008030001A2B3C4D5E802E\"]",
         "select = [\"Notary-\"]",
         "[severity]\n\"sig-\" = \"fatal\"",
         "[[ignore-path]]\nglob = \"**\"",

@@ -5,7 +5,7 @@ usage: make-archives.py OUT_DIR
 
 Writes:
   archives/Fixture.zip          bundles/Fixture.app, symlinks stored as symlinks
-  bundles/ios/FixtureiOS.ipa    zip of bundles/ios/Payload/
+  bundles/ios*/FixtureiOS.ipa   zip of bundles/ios*/Payload/ (development, ad hoc, enterprise)
   archives/zip-slip.zip         entry "../../evil"
   archives/absolute.zip         entry "/etc/evil"
   archives/symlink-escape.zip   symlink entries pointing outside the extraction root
@@ -116,10 +116,11 @@ def main():
     with zipfile.ZipFile(os.path.join(arch, "Fixture.zip"), "w") as zf:
         add_tree(zf, os.path.join(out, "bundles", "Fixture.app"), "")
 
-    # iOS .ipa: Payload/FixtureiOS.app/...
-    ios = os.path.join(out, "bundles", "ios")
-    with zipfile.ZipFile(os.path.join(ios, "FixtureiOS.ipa"), "w") as zf:
-        add_tree(zf, os.path.join(ios, "Payload"), "")
+    # iOS .ipa files: Payload/FixtureiOS.app/... (development, ad hoc, enterprise builds)
+    for flavour in ("ios", "ios-ad-hoc", "ios-enterprise"):
+        ios = os.path.join(out, "bundles", flavour)
+        with zipfile.ZipFile(os.path.join(ios, "FixtureiOS.ipa"), "w") as zf:
+            add_tree(zf, os.path.join(ios, "Payload"), "")
 
     reg = stat.S_IFREG | 0o644
     lnk = stat.S_IFLNK | 0o755

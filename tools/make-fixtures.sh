@@ -228,9 +228,19 @@ if [[ ! -f $PKI_OUT/devid-myapp.pem || ! -f $PKI_OUT/devid-myapp.key ]]; then
     chmod 644 "$PKI_OUT/devid-myapp.key"
 fi
 
+# The team's Apple Distribution identity, for the iOS ad hoc and enterprise builds. Added when
+# missing, like the second team's (its own serial range).
+if [[ ! -f $PKI_OUT/appledist.pem || ! -f $PKI_OUT/appledist.key ]]; then
+    log "creating the Apple Distribution identity"
+    echo 3000 > "$PKI_WORK/serial"
+    mkcert appledist rsa "/UID=ABCDE12345/CN=Apple Distribution: Fixture Corp (ABCDE12345)/OU=ABCDE12345/O=Fixture Corp/C=US" \
+        ext_apple_dist wwdr 20240101000000Z 20400101000000Z
+    chmod 644 "$PKI_OUT/appledist.key"
+fi
+
 # Sanity: the leaves chain to the fixture root (Apple marker extensions are critical,
 # hence -ignore_critical).
-for leaf in devid:devidca devid-ec:devidca devid-myapp:devidca appledev:wwdr profsign:wwdr tsa:root; do
+for leaf in devid:devidca devid-ec:devidca devid-myapp:devidca appledev:wwdr appledist:wwdr profsign:wwdr tsa:root; do
     openssl verify -ignore_critical -CAfile "$PKI_OUT/root.pem" -untrusted "$PKI_OUT/${leaf#*:}.pem" \
         -attime 1780315200 "$PKI_OUT/${leaf%%:*}.pem" >/dev/null
 done

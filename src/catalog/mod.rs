@@ -20,19 +20,39 @@ pub enum Policy {
     DeveloperId,
     /// Mac App Store / App Store upload.
     AppStore,
-    /// Local development builds.
+    /// Development builds: local builds on a Mac, builds for the devices a development profile
+    /// lists.
     Development,
+    /// iOS-family ad hoc distribution: a distribution build for the devices its profile lists.
+    AdHoc,
+    /// iOS-family enterprise (in-house) distribution: a distribution build for any device of the
+    /// organisation, under a profile that provisions all devices.
+    Enterprise,
 }
 
 impl Policy {
-    pub const ALL: [Policy; 3] = [Policy::DeveloperId, Policy::AppStore, Policy::Development];
+    pub const ALL: [Policy; 5] =
+        [Policy::DeveloperId, Policy::AppStore, Policy::Development, Policy::AdHoc, Policy::Enterprise];
 
     pub fn name(self) -> &'static str {
         match self {
             Policy::DeveloperId => "developer-id",
             Policy::AppStore => "app-store",
             Policy::Development => "development",
+            Policy::AdHoc => "ad-hoc",
+            Policy::Enterprise => "enterprise",
         }
+    }
+
+    /// Every policy name, for messages: `developer-id, app-store, …`.
+    pub fn names() -> String {
+        Policy::ALL.map(Policy::name).join(", ")
+    }
+
+    /// Whether the policy is a distribution channel: code that leaves the developer's hands, so
+    /// its profile must still be valid and it must not be debuggable.
+    pub fn is_distribution(self) -> bool {
+        self != Policy::Development
     }
 
     pub fn from_name(name: &str) -> Option<Policy> {

@@ -38,6 +38,9 @@ pub struct ConfigFile {
     /// The provisioning profile source entitlements files are judged against.
     #[serde(default)]
     pub profile: Option<PathBuf>,
+    /// UDIDs of the devices a development or ad hoc build must install on.
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,7 +134,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
     let policy = match file.policy.as_deref() {
         None => None,
         Some(p) => Some(Policy::from_name(p).ok_or_else(|| {
-            at(key_at("policy"), format!("unknown policy `{p}`; expected developer-id, app-store or development"))
+            at(key_at("policy"), format!("unknown policy `{p}`; expected one of {}", Policy::names()))
         })?),
     };
     for selector in file.select.iter().chain(&file.ignore).chain(file.severity.keys()) {
@@ -161,6 +164,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
             ));
         }
     }
+    for udid in &file.devices {
+        crate::settings::check_device(udid).map_err(|m| at(key_at(udid), m))?;
+    }
     let base = path.parent().unwrap_or(Path::new("."));
     Ok(Settings {
         policy,
@@ -177,6 +183,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
         anchors: Default::default(),
         profile: file.profile.map(|p| base.join(p)),
         given_profile: None,
+        devices: file.devices,
     })
 }
 
@@ -287,6 +294,7 @@ policy = "app-store"
 select = ["notary-", "sig-identifier-malformed"]
 ignore = ["macho-arch-coverage"]
 trust-anchors = ["certs/root.pem"]
+devices = ["00008030-001A2B3C4D5E802E"]
 
 [severity]
 "sig-universal-divergent" = "error"
@@ -311,6 +319,7 @@ identifiers = { "App.app" = "com.example.app" }
         assert_eq!(s.expect.team_id.as_deref(), Some("ABCDE12345"));
         assert_eq!(s.expect.identifiers["App.app"], "com.example.app");
         assert_eq!(s.trust_anchors, [PathBuf::from("/repo/certs/root.pem")]);
+        assert_eq!(s.devices, ["00008030-001A2B3C4D5E802E"]);
     }
 
     #[test]
@@ -338,5 +347,9 @@ identifiers = { "App.app" = "com.example.app" }
 
         let e = err("[expect]\ncertificate-kind = \"root\"\n");
         assert!(e.message.contains("unknown certificate kind"), "{e}");
+
+        let e = err("\ndevices = [\"my iPhone\"]\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("not a device UDID"), "{e}");
     }
 }

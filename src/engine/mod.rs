@@ -18,6 +18,8 @@ use crate::settings::{PolicySource, Settings};
 pub struct Outcome {
     pub policy: Policy,
     pub policy_source: PolicySource,
+    /// What the policy was detected from, when it was detected.
+    pub policy_basis: Option<String>,
     pub findings: Vec<Finding>,
     /// Parts of the input that were not read. Kept whatever the rule selection: a run that did
     /// not read everything is never clean.
@@ -45,7 +47,8 @@ pub const UNREAD_PROBLEMS: &[RuleId] = &[
 
 /// Runs every selected rule over `scan`.
 pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
-    let (policy, policy_source) = settings.policy_for(scan);
+    let crate::settings::PolicyChoice { policy, source: policy_source, basis: policy_basis } =
+        settings.policy_for(scan);
     let trust = assess_signatures(scan);
     let services = std::sync::OnceLock::new();
     let cx = Context { scan, policy, settings, trust: &trust, services: &services };
@@ -81,7 +84,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    Outcome { policy, policy_source, findings, unread }
+    Outcome { policy, policy_source, policy_basis, findings, unread }
 }
 
 /// A lazily computed verdict per signed slice, keyed by (item index, slice index): only rules

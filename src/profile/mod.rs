@@ -43,6 +43,19 @@ pub enum ProfileKind {
     DeveloperId,
 }
 
+impl ProfileKind {
+    /// The kind in words, with its article: `an ad hoc`, `an enterprise (in-house)`.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            ProfileKind::Development => "a development",
+            ProfileKind::AdHoc => "an ad hoc",
+            ProfileKind::AppStore => "an App Store",
+            ProfileKind::Enterprise => "an enterprise (in-house)",
+            ProfileKind::DeveloperId => "a Developer ID",
+        }
+    }
+}
+
 /// Facts read from a provisioning profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvisioningProfile {
@@ -112,6 +125,27 @@ impl ProvisioningProfile {
     /// `com.apple.security.get-task-allow` on macOS).
     pub fn allows_debugging(&self) -> bool {
         entitlements_allow_debugging(&self.entitlements)
+    }
+
+    /// What in the profile shows its [`ProfileKind`], in words: `ProvisionsAllDevices is true`,
+    /// `it lists 3 ProvisionedDevices, its entitlements allow get-task-allow`…
+    pub fn kind_evidence(&self) -> String {
+        let devices = self.provisioned_devices.len();
+        let mut parts = Vec::new();
+        if self.provisions_all_devices == Some(true) {
+            parts.push("ProvisionsAllDevices is true".to_owned());
+        } else if devices > 0 {
+            parts.push(format!("it lists {devices} ProvisionedDevices"));
+        } else {
+            parts.push("it lists no devices and ProvisionsAllDevices is not true".to_owned());
+        }
+        if self.allows_debugging() {
+            parts.push("its entitlements allow get-task-allow".to_owned());
+        } else if self.kind == ProfileKind::AdHoc {
+            // What tells an ad hoc profile from a development one with the same device list.
+            parts.push("its entitlements do not allow get-task-allow".to_owned());
+        }
+        parts.join(", ")
     }
 }
 

@@ -20,7 +20,7 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
         );
         let range = claims.range_of(key);
         super::report(sink, view, RULE.id, message, format!(
-            "set `{key}` to \"production\" for Developer ID and App Store builds (Xcode sets it from the distribution profile when exporting), then re-sign"
+            "set `{key}` to \"production\" for Developer ID, App Store, ad hoc and enterprise builds (Xcode sets it from the distribution profile when exporting), then re-sign"
         ), range);
     }
 }

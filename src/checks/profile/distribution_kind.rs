@@ -6,7 +6,7 @@ use crate::checks::{Check, Context, ItemView, Rule, Sink};
 use crate::codesign::certificate::CertificateKind;
 use crate::profile::ProfileKind;
 
-use super::{cert_name, embedded, kind_name, profile_name, signer_leaves};
+use super::{cert_name, embedded, is_ios_family, kind_name, profile_name, signer_leaves};
 
 pub static RULE: Rule = Rule { id: crate::rule_id::PROFILE_DISTRIBUTION_KIND, check: Check::Item(check) };
 
@@ -29,14 +29,14 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
             .help(help);
         sink.push(f);
     };
-    if let Some(wanted) = policy_kinds(cx.policy) {
+    if let Some(wanted) = policy_kinds(cx.policy, is_ios_family(item)) {
         if !wanted.contains(&kind) {
             push(
                 format!(
-                    ", but the {} policy needs {} profile{}",
+                    ", but the {} policy needs {} profile ({})",
                     cx.policy.name(),
                     kind_name(wanted[0]),
-                    evidence(profile)
+                    profile.kind_evidence()
                 ),
                 format!("create {} provisioning profile for this App ID, embed it and re-sign", kind_name(wanted[0])),
             );
@@ -55,11 +55,16 @@ fn check(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
     }
 }
 
-/// Profile kinds a policy accepts; `None` when any kind may be used (development builds).
-fn policy_kinds(policy: Policy) -> Option<&'static [ProfileKind]> {
+/// Profile kinds a policy accepts for iOS-family (`ios`) or macOS code; `None` when any kind may
+/// be used (macOS development builds, which run locally whatever profile they carry).
+fn policy_kinds(policy: Policy, ios: bool) -> Option<&'static [ProfileKind]> {
     match policy {
         Policy::DeveloperId => Some(&[ProfileKind::DeveloperId]),
         Policy::AppStore => Some(&[ProfileKind::AppStore]),
+        Policy::AdHoc => Some(&[ProfileKind::AdHoc]),
+        Policy::Enterprise => Some(&[ProfileKind::Enterprise]),
+        // A device installs a development build only under a development profile listing it.
+        Policy::Development if ios => Some(&[ProfileKind::Development]),
         Policy::Development => None,
     }
 }
@@ -73,31 +78,17 @@ fn signer_kinds(kind: ProfileKind) -> &'static [CertificateKind] {
     }
 }
 
-/// What in the profile shows its kind.
-fn evidence(profile: &crate::profile::ProvisioningProfile) -> String {
-    let devices = profile.provisioned_devices.len();
-    let mut parts = Vec::new();
-    if profile.provisions_all_devices == Some(true) {
-        parts.push("ProvisionsAllDevices is true".to_owned());
-    } else if devices > 0 {
-        parts.push(format!("it lists {devices} ProvisionedDevices"));
-    } else {
-        parts.push("it lists no devices".to_owned());
-    }
-    if profile.allows_debugging() {
-        parts.push("its entitlements allow get-task-allow".to_owned());
-    }
-    format!(" ({})", parts.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn kinds() {
-        assert_eq!(policy_kinds(Policy::Development), None);
-        assert_eq!(policy_kinds(Policy::DeveloperId), Some(&[ProfileKind::DeveloperId][..]));
+        assert_eq!(policy_kinds(Policy::Development, false), None);
+        assert_eq!(policy_kinds(Policy::Development, true), Some(&[ProfileKind::Development][..]));
+        assert_eq!(policy_kinds(Policy::DeveloperId, false), Some(&[ProfileKind::DeveloperId][..]));
+        assert_eq!(policy_kinds(Policy::AdHoc, true), Some(&[ProfileKind::AdHoc][..]));
+        assert_eq!(policy_kinds(Policy::Enterprise, true), Some(&[ProfileKind::Enterprise][..]));
         assert!(signer_kinds(ProfileKind::AdHoc).contains(&CertificateKind::AppleDistribution));
         assert!(!signer_kinds(ProfileKind::Development).contains(&CertificateKind::DeveloperIdApplication));
     }

@@ -2,7 +2,6 @@
 //! release) has not expired today. A profile on its own (about to be embedded) is judged against
 //! today's date.
 
-use crate::catalog::Policy;
 use crate::checks::{Check, Context, ItemView, Rule, Sink};
 
 use super::{embedded, profile_name, signed_at};
@@ -13,7 +12,7 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
     for item in cx.items() {
         check_item(cx, &item, sink);
     }
-    let release = matches!(cx.policy, Policy::DeveloperId | Policy::AppStore);
+    let release = cx.policy.is_distribution();
     for (file, facts) in cx.scan.profiles().filter(|(f, _)| f.owner.is_none()) {
         let Ok(profile) = &facts.profile else { continue };
         let (Some(expires), Some(expires_text)) = (profile.expiration_date_unix, profile.expiration_date.as_deref())
@@ -36,7 +35,7 @@ fn check_item(cx: &Context<'_>, item: &ItemView<'_>, sink: &mut Sink) {
         return;
     };
     let signed = signed_at(item);
-    let release = matches!(cx.policy, Policy::DeveloperId | Policy::AppStore);
+    let release = cx.policy.is_distribution();
     let now = now_unix();
     let Some(message) =
         verdict(expires, signed.as_ref().map(|(t, text, by)| (*t, text.as_str(), *by)), release.then_some(now))

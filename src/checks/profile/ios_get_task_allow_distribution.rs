@@ -32,8 +32,8 @@ fn check(cx: &Context<'_>, slice: &SliceView<'_>, sink: &mut Sink) {
 
 /// Why the build counts as a distribution build: the policy, the profile kind or the signer.
 fn distribution_evidence(cx: &Context<'_>, slice: &SliceView<'_>) -> Option<String> {
-    if cx.policy == Policy::AppStore {
-        return Some("app-store policy".to_owned());
+    if matches!(cx.policy, Policy::AppStore | Policy::AdHoc | Policy::Enterprise) {
+        return Some(format!("{} policy", cx.policy.name()));
     }
     let item = slice.item;
     let mut current = Some(item);

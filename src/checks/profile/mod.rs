@@ -8,6 +8,7 @@ mod expired;
 mod ios_appex_frameworks;
 mod ios_der_and_cd_version;
 mod ios_get_task_allow_distribution;
+mod ios_profile_device;
 mod ios_profile_present;
 mod ios_standalone_dylib;
 mod not_sealed;
@@ -22,6 +23,7 @@ pub static RULES: &[&Rule] = &[
     &ios_appex_frameworks::RULE,
     &ios_der_and_cd_version::RULE,
     &ios_get_task_allow_distribution::RULE,
+    &ios_profile_device::RULE,
     &ios_profile_present::RULE,
     &ios_standalone_dylib::RULE,
     &cert_not_listed::RULE,
@@ -76,13 +78,7 @@ pub(crate) fn profile_name(file: &ProfileFile, profile: &ProvisioningProfile) ->
 
 /// The kind of a profile in words, with its article ("an ad hoc").
 pub(crate) fn kind_name(kind: ProfileKind) -> &'static str {
-    match kind {
-        ProfileKind::Development => "a development",
-        ProfileKind::AdHoc => "an ad hoc",
-        ProfileKind::AppStore => "an App Store",
-        ProfileKind::Enterprise => "an enterprise (in-house)",
-        ProfileKind::DeveloperId => "a Developer ID",
-    }
+    kind.with_article()
 }
 
 /// Mach-O platforms of the iOS family (`LC_BUILD_VERSION`): iOS, tvOS, watchOS, visionOS and

@@ -6,7 +6,8 @@
 //! * `signed/`   – signed Mach-O files, one signing feature each;
 //! * `profile/`  – CMS-signed provisioning profiles (+ their plist payloads);
 //! * `bundles/`  – Fixture.app (Developer ID style, time-stamped), an ad-hoc
-//!   copy, and an iOS-style Payload/FixtureiOS.app.
+//!   copy, and iOS-style Payload/FixtureiOS.app builds: development (`ios/`),
+//!   ad hoc (`ios-ad-hoc/`) and enterprise (`ios-enterprise/`).
 
 use {
     crate::reqs,
@@ -54,6 +55,8 @@ pub(crate) struct Pki {
     pub(crate) devid: Identity,
     pub(crate) devid_ec: Identity,
     pub(crate) appledev: Identity,
+    /// Apple Distribution: signs the iOS ad hoc and enterprise builds.
+    pub(crate) appledist: Identity,
     pub(crate) profsign: Identity,
 }
 
@@ -82,6 +85,7 @@ impl Pki {
             devid: load_identity(dir, "devid")?,
             devid_ec: load_identity(dir, "devid-ec")?,
             appledev: load_identity(dir, "appledev")?,
+            appledist: load_identity(dir, "appledist")?,
             profsign: load_identity(dir, "profsign")?,
         })
     }
@@ -229,6 +233,22 @@ fn entitlements_ios() -> Value {
         ("keychain-access-groups", strings(&["ABCDE12345.*"])),
     ])
 }
+
+/// What Xcode signs a distribution build of the iOS app with, and what its ad hoc, enterprise and
+/// App Store profiles allow: no debugger (get-task-allow false).
+fn entitlements_ios_distribution() -> Value {
+    dict(vec![
+        ("application-identifier", s("ABCDE12345.com.example.fixture.ios")),
+        ("com.apple.developer.team-identifier", s(TEAM)),
+        ("get-task-allow", Value::Boolean(false)),
+        ("keychain-access-groups", strings(&["ABCDE12345.*"])),
+    ])
+}
+
+/// The devices of the ad hoc profile: two iPhones (the newer UDID form, with a dash) and an
+/// older iPad (40 hex digits).
+const IOS_AD_HOC_DEVICES: &[&str] =
+    &["00008110-000A1C2E3F40801E", "00008030-001A2B3C4D5E802E", "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"];
 
 pub(crate) fn xml_string(v: &Value) -> Result<String> {
     Ok(String::from_utf8(plist_xml(v)?)?)
@@ -476,6 +496,8 @@ struct Profiles {
     /// The system extension's own: a profile covers only its bundle's main executable.
     developer_id_sysext: Vec<u8>,
     ios_development: Vec<u8>,
+    ios_ad_hoc: Vec<u8>,
+    ios_enterprise: Vec<u8>,
 }
 
 pub(crate) fn cms_sign(pki: &Pki, content: Vec<u8>, time: DateTime<Utc>) -> Result<Vec<u8>> {
@@ -502,8 +524,20 @@ pub(crate) struct ProfileSpec<'a> {
     pub(crate) expires: DateTime<Utc>,
     pub(crate) entitlements: Value,
     pub(crate) certs: Vec<&'a CapturedX509Certificate>,
-    pub(crate) devices: Option<&'a [&'a str]>,
+    pub(crate) devices: Devices<'a>,
     pub(crate) with_der_profile: bool,
+}
+
+/// Where a profile lets its code run: the keys that make it a development or ad hoc profile
+/// (a device list), an enterprise or Developer ID one (every device) or an App Store one (neither).
+#[derive(Clone, Copy)]
+pub(crate) enum Devices<'a> {
+    /// `ProvisionedDevices`.
+    Listed(&'a [&'a str]),
+    /// `ProvisionsAllDevices = true`.
+    All,
+    /// Neither key.
+    Unlisted,
 }
 
 pub(crate) fn profile_plist(pki: &Pki, p: &ProfileSpec) -> Result<Value> {
@@ -521,12 +555,13 @@ pub(crate) fn profile_plist(pki: &Pki, p: &ProfileSpec) -> Result<Value> {
     d.insert("ExpirationDate".into(), plist_date(p.expires));
     d.insert("Name".into(), s(p.name));
     match p.devices {
-        Some(devs) => {
+        Devices::Listed(devs) => {
             d.insert("ProvisionedDevices".into(), strings(devs));
         }
-        None => {
+        Devices::All => {
             d.insert("ProvisionsAllDevices".into(), Value::Boolean(true));
         }
+        Devices::Unlisted => {}
     }
     d.insert("TeamIdentifier".into(), strings(&[TEAM]));
     d.insert("TeamName".into(), s("Fixture Corp"));
@@ -592,7 +627,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
                 ("com.apple.developer.endpoint-security.client", Value::Boolean(true)),
             ]),
             certs: vec![&ctx.pki.devid.cert, &ctx.pki.devid_ec.cert],
-            devices: None,
+            devices: Devices::All,
             with_der_profile: true,
         },
     )?;
@@ -614,7 +649,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
                 ("com.apple.developer.endpoint-security.client", Value::Boolean(true)),
             ]),
             certs: vec![&ctx.pki.devid.cert, &ctx.pki.devid_ec.cert],
-            devices: None,
+            devices: Devices::All,
             with_der_profile: true,
         },
     )?;
@@ -636,7 +671,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
                 ("keychain-access-groups", strings(&["ABCDE12345.*"])),
             ]),
             certs: vec![&ctx.pki.appledev.cert],
-            devices: Some(&[
+            devices: Devices::Listed(&[
                 "00008103-000A1B2C3D4E5F60",
                 "00008112-001122334455667E",
                 "4C4C4544-0042-3010-8052-B4C04F4E4E32",
@@ -661,7 +696,7 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
                 ("keychain-access-groups", strings(&["ABCDE12345.*"])),
             ]),
             certs: vec![&ctx.pki.devid.cert],
-            devices: None,
+            devices: Devices::All,
             with_der_profile: false,
         },
     )?;
@@ -678,12 +713,62 @@ fn profiles(ctx: &Ctx) -> Result<Profiles> {
             expires: date(2040, 1, 1),
             entitlements: entitlements_ios(),
             certs: vec![&ctx.pki.appledev.cert],
-            devices: Some(&["00008030-001A2B3C4D5E802E", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"]),
+            devices: Devices::Listed(&["00008030-001A2B3C4D5E802E", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"]),
             with_der_profile: true,
         },
     )?;
 
-    Ok(Profiles { developer_id, developer_id_sysext, ios_development })
+    // The distribution kinds of the same App ID, signed by Apple Distribution: ad hoc (a device
+    // list, no get-task-allow), enterprise (every device) and App Store (neither).
+    let ios_distribution = |file: &str, name: &str, uuid: &str, devices: Devices, expires: DateTime<Utc>| {
+        write_profile(
+            ctx,
+            file,
+            &ProfileSpec {
+                name,
+                app_id_name: "Fixture iOS",
+                platform: &["iOS", "xrOS", "visionOS"],
+                uuid,
+                created: date(2026, 1, 1),
+                expires,
+                entitlements: entitlements_ios_distribution(),
+                certs: vec![&ctx.pki.appledist.cert],
+                devices,
+                with_der_profile: true,
+            },
+        )
+    };
+    let ios_ad_hoc = ios_distribution(
+        "ios-ad-hoc.mobileprovision",
+        "Fixture iOS Ad Hoc",
+        "3B9E6F12-7A4C-4D21-9E8B-0C1D2E3F4A5B",
+        Devices::Listed(IOS_AD_HOC_DEVICES),
+        date(2040, 1, 1),
+    )?;
+    let ios_enterprise = ios_distribution(
+        "ios-enterprise.mobileprovision",
+        "Fixture iOS In House",
+        "8C2A4E6B-1D3F-4A5B-8C7D-9E0F1A2B3C4D",
+        Devices::All,
+        date(2040, 1, 1),
+    )?;
+    ios_distribution(
+        "ios-app-store.mobileprovision",
+        "Fixture iOS App Store",
+        "E7F6A5B4-C3D2-4E1F-A0B9-C8D7E6F5A4B3",
+        Devices::Unlisted,
+        date(2040, 1, 1),
+    )?;
+    // Valid when the iOS builds were signed (2026-06-01), expired since: a release gate, which
+    // checks today's date, rejects it; a development build does not.
+    ios_distribution(
+        "ios-ad-hoc-expired.mobileprovision",
+        "Fixture iOS Ad Hoc (expired)",
+        "6D5C4B3A-2918-4F7E-8D6C-5B4A39281706",
+        Devices::Listed(IOS_AD_HOC_DEVICES),
+        date(2026, 9, 1),
+    )?;
+    Ok(Profiles { developer_id, developer_id_sysext, ios_development, ios_ad_hoc, ios_enterprise })
 }
 
 // ---------------------------------------------------------------------------
@@ -967,8 +1052,17 @@ fn bundles(ctx: &Ctx, profiles: &Profiles) -> Result<()> {
     UnifiedSigner::new(s).sign_path(&unsigned, &dest)?;
     eprintln!("  bundles/Fixture-adhoc.app");
 
-    // iOS flat bundle, Apple Development identity.
-    let ios_unsigned = ctx.work.join("unsigned/ios/FixtureiOS.app");
+    // iOS flat bundles: the development build (Apple Development identity), and the ad hoc and
+    // enterprise builds of the same app (Apple Distribution identity, no get-task-allow).
+    ios_bundle(ctx, "ios", &profiles.ios_development, &ctx.pki.appledev, &entitlements_ios())?;
+    ios_bundle(ctx, "ios-ad-hoc", &profiles.ios_ad_hoc, &ctx.pki.appledist, &entitlements_ios_distribution())?;
+    ios_bundle(ctx, "ios-enterprise", &profiles.ios_enterprise, &ctx.pki.appledist, &entitlements_ios_distribution())?;
+    Ok(())
+}
+
+/// `bundles/<dir>/Payload/FixtureiOS.app`, embedding `profile`, signed by `identity`.
+fn ios_bundle(ctx: &Ctx, dir: &str, profile: &[u8], identity: &Identity, entitlements: &Value) -> Result<()> {
+    let ios_unsigned = ctx.work.join(format!("unsigned/{dir}/FixtureiOS.app"));
     write(
         &ios_unsigned.join("Info.plist"),
         plist_xml(&dict(vec![
@@ -990,17 +1084,17 @@ fn bundles(ctx: &Ctx, profiles: &Profiles) -> Result<()> {
     )?;
     write(&ios_unsigned.join("PkgInfo"), b"APPL????")?;
     copy_exec(&ctx.inputs.join("FixtureiOS"), &ios_unsigned.join("FixtureiOS"))?;
-    write(&ios_unsigned.join("embedded.mobileprovision"), &profiles.ios_development)?;
+    write(&ios_unsigned.join("embedded.mobileprovision"), profile)?;
 
     let mut s = SigningSettings::default();
-    s.set_signing_key(&ctx.pki.appledev.key, ctx.pki.appledev.cert.clone());
+    s.set_signing_key(&identity.key, identity.cert.clone());
     s.chain_certificate(ctx.pki.wwdr.clone());
     s.chain_certificate(ctx.pki.root.clone());
     s.set_team_id(TEAM);
     s.set_signing_time(signing_time());
-    s.set_entitlements_xml(SettingsScope::Main, xml_string(&entitlements_ios())?)?;
-    let dest = ctx.out.join("bundles/ios/Payload/FixtureiOS.app");
+    s.set_entitlements_xml(SettingsScope::Main, xml_string(entitlements)?)?;
+    let dest = ctx.out.join(format!("bundles/{dir}/Payload/FixtureiOS.app"));
     UnifiedSigner::new(s).sign_path(&ios_unsigned, &dest)?;
-    eprintln!("  bundles/ios/Payload/FixtureiOS.app");
+    eprintln!("  bundles/{dir}/Payload/FixtureiOS.app");
     Ok(())
 }

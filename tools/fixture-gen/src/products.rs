@@ -178,7 +178,7 @@ impl Ctx {
             expires: date(2040, 1, 1),
             entitlements: dict(ents),
             certs: vec![&self.pki.devid.cert],
-            devices: None,
+            devices: crate::generate::Devices::All,
             with_der_profile: true,
         };
         let xml = plist_xml(&profile_plist(&self.pki, &spec)?)?;
