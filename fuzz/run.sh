@@ -39,7 +39,8 @@ for path in sys.stdin.read().split("\0"):
         plist|code_resources) find ../corpus \( -name '*.plist' -o -name CodeResources \) -size -256k \
             -exec sh -c 'for f; do cp "$f" "$0/$(echo "$f" | sha1sum | cut -c1-16)"; done' "$dir" {} + ;;
         xar) find ../corpus/generated/packages -name '*.pkg' -exec cp {} "$dir" \; ;;
-        udif) find ../corpus/generated/disk-images -name '*.dmg' -exec cp {} "$dir" \; ;;
+        # Small images only: each execution decodes the whole virtual disk and walks its volume.
+        udif) find ../corpus/generated/disk-images -name '*.dmg' -size -64k -exec cp {} "$dir" \; ;;
         *) find ../corpus/real/small ../corpus/generated/macho -type f -size -4M -exec cp {} "$dir" \; ;;
     esac
 }

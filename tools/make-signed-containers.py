@@ -18,6 +18,7 @@ using the fixture PKI (pki/), with secure timestamps from the loopback time-stam
                                           and a secure timestamp
   disk-images/Fixture-installer-signed.dmg Fixture-zlib.dmg signed with the Developer ID
                                           Installer identity, the wrong kind for a disk image
+  disk-images/Tiny-signed.dmg             Tiny-zlib.dmg signed like Fixture-signed.dmg (a fuzz seed)
 
 CMS signatures and timestamps differ on each run; the outputs are committed.
 """
@@ -73,6 +74,7 @@ def main():
             sign(os.path.join(images, "Fixture-zlib.dmg"), os.path.join(images, "Fixture-signed.dmg"), application)
             sign(os.path.join(images, "Fixture-zlib.dmg"), os.path.join(images, "Fixture-installer-signed.dmg"),
                  installer)
+            sign(os.path.join(images, "Tiny-zlib.dmg"), os.path.join(images, "Tiny-signed.dmg"), application)
         finally:
             server.terminate()
     with open(os.path.join(packages, "Timestamped.pkg"), "rb") as f:
