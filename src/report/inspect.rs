@@ -27,7 +27,42 @@ pub struct InspectReport {
     /// Entitlements files and Info.plists judged on their own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceView>,
+    /// Flat packages and disk images read, with their own signatures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<ContainerView>,
     pub problems: Vec<ProblemView>,
+}
+
+/// A package's or disk image's own signature, as `pkgutil --check-signature` and `codesign -dvvv`
+/// show it. Trust is judged against Apple's roots only (`check --trust-anchor` adds anchors).
+#[derive(Debug, Serialize)]
+pub struct ContainerView {
+    pub path: String,
+    pub format: crate::input::container_signature::ContainerFormat,
+    /// The container given, not one found inside another.
+    pub submitted: bool,
+    /// `no signature`, `signed ad hoc`, `invalid signature`, `not verified`, `signed by untrusted
+    /// certificate` or `signed by a certificate that chains to Apple's root`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// What the signature signs (`the sha1 TOC checksum`, `the CodeDirectory`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signs: Option<String>,
+    /// How a package's RSA `<signature>` signs its checksum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rsa_scheme: Option<crate::trust::RsaScheme>,
+    /// The signing certificate and its issuers, leaf first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificate_chain: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    pub ticket_stapled: bool,
+    /// Why the signature is invalid or untrusted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -315,6 +350,7 @@ impl InspectReport {
             .map(|p| problem_view(&p.path, &p.problem))
             .chain(scan.discovery.problems.iter().map(|p| problem_view(&p.path, &p.problem)))
             .collect();
+        let containers = scan.tree.signatures.iter().map(container_view).collect();
         InspectReport {
             schema: SCHEMA,
             input: scan.tree.origin.clone(),
@@ -323,6 +359,7 @@ impl InspectReport {
             launchd_plists,
             profiles,
             sources,
+            containers,
             problems,
         }
     }
@@ -645,4 +682,46 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
         cms,
         problems: sig.problems.iter().map(|p| problem_view(path, p)).collect(),
     }
+}
+
+fn container_view(c: &crate::input::container_signature::ContainerSignature) -> ContainerView {
+    let mut view = ContainerView {
+        path: c.path.clone(),
+        format: c.format,
+        submitted: c.submitted,
+        status: "no signature",
+        identifier: None,
+        signs: None,
+        rsa_scheme: None,
+        certificate_chain: Vec::new(),
+        signing_time: None,
+        timestamp: None,
+        ticket_stapled: c.ticket.is_some(),
+        problems: Vec::new(),
+    };
+    let Some(signed) = &c.signature else { return view };
+    view.identifier = signed.identifier.clone();
+    view.signs = Some(signed.content_name.clone());
+    let verdict = crate::trust::assess_container(signed, &crate::trust::Anchors::default());
+    view.rsa_scheme = verdict.rsa.as_ref().and_then(|r| r.scheme);
+    view.certificate_chain = verdict.chain().map(|c| c.path.clone()).unwrap_or_default();
+    let cms = verdict.cms.as_ref().and_then(|c| c.as_ref().ok());
+    view.signing_time = cms.and_then(|c| c.info.signers.first()).and_then(|s| s.signing_time.clone());
+    view.timestamp = verdict.timestamp().map(|t| t.time.clone());
+    view.problems = verdict.defects(signed).into_iter().map(|(_, why)| why).collect();
+    let untrusted = verdict.untrusted();
+    view.status = if signed.rsa.is_none() && signed.cms.is_none() && view.problems.is_empty() {
+        "signed ad hoc"
+    } else if !view.problems.is_empty() {
+        "invalid signature"
+    } else if let Some(why) = verdict.unverifiable() {
+        view.problems.push(why);
+        "not verified"
+    } else if let Some(why) = untrusted {
+        view.problems.push(why);
+        "signed by untrusted certificate"
+    } else {
+        "signed by a certificate that chains to Apple's root"
+    };
+    view
 }

@@ -42,6 +42,22 @@ pub fn render(report: &InspectReport) -> String {
         }
         field(&mut out, 1, "Error", s.error.as_deref());
     }
+    for c in &report.containers {
+        let _ = writeln!(out, "\n{} {}", c.format.noun(), c.path);
+        field(&mut out, 1, "Status", Some(c.status));
+        field(&mut out, 1, "Identifier", c.identifier.as_deref());
+        field(&mut out, 1, "Signs", c.signs.as_deref());
+        field(&mut out, 1, "RSA", c.rsa_scheme.map(|s| serde_plain(&s)).as_deref());
+        for (i, name) in c.certificate_chain.iter().enumerate() {
+            field(&mut out, 1, &format!("Certificate {}", i + 1), Some(name));
+        }
+        field(&mut out, 1, "Signed", c.signing_time.as_deref());
+        field(&mut out, 1, "Timestamp", c.timestamp.as_deref());
+        field(&mut out, 1, "Ticket", Some(if c.ticket_stapled { "stapled" } else { "not stapled" }));
+        for p in &c.problems {
+            field(&mut out, 1, "Problem", Some(p));
+        }
+    }
     for p in &report.profiles {
         let _ = writeln!(out, "\nprovisioning profile {}", p.path);
         field(&mut out, 1, "Embedded in", p.owner.as_deref());

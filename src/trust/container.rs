@@ -4,7 +4,10 @@
 //! Like [`super::assess`] for code, this answers questions (does it verify, where does the
 //! chain end, is there a timestamp) and leaves the judging to the container rules.
 
-use super::{assess_timestamp, check_chain, judgement_time, keys, signer_signature_valid, Anchors, ChainReport};
+use super::{
+    assess_timestamp, check_chain, judgement_time, keys, signer_signature_valid, Anchors, ChainDefect, ChainEnd,
+    ChainReport,
+};
 use crate::codesign::certificate::{parse_certificate, CertificateInfo};
 use crate::codesign::cms::{self, CmsInfo};
 use crate::input::container_signature::SignedBy;
@@ -85,6 +88,129 @@ impl ContainerAssessment {
     pub fn timestamp(&self) -> Option<&super::TimestampVerdict> {
         self.cms.as_ref()?.as_ref().ok()?.timestamp.as_ref()
     }
+
+    /// What is wrong with the signature's cryptography, each with the file offset it concerns:
+    /// the integrity problems met while reading `signed`, then the RSA and CMS signatures and
+    /// their chains. A key type that cannot be verified is not a defect ([`Self::unverifiable`]).
+    pub fn defects(&self, signed: &SignedBy) -> Vec<(Option<u64>, String)> {
+        let mut out: Vec<(Option<u64>, String)> =
+            signed.integrity.iter().map(|p| (p.offset, p.message.clone())).collect();
+        if let (Some(rsa), Some(v)) = (&signed.rsa, &self.rsa) {
+            out.extend(v.defects(rsa.offset, &signed.content_name));
+        }
+        if let (Some(cms), Some(v)) = (&signed.cms, &self.cms) {
+            match v {
+                Err(p) => out.push((p.offset, format!("the CMS signature does not decode: {}", p.message))),
+                Ok(v) => out.extend(v.defects(cms.offset, &signed.content_name)),
+            }
+        }
+        out
+    }
+
+    /// Why the signature could not be verified at all (a key type or algorithm that is not
+    /// verified here), so the container must not be reported as correctly signed.
+    pub fn unverifiable(&self) -> Option<String> {
+        let rsa = self.rsa.as_ref().is_some_and(|v| v.leaf.is_some() && !v.key_supported);
+        let cms = self
+            .cms
+            .as_ref()
+            .and_then(|c| c.as_ref().ok())
+            .is_some_and(|v| v.signature_valid.is_none() && v.info.leaf().is_some());
+        (rsa || cms).then(|| {
+            "uses a key type or algorithm bundlelint does not verify (RSA and ECDSA P-256/P-384 are verified)"
+                .to_owned()
+        })
+    }
+
+    /// Why the signer is not trusted at the time that counts: a chain that reaches no anchor, or
+    /// a certificate not valid then. `None` when the chain is sound.
+    pub fn untrusted(&self) -> Option<String> {
+        let chain = self.chain()?;
+        let path = chain.path.join(" → ");
+        match &chain.end {
+            ChainEnd::Anchored(_) => {}
+            ChainEnd::Incomplete { missing } => {
+                return Some(format!(
+                    "its certificate chain ({path}) stops before {missing:?}, which the signature must carry"
+                ))
+            }
+            ChainEnd::Untrusted { top } => {
+                return Some(format!(
+                    "its certificate chain ({path}) ends at {top:?}, which is not an Apple root or a trusted anchor"
+                ))
+            }
+        }
+        chain.defects.iter().find_map(|d| match d {
+            ChainDefect::Expired { subject, not_before, not_after, at } => Some(format!(
+                "it was signed at {at}, outside the validity of {subject:?} ({not_before} to {not_after})"
+            )),
+            ChainDefect::BadSignature { .. } => None,
+        })
+    }
+}
+
+impl RsaVerdict {
+    fn defects(&self, at: u64, content: &str) -> Vec<(Option<u64>, String)> {
+        let mut out: Vec<(Option<u64>, String)> = self
+            .unreadable_certificates
+            .iter()
+            .map(|p| (p.offset, format!("a certificate of the RSA signature does not decode: {}", p.message)))
+            .collect();
+        match &self.leaf {
+            None => out.push((Some(at), "the RSA <signature> names no certificate to verify it with".into())),
+            Some(leaf) if self.key_supported && self.scheme.is_none() => out.push((
+                Some(at),
+                format!("the RSA <signature> does not verify over {content} with the key of {:?}", name(leaf)),
+            )),
+            Some(_) => {}
+        }
+        out.extend(self.chain.iter().flat_map(|c| link_defects(c, at, "RSA")));
+        out
+    }
+}
+
+impl CmsVerdict {
+    fn defects(&self, at: u64, content: &str) -> Vec<(Option<u64>, String)> {
+        let mut out = Vec::new();
+        let at_cms = |why: String| (Some(at), why);
+        if self.info.signers.is_empty() {
+            out.push(at_cms("the CMS signature has no SignerInfo: nobody signed it".into()));
+        }
+        let algorithm = self.info.signers.first().map_or("", |s| s.digest_algorithm.as_str());
+        if let (Some(signed), Some(actual)) = (&self.message_digest, &self.content_digest) {
+            if signed != actual {
+                out.push(at_cms(format!(
+                    "the CMS signature signs the {algorithm} digest {signed}, but the {algorithm} of {content} is {actual}: it was signed over other contents"
+                )));
+            }
+        }
+        if self.signature_valid == Some(false) {
+            out.push(at_cms("the CMS signature does not verify with the signer's public key".into()));
+        }
+        if self.info.leaf().is_none() && !self.info.signers.is_empty() {
+            out.push(at_cms("the CMS signature names a signer certificate it does not carry".into()));
+        }
+        out.extend(self.chain.iter().flat_map(|c| link_defects(c, at, "CMS")));
+        out
+    }
+}
+
+/// Certificates of a chain not signed by their issuer.
+fn link_defects(chain: &ChainReport, at: u64, which: &str) -> Vec<(Option<u64>, String)> {
+    chain
+        .defects
+        .iter()
+        .filter_map(|d| match d {
+            ChainDefect::BadSignature { subject, issuer } => {
+                Some((Some(at), format!("the {which} signature's certificate {subject:?} is not signed by {issuer:?}")))
+            }
+            ChainDefect::Expired { .. } => None,
+        })
+        .collect()
+}
+
+fn name(c: &CertificateInfo) -> String {
+    c.common_name.clone().unwrap_or_else(|| c.subject.clone())
 }
 
 /// Assesses a container's signature against `anchors`.

@@ -1,7 +1,7 @@
 //! `dmg-not-developer-id`: a disk image signed with a certificate is signed by a Developer ID
 //! Application certificate that chains to Apple and was valid when it signed.
 
-use super::{signed, signer, untrusted};
+use super::{signed, signer};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::certificate::CertificateKind;
 use crate::input::container_signature::ContainerFormat;
@@ -14,7 +14,7 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
         let why = if kind != Some(CertificateKind::DeveloperIdApplication) {
             Some(format!("it is signed by {}, not a Developer ID Application certificate", signer(&s.verdict)))
         } else {
-            untrusted(&s.verdict)
+            s.verdict.untrusted()
         };
         if let Some(why) = why {
             let message = format!(

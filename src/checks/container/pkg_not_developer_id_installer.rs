@@ -1,7 +1,7 @@
 //! `notary-pkg-not-developer-id-installer`: the package submitted is signed, by a Developer ID
 //! Installer certificate that chains to Apple and was valid when it signed.
 
-use super::{signed, signer, untrusted};
+use super::{signed, signer};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::certificate::CertificateKind;
 use crate::input::container_signature::ContainerFormat;
@@ -24,7 +24,7 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
         let why = if kind != Some(CertificateKind::DeveloperIdInstaller) {
             Some(format!("it is signed by {}, not a Developer ID Installer certificate", signer(&s.verdict)))
         } else {
-            untrusted(&s.verdict)
+            s.verdict.untrusted()
         };
         if let Some(why) = why {
             let message =
