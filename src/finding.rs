@@ -130,6 +130,14 @@ impl Finding {
         self
     }
 
+    /// Places the finding's key in a source file (the engine does it from `[sources]`).
+    #[cfg(test)]
+    pub fn source_at(mut self, path: &str, key: &str, line: u32, column: u32) -> Finding {
+        let span = Span { line, column, offset: 0, length: 0 };
+        self.source = Some(SourceLocation { path: path.to_owned(), key: key.to_owned(), span });
+        self
+    }
+
     /// The order findings are reported in: by path, then position, then rule.
     pub fn sort_key(&self) -> (&str, Option<&str>, u64, &'static str, &str) {
         (

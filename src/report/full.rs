@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use super::check::{location, CheckReport};
+use super::check::{location, source_place, CheckReport};
 use crate::finding::{Finding, Severity};
 use crate::model::Scan;
 
@@ -73,6 +73,9 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool, summary: bool) ->
                 location(f),
                 f.range.map(|r| format!(", byte {:#x}", r.offset)).unwrap_or_default()
             );
+        }
+        if let Some(source) = source_place(f) {
+            let _ = writeln!(out, "  source: {source}");
         }
         out.push('\n');
     }
