@@ -306,6 +306,53 @@ mod tests {
         assert_eq!(place(&source, "absent", None, "", &vars), None);
     }
 
+    /// A built Info.plist, a finding on its `CFBundleIdentifier` naming the built value, and a
+    /// source file written as `source`: where the finding lands.
+    fn placed_with_source(source: &str) -> Option<SourceLocation> {
+        use crate::input::{Entry, FileData, InputKind, Tree};
+        let built = "<plist><dict>\n<key>CFBundleName</key><string>A</string>\n<key>CFBundleIdentifier</key><string>com.example.a</string>\n</dict></plist>";
+        let path = "A.app/Contents/Info.plist";
+        let tree = Tree::from_entries(
+            "A.app",
+            InputKind::Directory,
+            [
+                ("A.app".to_owned(), Entry::Dir),
+                ("A.app/Contents".to_owned(), Entry::Dir),
+                (path.to_owned(), Entry::File(FileData::from_vec(built.as_bytes().to_vec()))),
+            ],
+        );
+        let scan = Scan::from_tree(tree);
+        let span = Document::parse(built.as_bytes()).unwrap().key_span("CFBundleIdentifier");
+        let message = "`A.app` is signed as \"a\" but its CFBundleIdentifier is \"com.example.a\"";
+        let mut findings = [Finding::new(
+            crate::rule_id::SIG_IDENTIFIER_BUNDLE_MISMATCH,
+            crate::finding::Severity::Error,
+            path,
+            message,
+        )
+        .span(span)];
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Info.plist");
+        std::fs::write(&file, source).unwrap();
+        let mapping =
+            SourceMapping { product: "A.app/Contents/Info.plist".into(), source: file, part: SourcePart::File };
+        locate(&scan, &[mapping], &mut findings);
+        findings[0].source.take()
+    }
+
+    #[test]
+    fn a_built_plist_finding_lands_on_the_source_key_when_the_value_agrees() {
+        let written = |value: &str| {
+            format!("<plist><dict>\n\n<key>CFBundleIdentifier</key>\n<string>{value}</string>\n</dict></plist>")
+        };
+        let placed = placed_with_source(&written("$(PRODUCT_BUNDLE_IDENTIFIER)")).expect("a variable matches");
+        assert_eq!((placed.key.as_str(), placed.span.line, placed.span.column), ("CFBundleIdentifier", 3, 1));
+        assert!(placed_with_source(&written("com.example.a")).is_some());
+        assert_eq!(placed_with_source(&written("com.example.old")), None, "another value: not this source line");
+        assert_eq!(placed_with_source("<plist><dict><key>CFBundleName</key><string>A</string></dict></plist>"), None);
+        assert_eq!(placed_with_source("not a plist"), None);
+    }
+
     #[test]
     fn paths_are_shown_without_dots() {
         assert_eq!(lexically_normal(Path::new("tests/data/../../corpus/./x")), PathBuf::from("corpus/x"));
