@@ -98,6 +98,7 @@ fn every_configuration_in_the_cases_and_the_readme_validates() {
     let validator = validator("bundlelint.toml.schema.json");
     let readme = std::fs::read_to_string("README.md").unwrap();
     let example = readme.split("```toml\n").nth(1).and_then(|s| s.split("```").next()).expect("a TOML example");
+    bundlelint::config::parse(example, Path::new("bundlelint.toml")).expect("the tool reads the README's example");
     let mut configs = vec![("README.md".to_owned(), example.to_owned())];
     for rule in std::fs::read_dir("corpus/cases").unwrap().flatten() {
         for case in std::fs::read_dir(rule.path()).unwrap().flatten() {
