@@ -154,7 +154,7 @@ impl Variables {
         // The App ID prefix is the team's for every App ID made since 2011, but older ones have
         // their own: the signed App ID says which.
         let app_id =
-            entitlements.and_then(|e| crate::entitlements::APP_ID_KEYS.iter().find_map(|k| e.get(*k)?.as_string()));
+            entitlements.and_then(|e| crate::entitlements::APP_ID_KEYS.iter().find_map(|k| e.get(k)?.as_string()));
         if let Some((prefix, _)) = app_id.and_then(|id| id.split_once('.')) {
             known.insert("AppIdentifierPrefix", format!("{prefix}."));
         }

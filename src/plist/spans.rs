@@ -94,11 +94,10 @@ pub(super) fn spans(data: &[u8]) -> Spans {
                     _ => open_item = item.map(|path| (path, before)),
                 }
             }
-            Event::Empty(tag) if tag.name().as_ref() != "key" => {
-                if enter_value(&mut stack) {
-                    let end = reader.buffer_position();
-                    spans.items.insert(path_of(&stack), lines.span(before, end.saturating_sub(before)));
-                }
+            // Every empty value (`<true/>`) counts in its array; one that is an array item gets a span.
+            Event::Empty(tag) if tag.name().as_ref() != "key" && enter_value(&mut stack) => {
+                let end = reader.buffer_position();
+                spans.items.insert(path_of(&stack), lines.span(before, end.saturating_sub(before)));
             }
             Event::Text(text) if key_start.is_some() => key_text.push_str(&text),
             // References (`&amp;`, `&#38;`) arrive as events of their own, between the texts.
