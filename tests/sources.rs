@@ -112,6 +112,22 @@ fn a_missing_source_file_leaves_findings_on_the_build_output() {
     assert_eq!(jit.unwrap()["source"]["path"], ENTITLED);
 }
 
+/// Checking the folder the product is built into: the mapping names the product as it sits in
+/// the folder.
+#[test]
+fn a_folder_of_products_maps_from_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = dir.path().join("Release");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::copy(root().join(TOOL), build.join(base(TOOL))).unwrap();
+    let config = dir.path().join("bundlelint.toml");
+    let present = root().join(ENTITLED);
+    std::fs::write(&config, format!("[sources]\n\"{}\" = {{ entitlements = {:?} }}\n", base(TOOL), present)).unwrap();
+    let out = check_with(config.to_str().unwrap(), "concise", &[build.to_str().unwrap()]);
+    assert!(out.contains(&format!("Release/{}", base(TOOL))), "{out}");
+    assert!(out.contains(&format!("  source: {ENTITLED}:9:2 ")), "{out}");
+}
+
 fn base(path: &str) -> &str {
     Path::new(path).file_name().unwrap().to_str().unwrap()
 }

@@ -29,11 +29,9 @@ pub(super) fn locate(scan: &Scan, mappings: &[SourceMapping], findings: &mut [Fi
     }
     let mut sources: HashMap<PathBuf, Option<Document>> = HashMap::new();
     let mut built: HashMap<String, Option<Document>> = HashMap::new();
+    let in_folder = scan.tree.kind == crate::input::InputKind::Directory;
     for finding in findings.iter_mut() {
-        let Some((source_path, part)) = mappings.iter().find_map(|m| Some((m.source_for(&finding.path)?, m.part)))
-        else {
-            continue;
-        };
+        let Some((source_path, part)) = mapped(mappings, &finding.path, in_folder) else { continue };
         let Some(source) = sources.entry(source_path.clone()).or_insert_with(|| read_source(&source_path)).as_ref()
         else {
             continue;
@@ -49,6 +47,17 @@ pub(super) fn locate(scan: &Scan, mappings: &[SourceMapping], findings: &mut [Fi
             finding.source = Some(SourceLocation { path: shown(&source_path), key, span });
         }
     }
+}
+
+/// The source of the product file at tree path `path`, and which part of the file it is. Tree
+/// paths start with the input's name (`Example.app/…`); when the input is a folder of products
+/// (`build/Release`), a mapping may also start inside it, with the product's own name.
+fn mapped(mappings: &[SourceMapping], path: &str, in_folder: bool) -> Option<(PathBuf, SourcePart)> {
+    let inside = path.split_once('/').map(|(_, rest)| rest).filter(|_| in_folder);
+    [Some(path), inside]
+        .into_iter()
+        .flatten()
+        .find_map(|p| mappings.iter().find_map(|m| Some((m.source_for(p)?, m.part))))
 }
 
 /// The key a finding about a built plist points at, and where the source writes it.
