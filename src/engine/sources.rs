@@ -64,7 +64,8 @@ fn mapped(mappings: &[SourceMapping], path: &str, in_folder: bool) -> Option<(Pa
 fn place_in_file(scan: &Scan, built: &Document, finding: &Finding, source: &Document) -> Option<(String, Span)> {
     let offset = finding.span.map(|s| s.offset).or(finding.range.map(|r| r.offset))?;
     let key = built.key_at(offset)?;
-    let variables = owner(scan, &finding.path).map(|item| Variables::of(&item)).unwrap_or_default();
+    let variables =
+        owner(scan, &finding.path).map(|item| Variables::for_file(&item, &finding.path)).unwrap_or_default();
     let span = place(source, key, built.value_at(key), &finding.message, &variables)?;
     Some((key.to_owned(), span))
 }
@@ -139,7 +140,22 @@ const FROM_INFO_PLIST: &[(&str, &str)] = &[
     ("DEVELOPMENT_LANGUAGE", "CFBundleDevelopmentRegion"),
 ];
 
+/// Build settings that hold for every target of a product: a launchd plist or a helper's file
+/// inside a bundle was built by another target, with its own identifiers and versions.
+const PRODUCT_WIDE: &[&str] = &["DEVELOPMENT_TEAM", "TeamIdentifierPrefix", "AppIdentifierPrefix"];
+
 impl Variables {
+    /// The build settings known for `path`, a file inside `item`: all of them for the item's own
+    /// Info.plist, the team's for any other file.
+    fn for_file(item: &ItemView<'_>, path: &str) -> Variables {
+        let mut variables = Variables::of(item);
+        let own_info = item.item.bundle.as_ref().and_then(|b| b.info_plist.as_deref()) == Some(path);
+        if !own_info {
+            variables.known.retain(|name, _| PRODUCT_WIDE.contains(name));
+        }
+        variables
+    }
+
     /// What the code item's Info.plist and signature say the build settings were.
     fn of(item: &ItemView<'_>) -> Variables {
         let mut known = HashMap::new();
