@@ -187,6 +187,8 @@ fn text_formats_and_junit_add_a_source_line() {
         let out = check(format, &[TOOL]);
         assert!(out.contains(&place), "{format}:\n{out}");
     }
+    let full = check("full", &[TOOL]);
+    assert!(full.contains(&format!("─[{ENTITLED}:9:2]")), "the source excerpt:\n{full}");
     let mut settings = insta::Settings::clone_current();
     settings.set_description(format!("bundlelint check --config {CONFIG} --policy app-store --format concise"));
     settings.bind(|| insta::assert_snapshot!(check("concise", &[TOOL, FIXTURE])));
