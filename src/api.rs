@@ -76,7 +76,21 @@ impl Checker {
         Checker::default()
     }
 
-    /// The settings of a `bundlelint.toml`, as `--config` reads them.
+    /// The settings of a `bundlelint.toml`, as `--config` reads them. With a `[sources]` table,
+    /// findings about a key of a mapped file also carry where the repository writes it
+    /// ([`Finding::source`](crate::Finding::source)).
+    ///
+    /// ```
+    /// use bundlelint::{Checker, Policy};
+    ///
+    /// let checker = Checker::from_config("tests/data/sources/bundlelint.toml")?.policy(Policy::AppStore);
+    /// let report = checker.check("corpus/generated/signed/adhoc-runtime-entitlements-universal")?;
+    /// let jit = report.findings.iter().find(|f| f.rule == "ent-hardened-runtime-exceptions").unwrap();
+    /// let source = jit.source.as_ref().unwrap();
+    /// assert_eq!(source.path, "corpus/sources/Entitled.entitlements");
+    /// assert_eq!((source.key.as_str(), source.span.line), ("com.apple.security.cs.allow-jit", 9));
+    /// # Ok::<(), bundlelint::Error>(())
+    /// ```
     pub fn from_config(path: impl AsRef<Path>) -> Result<Checker, Error> {
         let settings = crate::config::load(path.as_ref()).map_err(|e| Error::Settings(e.to_string()))?;
         Ok(Checker { settings })

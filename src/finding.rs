@@ -24,6 +24,18 @@ impl Severity {
     }
 }
 
+/// A place in a repository source file: the file the build made `path` from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    /// The source file, relative to the working directory when it lies inside it.
+    pub path: String,
+    /// The key path the finding is about (`com.apple.security.cs.allow-jit`,
+    /// `SMPrivilegedExecutables/com.example.helper`).
+    pub key: String,
+    /// Where the key, or the array item the finding names, is written.
+    pub span: Span,
+}
+
 /// One reported fact about the input, with everything a user needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -49,6 +61,10 @@ pub struct Finding {
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Where the key the finding is about is written in the repository, when the configuration
+    /// maps `path` to a source file (`[sources]`) and that file has the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
     /// The most this finding may weigh, whatever the rule's page says: a rule lowers it for the
     /// cases its page names (a library checked on its own…). User overrides still apply.
     #[serde(skip)]
@@ -72,6 +88,7 @@ impl Finding {
             range: None,
             span: None,
             help: None,
+            source: None,
             at_most: None,
         }
     }
@@ -110,6 +127,14 @@ impl Finding {
 
     pub fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Places the finding's key in a source file (the engine does it from `[sources]`).
+    #[cfg(test)]
+    pub fn source_at(mut self, path: &str, key: &str, line: u32, column: u32) -> Finding {
+        let span = Span { line, column, offset: 0, length: 0 };
+        self.source = Some(SourceLocation { path: path.to_owned(), key: key.to_owned(), span });
         self
     }
 

@@ -23,7 +23,7 @@ mod api;
 
 pub use api::{inspect, Checker, Error};
 pub use catalog::Policy;
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, Severity, SourceLocation};
 pub use report::check::CheckReport;
 pub use report::inspect::InspectReport;
 pub use rule_id::RuleId;

@@ -56,6 +56,10 @@ pub struct Settings {
     pub given_profile: Option<GivenProfile>,
     /// UDIDs of the devices a development or ad hoc build must install on (`--device`).
     pub devices: Vec<String>,
+    /// Files of the built product and the repository files they are made from (`[sources]`).
+    pub sources: Vec<SourceMapping>,
+    /// Built products the language server checks to show their findings on the sources.
+    pub build_outputs: Vec<std::path::PathBuf>,
 }
 
 /// The policy in effect, where it came from and, when detected, what it was detected from.
@@ -86,6 +90,112 @@ pub fn check_device(udid: &str) -> Result<(), String> {
 /// Whether two UDIDs name the same device: profiles and tools differ in letter case.
 pub fn same_device(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// A file of the built product and the repository file it is made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceMapping {
+    /// A pattern over paths inside the input (`Example.app/Contents/Info.plist`): `*` matches
+    /// within a name, `**/` any folders.
+    pub product: String,
+    /// The source file, resolved against the configuration's folder; each wildcard in it takes
+    /// what the product pattern's wildcard of the same rank matched.
+    pub source: std::path::PathBuf,
+    pub part: SourcePart,
+}
+
+/// Which part of the product file the source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourcePart {
+    /// The file itself: an Info.plist or a launchd property list, copied and expanded by the build.
+    File,
+    /// The entitlements signed into the executable (`CODE_SIGN_ENTITLEMENTS`).
+    Entitlements,
+}
+
+impl SourceMapping {
+    /// The source file of `path`, a file inside the input, when this mapping covers it.
+    pub fn source_for(&self, path: &str) -> Option<std::path::PathBuf> {
+        let captures = wildcard_captures(&self.product, path)?;
+        let source = self.source.to_str()?;
+        let mut captured = captures.into_iter();
+        let mut filled = String::with_capacity(source.len());
+        for token in tokens(source) {
+            match token {
+                Token::Literal(text) => filled.push_str(text),
+                Token::Star | Token::Folders => filled.push_str(captured.next().unwrap_or_default()),
+            }
+        }
+        Some(std::path::PathBuf::from(filled))
+    }
+}
+
+/// A piece of a path pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token<'a> {
+    Literal(&'a str),
+    /// `*`: any characters but `/`.
+    Star,
+    /// `**/`: nothing, or any folders with their trailing `/`; `**` at the end: anything.
+    Folders,
+}
+
+fn tokens(pattern: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut rest = pattern;
+    while let Some(at) = rest.find('*') {
+        if at > 0 {
+            out.push(Token::Literal(&rest[..at]));
+        }
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("**/") {
+            out.push(Token::Folders);
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("**") {
+            out.push(Token::Folders);
+            rest = after;
+        } else {
+            out.push(Token::Star);
+            rest = &rest[1..];
+        }
+    }
+    if !rest.is_empty() {
+        out.push(Token::Literal(rest));
+    }
+    out
+}
+
+/// How many wildcards a pattern has: a source path may reuse at most as many as its product has.
+pub fn wildcard_count(pattern: &str) -> usize {
+    tokens(pattern).iter().filter(|t| !matches!(t, Token::Literal(_))).count()
+}
+
+/// What each wildcard of `pattern` matched in `text`, in order, when the whole text matches.
+/// Wildcards match as little as they can, so `*.*` splits at the first dot.
+pub fn wildcard_captures<'t>(pattern: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let mut captures = Vec::new();
+    match_tokens(&tokens(pattern), text, &mut captures).then_some(captures)
+}
+
+fn match_tokens<'t>(tokens: &[Token<'_>], text: &'t str, captures: &mut Vec<&'t str>) -> bool {
+    let Some((first, rest)) = tokens.split_first() else { return text.is_empty() };
+    let ends: Vec<usize> = match first {
+        Token::Literal(literal) => {
+            return text.strip_prefix(literal).is_some_and(|after| match_tokens(rest, after, captures));
+        }
+        Token::Star => (0..=text.find('/').unwrap_or(text.len())).filter(|&e| text.is_char_boundary(e)).collect(),
+        // At the end, `**` takes everything; before more pattern, whole folders only.
+        Token::Folders if rest.is_empty() => vec![text.len()],
+        Token::Folders => std::iter::once(0).chain(text.match_indices('/').map(|(i, _)| i + 1)).collect(),
+    };
+    for end in ends {
+        captures.push(&text[..end]);
+        if match_tokens(rest, &text[end..], captures) {
+            return true;
+        }
+        captures.pop();
+    }
+    false
 }
 
 /// A provisioning profile named in the settings, read.
@@ -258,5 +368,21 @@ mod tests {
             assert!(check_device(bad).is_err(), "{bad}");
         }
         assert!(same_device("00008030-001a2b3c4d5e802e", "00008030-001A2B3C4D5E802E"));
+    }
+
+    use super::wildcard_captures as captures;
+
+    #[test]
+    fn wildcards_capture_what_they_match() {
+        assert_eq!(captures("A.app/Contents/Info.plist", "A.app/Contents/Info.plist"), Some(vec![]));
+        assert_eq!(captures("A.app/*/Info.plist", "A.app/Contents/Info.plist"), Some(vec!["Contents"]));
+        assert_eq!(captures("L/*.plist", "L/com.example.a.plist"), Some(vec!["com.example.a"]));
+        assert_eq!(captures("L/*.*.plist", "L/com.example.a.plist"), Some(vec!["com", "example.a"]));
+        assert_eq!(captures("L/*.plist", "L/x/y.plist"), None, "`*` does not cross folders");
+        assert_eq!(captures("**/Info.plist", "Info.plist"), Some(vec![""]));
+        assert_eq!(captures("**/Info.plist", "A.app/Contents/Info.plist"), Some(vec!["A.app/Contents/"]));
+        assert_eq!(captures("A.app/**", "A.app/Contents/MacOS/A"), Some(vec!["Contents/MacOS/A"]));
+        assert_eq!(captures("*", "é/x"), None);
+        assert_eq!(captures("*x", "éx"), Some(vec!["é"]));
     }
 }

@@ -17,5 +17,6 @@ mod robustness;
 mod rules_meta;
 mod scenarios;
 mod schemas;
+mod sources;
 mod toolchain;
 mod verify;

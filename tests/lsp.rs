@@ -290,3 +290,48 @@ fn an_entitlement_the_configured_profile_does_not_allow_can_be_removed() {
     );
     assert_eq!(client.shut_down(), Some(0));
 }
+
+/// A project whose configuration maps a built tool back to its entitlements file and names where
+/// the tool is built: the source shows the built tool's findings on its keys, follows the key as
+/// the text is edited, and is checked again when the build output changes on disk.
+#[test]
+fn a_source_file_shows_the_findings_of_its_build_output() {
+    let work = tempfile::tempdir().unwrap();
+    let config = "policy = \"app-store\"\nbuild-outputs = [\"build/tool\"]\n\n[sources]\n\"tool\" = { entitlements = \"Tool/Tool.entitlements\" }\n";
+    std::fs::write(work.path().join("bundlelint.toml"), config).unwrap();
+    std::fs::create_dir_all(work.path().join("build")).unwrap();
+    let output = work.path().join("build/tool");
+    std::fs::copy("corpus/generated/signed/adhoc-runtime-entitlements-universal", &output).unwrap();
+    std::fs::create_dir_all(work.path().join("Tool")).unwrap();
+    let path = work.path().join("Tool/Tool.entitlements");
+    let text = std::fs::read_to_string("corpus/sources/Entitled.entitlements").unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let uri = uri_of(&path);
+
+    let mut client = Client::start();
+    initialize(&mut client);
+    open(&mut client, &uri, &text);
+    let published = client.diagnostics(&uri);
+    let built = |published: &Value, code: &str| {
+        published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == code).cloned()
+    };
+    let jit = built(&published, "ent-hardened-runtime-exceptions").unwrap_or_else(|| panic!("{published}"));
+    assert_eq!(jit["range"]["start"], json!({"line": 8, "character": 1}), "on <key>com.apple.security.cs.allow-jit");
+    assert!(jit["message"].as_str().unwrap().contains("\nbuilt: tool\n"), "{jit}");
+    let hover = client
+        .request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": 8, "character": 6}}));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("# ent-hardened-runtime-exceptions\n"), "{hover}");
+
+    // Typing above the key moves the diagnostic with it, before anything is saved.
+    let edited = text.replacen("<dict>\n", "<dict>\n\t<key>com.apple.security.network.client</key>\n\t<true/>\n", 1);
+    change(&mut client, &uri, 2, &edited);
+    let published = client.diagnostics(&uri);
+    let moved = built(&published, "ent-hardened-runtime-exceptions").unwrap_or_else(|| panic!("{published}"));
+    assert_eq!(moved["range"]["start"], json!({"line": 10, "character": 1}));
+
+    // A new build without those entitlements clears them, with no edit to the source.
+    std::fs::copy("corpus/generated/macho/hello-arm64", &output).unwrap();
+    let published = client.diagnostics(&uri);
+    assert!(built(&published, "ent-hardened-runtime-exceptions").is_none(), "{published}");
+    assert_eq!(client.shut_down(), Some(0));
+}

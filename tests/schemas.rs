@@ -51,6 +51,26 @@ fn the_check_json_of_every_corpus_input_validates() {
     validate_outputs("check.schema.json", &["check", "--no-config", "--format", "json"], corpus_inputs().into_iter());
 }
 
+/// Findings placed on their repository sources (`[sources]`) validate, and the schema describes
+/// the `source` object closely enough to refuse one without its line.
+#[test]
+fn the_check_json_with_source_locations_validates() {
+    let inputs =
+        ["corpus/generated/signed/adhoc-runtime-entitlements-universal", "corpus/generated/bundles/Fixture.app"];
+    let args = ["check", "--config", "tests/data/sources/bundlelint.toml", "--policy", "app-store", "--format", "json"];
+    let validator = validator("check.schema.json");
+    for input in inputs {
+        let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(args).arg(input).output().unwrap();
+        let mut document: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = problems(&validator, &document);
+        assert!(found.is_empty(), "{input}:\n{}", found.join("\n"));
+        let placed = document["findings"].as_array().unwrap().iter().position(|f| f.get("source").is_some());
+        let placed = placed.unwrap_or_else(|| panic!("{input}: no finding has a source"));
+        document["findings"][placed]["source"]["span"].as_object_mut().unwrap().remove("line");
+        assert!(!problems(&validator, &document).is_empty(), "the schema accepts a source without its line");
+    }
+}
+
 /// The `inspect` JSON of every corpus input and source file validates against its schema, and
 /// the schema is strict enough to refuse a document with a field it does not describe.
 #[test]
@@ -78,6 +98,7 @@ fn every_configuration_in_the_cases_and_the_readme_validates() {
     let validator = validator("bundlelint.toml.schema.json");
     let readme = std::fs::read_to_string("README.md").unwrap();
     let example = readme.split("```toml\n").nth(1).and_then(|s| s.split("```").next()).expect("a TOML example");
+    bundlelint::config::parse(example, Path::new("bundlelint.toml")).expect("the tool reads the README's example");
     let mut configs = vec![("README.md".to_owned(), example.to_owned())];
     for rule in std::fs::read_dir("corpus/cases").unwrap().flatten() {
         for case in std::fs::read_dir(rule.path()).unwrap().flatten() {
@@ -89,6 +110,8 @@ fn every_configuration_in_the_cases_and_the_readme_validates() {
             }
         }
     }
+    let sources = "tests/data/sources/bundlelint.toml";
+    configs.push((sources.to_owned(), std::fs::read_to_string(sources).unwrap()));
     assert!(configs.len() > 3, "{configs:?}");
     for (source, text) in &configs {
         let found = problems(&validator, &config_json(text));
@@ -108,6 +131,9 @@ fn what_the_tool_refuses_in_a_configuration_the_schema_refuses() {
         "[severity]\n\"sig-\" = \"fatal\"",
         "[[ignore-path]]\nglob = \"**\"",
         "[expect]\ncertificate-kind = \"developer-id\"",
+        "[sources]\n\"/abs/Info.plist\" = \"Info.plist\"",
+        "[sources]\n\"A.app/Contents/MacOS/A\" = { entitlement = \"A.entitlements\" }",
+        "[sources]\n\"A.app/Contents/Info.plist\" = \"\"",
     ] {
         let tool = bundlelint::config::parse(text, Path::new("bundlelint.toml"));
         assert!(tool.is_err(), "the tool accepts {text:?}");

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::catalog::Policy;
 use crate::finding::Severity;
-use crate::settings::{Expectations, PathIgnore, Settings};
+use crate::settings::{wildcard_count, Expectations, PathIgnore, Settings, SourceMapping, SourcePart};
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "bundlelint.toml";
@@ -41,6 +41,28 @@ pub struct ConfigFile {
     /// UDIDs of the devices a development or ad hoc build must install on.
     #[serde(default)]
     pub devices: Vec<String>,
+    /// Path pattern of a file of the built product → the repository file it is made from.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceEntry>,
+    /// Built products the language server checks to show their findings on the sources.
+    #[serde(default)]
+    pub build_outputs: Vec<PathBuf>,
+}
+
+/// What a `[sources]` entry maps a product file to.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SourceEntry {
+    /// The file itself (`"Example/Info.plist"`).
+    File(String),
+    /// A part of the file: `{ entitlements = "Example/Example.entitlements" }` for an executable.
+    Parts(SourceParts),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceParts {
+    pub entitlements: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +190,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
         crate::settings::check_device(udid).map_err(|m| at(key_at(udid), m))?;
     }
     let base = path.parent().unwrap_or(Path::new("."));
+    let mut sources = Vec::new();
+    for (product, entry) in &file.sources {
+        let (source, part) = match entry {
+            SourceEntry::File(source) => (source, SourcePart::File),
+            SourceEntry::Parts(parts) => (&parts.entitlements, SourcePart::Entitlements),
+        };
+        check_source_mapping(product, source).map_err(|m| at(key_at(product), m))?;
+        sources.push(SourceMapping { product: product.clone(), source: base.join(source), part });
+    }
     Ok(Settings {
         policy,
         select: file.select,
@@ -184,7 +215,29 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
         profile: file.profile.map(|p| base.join(p)),
         given_profile: None,
         devices: file.devices,
+        sources,
+        build_outputs: file.build_outputs.iter().map(|p| base.join(p)).collect(),
     })
+}
+
+/// A `[sources]` entry names a file inside the input (a relative path) and reuses no more
+/// wildcards than its product pattern has.
+fn check_source_mapping(product: &str, source: &str) -> Result<(), String> {
+    if product.is_empty() || product.starts_with('/') {
+        return Err(format!(
+            "sources: `{product}` must be a path inside the checked input, starting with its name (`Example.app/Contents/Info.plist`)"
+        ));
+    }
+    if source.is_empty() {
+        return Err(format!("sources: `{product}` maps to an empty path"));
+    }
+    let (have, want) = (wildcard_count(product), wildcard_count(source));
+    if want > have {
+        return Err(format!(
+            "sources: `{source}` has {want} wildcard(s) but `{product}` has {have}: each `*` of the source takes what the product's matched"
+        ));
+    }
+    Ok(())
 }
 
 /// Certificate kinds `expect.certificate-kind` may name (as `inspect` prints them).
@@ -320,6 +373,46 @@ identifiers = { "App.app" = "com.example.app" }
         assert_eq!(s.expect.identifiers["App.app"], "com.example.app");
         assert_eq!(s.trust_anchors, [PathBuf::from("/repo/certs/root.pem")]);
         assert_eq!(s.devices, ["00008030-001A2B3C4D5E802E"]);
+    }
+
+    #[test]
+    fn sources_map_product_files_to_repository_files() {
+        let s = parse(
+            r#"
+build-outputs = ["build/Release/Example.app"]
+
+[sources]
+"Example.app/Contents/Info.plist" = "Example/Info.plist"
+"Example.app/Contents/MacOS/Example" = { entitlements = "Example/Example.entitlements" }
+"Example.app/Contents/Library/LaunchDaemons/*.plist" = "Daemon/launchd/*.plist"
+"#,
+            Path::new("/repo/bundlelint.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.build_outputs, [PathBuf::from("/repo/build/Release/Example.app")]);
+        let source = |path: &str| s.sources.iter().find_map(|m| Some((m.source_for(path)?, m.part)));
+        assert_eq!(
+            source("Example.app/Contents/Info.plist"),
+            Some((PathBuf::from("/repo/Example/Info.plist"), SourcePart::File))
+        );
+        assert_eq!(
+            source("Example.app/Contents/MacOS/Example"),
+            Some((PathBuf::from("/repo/Example/Example.entitlements"), SourcePart::Entitlements))
+        );
+        assert_eq!(
+            source("Example.app/Contents/Library/LaunchDaemons/com.example.agent.plist"),
+            Some((PathBuf::from("/repo/Daemon/launchd/com.example.agent.plist"), SourcePart::File))
+        );
+        assert_eq!(source("Example.app/Contents/Library/LaunchDaemons/sub/x.plist"), None, "`*` stays in its folder");
+        assert_eq!(source("Other.app/Contents/Info.plist"), None);
+
+        let e = err("[sources]\n\"A.app/Contents/Info.plist\" = \"*/Info.plist\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("has 1 wildcard(s) but"), "{e}");
+        let e = err("[sources]\n\"/abs/Info.plist\" = \"Info.plist\"\n");
+        assert!(e.message.contains("inside the checked input"), "{e}");
+        let e = err("[sources]\n\"A.app/Contents/MacOS/A\" = { entitlement = \"A.entitlements\" }\n");
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

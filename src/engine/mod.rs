@@ -2,6 +2,7 @@
 //! their pages and the user's settings, sorted deterministically.
 
 mod problems;
+mod sources;
 
 use rayon::prelude::*;
 
@@ -84,6 +85,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     let mut findings: Vec<Finding> = findings.into_iter().filter_map(|f| settings.finalise(f, policy)).collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    sources::locate(scan, &settings.sources, &mut findings);
     Outcome { policy, policy_source, policy_basis, findings, unread }
 }
 

@@ -3,10 +3,17 @@
 //! published as diagnostics, a hover on one shows its rule's page, and the fixes that are one
 //! mechanical edit are offered as code actions.
 //!
+//! With a configuration that maps a built product back to its sources (`[sources]`) and names
+//! where the product is built (`build-outputs`), a source file also shows the findings of the
+//! built product about its keys: the output is checked with the source, again when something in
+//! it changes on disk (looked at every few seconds while a document is open), and each finding
+//! sits on the key as the editor's text writes it now.
+//!
 //! Built on `lsp-server` and `lsp-types`, rust-analyzer's crates: maintained with rust-analyzer,
 //! synchronous (a channel of messages and two I/O threads), so the server is a plain loop with no
 //! async runtime; checking one small file is fast and needs no concurrency of its own.
 
+mod outputs;
 mod text;
 
 use std::collections::HashMap;
@@ -40,6 +47,9 @@ use bundlelint::settings::Settings;
 /// Quiet after the last change before a changed document is checked again: typing is not
 /// interrupted by a check per keystroke, and queued changes are checked once.
 const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// How often the build outputs followed are looked at for changes on disk.
+const POLL: Duration = Duration::from_secs(2);
 
 /// Where the rule pages are published, for a diagnostic's link.
 const RULES_URL: &str = "https://github.com/bundlelint/bundlelint/blob/main/rules";
@@ -90,6 +100,7 @@ fn serve(connection: &Connection) -> Result<bool, String> {
                 Ok(m) => m,
                 Err(e) if e.is_timeout() => {
                     server.check_due(connection, Instant::now());
+                    server.poll_outputs(connection, Instant::now());
                     continue;
                 }
                 Err(_) => return Ok(false),
@@ -134,12 +145,32 @@ struct Document {
 #[derive(Default)]
 struct Server {
     documents: HashMap<Uri, Document>,
+    outputs: outputs::Outputs,
+    /// When the build outputs were last looked at.
+    polled_at: Option<Instant>,
 }
 
 impl Server {
-    /// When the earliest pending check is due.
+    /// When the earliest pending check is due, or the next look at the build outputs.
     fn next_due(&self) -> Option<Instant> {
-        self.documents.values().filter_map(|d| d.changed_at).min().map(|at| at + DEBOUNCE)
+        let typed = self.documents.values().filter_map(|d| d.changed_at).min().map(|at| at + DEBOUNCE);
+        let following = !self.outputs.is_empty() && !self.documents.is_empty();
+        let poll = following.then(|| self.polled_at.map_or_else(Instant::now, |at| at + POLL));
+        typed.into_iter().chain(poll).min()
+    }
+
+    /// Checks every open document again when a build output changed on disk.
+    fn poll_outputs(&mut self, connection: &Connection, now: Instant) {
+        if self.polled_at.is_some_and(|at| at + POLL > now) {
+            return;
+        }
+        self.polled_at = Some(now);
+        if self.outputs.changed() {
+            let open: Vec<Uri> = self.documents.keys().cloned().collect();
+            for uri in open {
+                self.check_and_publish(connection, &uri);
+            }
+        }
     }
 
     /// Checks every document whose debounce has run out.
@@ -165,7 +196,7 @@ impl Server {
     fn check_and_publish(&mut self, connection: &Connection, uri: &Uri) {
         let Some(document) = self.documents.get_mut(uri) else { return };
         document.changed_at = None;
-        (document.findings, document.not_checked) = match check_document(uri, &document.text) {
+        (document.findings, document.not_checked) = match check_document(uri, &document.text, &mut self.outputs) {
             Ok(findings) => (findings, None),
             Err(why) => (Vec::new(), Some(why)),
         };
@@ -322,9 +353,14 @@ fn is_profile(name: &str) -> bool {
     name.ends_with(".mobileprovision") || name.ends_with(".provisionprofile")
 }
 
-/// The findings for the document's current text, each with its range in that text.
-/// Fails when the configuration is broken: the document is then not checked.
-fn check_document(uri: &Uri, text: &str) -> Result<Vec<(lsp_types::Range, Finding)>, String> {
+/// The findings for the document's current text, each with its range in that text, and those of
+/// the configured build outputs placed on it. Fails when the configuration is broken: the
+/// document is then not checked.
+fn check_document(
+    uri: &Uri,
+    text: &str,
+    outputs: &mut outputs::Outputs,
+) -> Result<Vec<(lsp_types::Range, Finding)>, String> {
     let name = file_name(uri);
     let path = file_path(uri);
     let settings = settings_for(path.as_deref())?;
@@ -337,12 +373,39 @@ fn check_document(uri: &Uri, text: &str) -> Result<Vec<(lsp_types::Range, Findin
     } else {
         scan_of_text(&name, text)
     };
-    if scan.holds_nothing_to_judge() {
-        return Ok(Vec::new());
+    let mut found: Vec<(lsp_types::Range, Finding)> = if scan.holds_nothing_to_judge() {
+        Vec::new()
+    } else {
+        // Parts left unread are findings too (input-…), so they show.
+        engine::check(&scan, &settings).findings.into_iter().map(|f| (finding_range(text, &name, &f), f)).collect()
+    };
+    if let Some(path) = path.as_deref().filter(|_| !is_profile(&name)) {
+        let on_disk = std::fs::read_to_string(path).ok();
+        for built in outputs.findings_on(&settings, path) {
+            let Some(placed) = placed_in(text, on_disk.as_deref(), built) else { continue };
+            // The source judged alone may say the same about the same key.
+            if !found.iter().any(|(range, f)| *range == placed.0 && f.rule == placed.1.rule) {
+                found.push(placed);
+            }
+        }
     }
-    let outcome = engine::check(&scan, &settings);
-    // Parts left unread are findings too (input-…), so they show.
-    Ok(outcome.findings.into_iter().map(|f| (finding_range(text, &name, &f), f)).collect())
+    Ok(found)
+}
+
+/// A finding of a build output on the document: at its source span when the editor's text is the
+/// file as saved, else at its key as the text writes it now (gone when the key is). Its span
+/// becomes that place in the text, so fixes edit the source.
+fn placed_in(text: &str, on_disk: Option<&str>, mut finding: Finding) -> Option<(lsp_types::Range, Finding)> {
+    let source = finding.source.as_ref()?;
+    let span = if on_disk == Some(text) {
+        source.span
+    } else {
+        bundlelint::plist::Document::parse(text.as_bytes()).ok()?.key_span(&source.key)?
+    };
+    finding.span = Some(span);
+    let start = usize::try_from(span.offset).ok()?;
+    let range = text::range(text, start..start.saturating_add(usize::try_from(span.length).unwrap_or(0)));
+    Some((range, finding))
 }
 
 /// The document's text as the lone file of an input, under its own name (which says its kind).
@@ -392,10 +455,13 @@ fn diagnostic(range: lsp_types::Range, finding: &Finding) -> Diagnostic {
         Severity::Warning => DiagnosticSeverity::WARNING,
         Severity::Info => DiagnosticSeverity::INFORMATION,
     };
-    let message = match &finding.help {
-        Some(help) => format!("{}\nhelp: {help}", finding.message),
-        None => finding.message.clone(),
-    };
+    let mut message = finding.message.clone();
+    if finding.source.is_some() {
+        message.push_str(&format!("\nbuilt: {}", finding.path));
+    }
+    if let Some(help) = &finding.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
     let rule = finding.rule.to_string();
     let code_description = catalog::meta(&rule)
         .and_then(|m| format!("{RULES_URL}/{}/{}.md", m.family, m.id).parse::<Uri>().ok())
@@ -501,7 +567,7 @@ mod tests {
     #[test]
     fn a_string_boolean_is_found_and_fixed() {
         let text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n\t<key>com.apple.security.app-sandbox</key>\n\t<string>true</string>\n</dict>\n</plist>\n";
-        let found = check_document(&uri("untitled:/App.entitlements"), text).unwrap();
+        let found = check_document(&uri("untitled:/App.entitlements"), text, &mut outputs::Outputs::default()).unwrap();
         let (range, finding) = found.iter().find(|(_, f)| f.rule == rule_id::ENT_VALUE_TYPE).expect("ent-value-type");
         assert_eq!(range.start, lsp_types::Position::new(3, 1));
         let (title, edit) = fix(text, finding).unwrap();

@@ -7,8 +7,6 @@ mod diagnose;
 pub mod json;
 mod spans;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 pub use bounded::{read_bounded, MAX_PLIST_DEPTH, MAX_PLIST_VALUES};
@@ -31,8 +29,9 @@ pub enum Format {
 pub struct Document {
     pub format: Format,
     pub value: plist::Value,
-    /// Key path (`NSExtension/NSExtensionAttributes`, array items as indices) → position.
-    key_spans: BTreeMap<String, Span>,
+    /// Where keys and array items are written (`NSExtension/NSExtensionAttributes`, array items
+    /// as indices).
+    spans: spans::Spans,
 }
 
 impl Document {
@@ -42,7 +41,7 @@ impl Document {
     pub fn parse(data: &[u8]) -> Result<Document, Problem> {
         let mut document = Document::parse_without_spans(data)?;
         if document.format == Format::Xml {
-            document.key_spans = spans::key_spans(data);
+            document.spans = spans::spans(data);
         }
         Ok(document)
     }
@@ -55,7 +54,7 @@ impl Document {
             message: format!("property list cannot be parsed: {error}"),
             offset: error.offset,
         })?;
-        Ok(Document { format, value, key_spans: BTreeMap::new() })
+        Ok(Document { format, value, spans: spans::Spans::default() })
     }
 
     /// The top-level dictionary, if the plist is one.
@@ -70,7 +69,45 @@ impl Document {
 
     /// Where the key at `path` (keys joined with `/`) is written, for XML sources.
     pub fn key_span(&self, path: &str) -> Option<Span> {
-        self.key_spans.get(path).copied()
+        self.spans.keys.get(path).copied()
+    }
+
+    /// Where the array item at `path` (`keychain-access-groups/1`) is written, for XML sources.
+    pub fn item_span(&self, path: &str) -> Option<Span> {
+        self.spans.items.get(path).copied()
+    }
+
+    /// The path of the key whose `<key>` element holds byte `offset`: the key a finding located
+    /// by its span or byte range is about.
+    pub fn key_at(&self, offset: u64) -> Option<&str> {
+        self.spans
+            .keys
+            .iter()
+            .find(|(_, s)| s.offset <= offset && offset < s.offset + s.length.max(1))
+            .map(|(path, _)| path.as_str())
+    }
+
+    /// The value at a key path (keys joined with `/`, array items as indices).
+    pub fn value_at(&self, path: &str) -> Option<&plist::Value> {
+        value_at(&self.value, path)
+    }
+}
+
+/// The value under `value` at `path`. Keys may themselves contain `/` (entitlement keys do not,
+/// launchd labels may), so every split of the path is tried.
+fn value_at<'a>(value: &'a plist::Value, path: &str) -> Option<&'a plist::Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    match value {
+        plist::Value::Dictionary(d) => d
+            .get(path)
+            .or_else(|| path.match_indices('/').find_map(|(i, _)| value_at(d.get(&path[..i])?, &path[i + 1..]))),
+        plist::Value::Array(items) => {
+            let (head, rest) = path.split_once('/').unwrap_or((path, ""));
+            value_at(items.get(head.parse::<usize>().ok()?)?, rest)
+        }
+        _ => None,
     }
 }
 
@@ -110,6 +147,36 @@ mod tests {
         assert_eq!((nested.line, nested.column), (9, 3));
         assert_eq!(doc.key_span("List/0/Inner").unwrap().line, 15);
         assert_eq!(&INFO.as_bytes()[span.offset as usize..span.offset as usize + 5], b"<key>");
+    }
+
+    #[test]
+    fn array_items_have_spans_and_keys_are_found_by_offset() {
+        let doc = Document::parse(INFO.as_bytes()).unwrap();
+        let item = doc.item_span("List/0").unwrap();
+        assert_eq!((item.line, item.column), (14, 3));
+        assert_eq!(doc.key_span("List/0"), None, "an array item is not a key");
+        let key = doc.key_span("NSExtension/NSExtensionPointIdentifier").unwrap();
+        assert_eq!(doc.key_at(key.offset + 3), Some("NSExtension/NSExtensionPointIdentifier"));
+        assert_eq!(doc.key_at(0), None);
+        let strings = "<plist><array>\n<string>a</string>\n<true/>\n</array></plist>";
+        let doc = Document::parse(strings.as_bytes()).unwrap();
+        let first = doc.item_span("0").unwrap();
+        assert_eq!(&strings[first.offset as usize..(first.offset + first.length) as usize], "<string>a</string>");
+        assert_eq!(doc.item_span("1").map(|s| (s.line, s.length)), Some((3, 7)));
+    }
+
+    #[test]
+    fn values_are_found_by_path() {
+        let doc = Document::parse(INFO.as_bytes()).unwrap();
+        assert_eq!(
+            doc.value_at("NSExtension/NSExtensionPointIdentifier").and_then(|v| v.as_string()),
+            Some("com.apple.fileprovider-nonui")
+        );
+        assert_eq!(doc.value_at("List/0/Inner").and_then(|v| v.as_boolean()), Some(true));
+        assert!(doc.value_at("List/1").is_none() && doc.value_at("Nope").is_none());
+        let slashed =
+            Document::parse(b"<plist><dict><key>a/b</key><dict><key>c</key><true/></dict></dict></plist>").unwrap();
+        assert_eq!(slashed.value_at("a/b/c").and_then(|v| v.as_boolean()), Some(true));
     }
 
     #[test]

@@ -40,15 +40,27 @@ enum Container {
     Array { next_index: usize, current: Option<usize> },
 }
 
-/// Maps each key path (`a/b/0/c`) to the span of its `<key>` element. Never fails: malformed
-/// XML simply ends the scan (the value parser reports the error).
-pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
+/// Where the keys and the array items of an XML property list are written.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Spans {
+    /// Key path (`a/b/0/c`) → the span of its `<key>` element.
+    pub keys: BTreeMap<String, Span>,
+    /// Path of an array item (`a/0`) → the span of its element (`<string>…</string>`, `<true/>`,
+    /// or the opening tag of a nested `<dict>` or `<array>`).
+    pub items: BTreeMap<String, Span>,
+}
+
+/// The spans of every key and array item. Never fails: malformed XML simply ends the scan (the
+/// value parser reports the error).
+pub(super) fn spans(data: &[u8]) -> Spans {
     let lines = LineIndex::new(data);
     let mut reader = quick_xml::Reader::from_reader(data);
     let mut stack: Vec<Container> = Vec::new();
-    let mut spans = BTreeMap::new();
+    let mut spans = Spans::default();
     let mut key_start: Option<u64> = None;
     let mut key_text = String::new();
+    // An array item whose element is open: its path and where it starts.
+    let mut open_item: Option<(String, u64)> = None;
     loop {
         let before = reader.buffer_position();
         let event = match reader.read_event() {
@@ -63,17 +75,30 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
                     key_text.clear();
                     continue;
                 }
-                enter_value(&mut stack);
+                let item = enter_value(&mut stack).then(|| path_of(&stack));
                 if stack.len() >= MAX_DEPTH {
                     break;
                 }
                 match name.as_str() {
-                    "dict" => stack.push(Container::Dict { current_key: None }),
-                    "array" => stack.push(Container::Array { next_index: 0, current: None }),
-                    _ => {}
+                    "dict" | "array" => {
+                        if let Some(path) = item {
+                            let end = reader.buffer_position();
+                            spans.items.insert(path, lines.span(before, end.saturating_sub(before)));
+                        }
+                        stack.push(if name == "dict" {
+                            Container::Dict { current_key: None }
+                        } else {
+                            Container::Array { next_index: 0, current: None }
+                        });
+                    }
+                    _ => open_item = item.map(|path| (path, before)),
                 }
             }
-            Event::Empty(tag) if tag.name().as_ref() != "key" => enter_value(&mut stack),
+            // Every empty value (`<true/>`) counts in its array; one that is an array item gets a span.
+            Event::Empty(tag) if tag.name().as_ref() != "key" && enter_value(&mut stack) => {
+                let end = reader.buffer_position();
+                spans.items.insert(path_of(&stack), lines.span(before, end.saturating_sub(before)));
+            }
             Event::Text(text) if key_start.is_some() => key_text.push_str(&text),
             // References (`&amp;`, `&#38;`) arrive as events of their own, between the texts.
             Event::GeneralRef(reference) if key_start.is_some() => match reference.resolve_char_ref() {
@@ -86,13 +111,18 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
                         *current_key = Some(key_text.clone());
                         let path = path_of(&stack);
                         let end = reader.buffer_position();
-                        spans.insert(path, lines.span(start, end.saturating_sub(start)));
+                        spans.keys.insert(path, lines.span(start, end.saturating_sub(start)));
                     }
                 }
                 "dict" | "array" => {
                     stack.pop();
                 }
-                _ => {}
+                _ => {
+                    if let Some((path, start)) = open_item.take() {
+                        let end = reader.buffer_position();
+                        spans.items.insert(path, lines.span(start, end.saturating_sub(start)));
+                    }
+                }
             },
             _ => {}
         }
@@ -100,12 +130,15 @@ pub(super) fn key_spans(data: &[u8]) -> BTreeMap<String, Span> {
     spans
 }
 
-/// A value starts inside the innermost container: arrays count their items.
-fn enter_value(stack: &mut [Container]) {
+/// A value starts inside the innermost container: arrays count their items. True when the value
+/// is an array item.
+fn enter_value(stack: &mut [Container]) -> bool {
     if let Some(Container::Array { next_index, current }) = stack.last_mut() {
         *current = Some(*next_index);
         *next_index += 1;
+        return true;
     }
+    false
 }
 
 fn path_of(stack: &[Container]) -> String {

@@ -105,6 +105,13 @@ pub fn count(findings: &[Finding]) -> Counts {
     c
 }
 
+/// `Example/Example.entitlements:9:2 (`com.apple.security.cs.allow-jit`)`: where the repository
+/// writes the key the finding is about, when the configuration maps its file (`[sources]`).
+pub fn source_place(f: &Finding) -> Option<String> {
+    let s = f.source.as_ref()?;
+    Some(format!("{}:{}:{} (`{}`)", s.path, s.span.line, s.span.column, s.key))
+}
+
 /// `App.app/Contents/MacOS/App [arm64]`: the logical location users read.
 pub fn location(f: &Finding) -> String {
     match &f.arch {

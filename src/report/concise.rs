@@ -1,8 +1,10 @@
-//! `--format concise`: one line per finding, `path[:line:col] [arch] severity[rule] message`.
+//! `--format concise`: one line per finding, `path[:line:col] [arch] severity[rule] message`, and
+//! for a finding the configuration maps to a repository file (`[sources]`) an indented second
+//! line, `  source: FILE:LINE:COL (`KEY`)`.
 
 use std::fmt::Write;
 
-use super::check::{location, CheckReport};
+use super::check::{location, source_place, CheckReport};
 
 pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
@@ -17,6 +19,9 @@ pub fn render(report: &CheckReport) -> String {
             }
         }
         let _ = writeln!(out, "{place}: {}[{}] {}", f.severity.name(), f.rule.as_str(), f.message);
+        if let Some(source) = source_place(f) {
+            let _ = writeln!(out, "  source: {source}");
+        }
     }
     out
 }

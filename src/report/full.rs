@@ -1,11 +1,13 @@
 //! `--format full`: each finding as a miette diagnostic — the rule, the message, where (with the
-//! offending XML key underlined when the source is a text plist), and how to fix it.
+//! offending XML key underlined when the source is a text plist), and how to fix it. A finding
+//! placed on a repository source (`[sources]`) also shows the source's key underlined, read from
+//! the file as it is now, and a `source:` line.
 
 use std::fmt::Write;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use super::check::{location, CheckReport};
+use super::check::{location, source_place, CheckReport};
 use crate::finding::{Finding, Severity};
 use crate::model::Scan;
 
@@ -15,6 +17,37 @@ struct Shown<'a> {
     finding: &'a Finding,
     source: Option<NamedSource<String>>,
     label: Option<LabeledSpan>,
+    /// The repository source's excerpt, when the finding is placed on one.
+    in_source: Option<InSource>,
+}
+
+/// Where the repository source writes the key, shown under the finding.
+#[derive(Debug)]
+struct InSource {
+    text: NamedSource<String>,
+    label: LabeledSpan,
+}
+
+impl std::fmt::Display for InSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("written in the source")
+    }
+}
+
+impl std::error::Error for InSource {}
+
+impl Diagnostic for InSource {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.text)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
 }
 
 impl std::fmt::Display for Shown<'_> {
@@ -53,6 +86,11 @@ impl Diagnostic for Shown<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        let shown = self.in_source.as_ref()?;
+        Some(Box::new(std::iter::once(shown as &dyn Diagnostic)))
+    }
 }
 
 /// Renders every finding. `scan` provides the text of plists so spans can be shown in context;
@@ -73,6 +111,9 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool, summary: bool) ->
                 location(f),
                 f.range.map(|r| format!(", byte {:#x}", r.offset)).unwrap_or_default()
             );
+        }
+        if let Some(source) = source_place(f) {
+            let _ = writeln!(out, "  source: {source}");
         }
         out.push('\n');
     }
@@ -109,6 +150,17 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// The source file's text at the finding's source span, when the file still reads and the span
+/// still lies in it.
+fn in_source(f: &Finding) -> Option<InSource> {
+    let source = f.source.as_ref()?;
+    let text = std::fs::read_to_string(&source.path).ok()?;
+    let (start, length) = (usize::try_from(source.span.offset).ok()?, usize::try_from(source.span.length).ok()?);
+    text.get(start..start.checked_add(length)?)?;
+    let label = LabeledSpan::at(SourceSpan::new(start.into(), length), "here");
+    Some(InSource { text: NamedSource::new(&source.path, text), label })
+}
+
 /// Attaches the text plist a finding points into, when it has a span.
 fn shown<'a>(f: &'a Finding, scan: &Scan) -> Shown<'a> {
     let text = f
@@ -123,8 +175,9 @@ fn shown<'a>(f: &'a Finding, scan: &Scan) -> Shown<'a> {
                 finding: f,
                 source: Some(NamedSource::new(&f.path, text.to_owned())),
                 label: Some(LabeledSpan::at(at, "here")),
+                in_source: in_source(f),
             }
         }
-        _ => Shown { finding: f, source: None, label: None },
+        _ => Shown { finding: f, source: None, label: None, in_source: in_source(f) },
     }
 }

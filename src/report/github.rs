@@ -6,7 +6,10 @@
 //! ```
 //!
 //! Files and lines follow the SARIF conventions ([`super::sarif::artifact_path`]): line 1 for
-//! binaries, the key's line and column for XML plists.
+//! binaries, the key's line and column for XML plists. A finding the configuration maps to a
+//! repository file (`[sources]`) is annotated there, on the line the developer changes: build
+//! outputs are rarely committed, and GitHub shows annotations only on files of the repository.
+//! The message then says where in the build it was found.
 
 use std::fmt::Write;
 
@@ -29,19 +32,28 @@ pub fn render(checked: &[CheckReport]) -> String {
 
 /// One `::LEVEL file=…,line=…[,col=…],title=…::MESSAGE` line.
 fn command(f: &Finding, input: &str, kind: InputKind) -> String {
-    let file = artifact_path(input, kind, &f.path);
+    let artifact = artifact_path(input, kind, &f.path);
+    let built = f.span.filter(|_| positions_apply(kind)).map(|s| (s.line.max(1), s.column.max(1)));
+    let (file, at) = match &f.source {
+        Some(source) => (source.path.clone(), Some((source.span.line.max(1), source.span.column.max(1)))),
+        None => (artifact.clone(), built),
+    };
     let mut props = format!("file={}", escape_property(&file));
-    match f.span.filter(|_| positions_apply(kind)) {
-        Some(s) => {
-            let _ = write!(props, ",line={},col={}", s.line.max(1), s.column.max(1));
+    match at {
+        Some((line, column)) => {
+            let _ = write!(props, ",line={line},col={column}");
         }
         None => props.push_str(",line=1"),
     }
     let _ = write!(props, ",title={}", escape_property(f.rule.as_str()));
-    let text = match &f.help {
-        Some(h) => format!("{}\nhelp: {h}", f.message),
-        None => f.message.clone(),
-    };
+    let mut text = f.message.clone();
+    if f.source.is_some() {
+        let place = built.map(|(line, column)| format!(":{line}:{column}")).unwrap_or_default();
+        let _ = write!(text, "\nbuilt: {artifact}{place}");
+    }
+    if let Some(h) = &f.help {
+        let _ = write!(text, "\nhelp: {h}");
+    }
     format!("::{} {props}::{}", command_name(f.severity), escape_data(&text))
 }
 
@@ -94,5 +106,11 @@ mod tests {
             "::notice file=out/A.app/Contents/Info.plist,line=17,col=2,title=layout-info-plist-keys::x%0Ahelp: fix, then: sign"
         );
         assert!(command(&plist, "out/A.zip", InputKind::Archive).starts_with("::notice file=out/A.zip,line=1,title="));
+
+        let mapped = plist.clone().source_at("A/Info.plist", "CFBundleIdentifier", 9, 2);
+        assert_eq!(
+            command(&mapped, "out/A.app", InputKind::Directory),
+            "::notice file=A/Info.plist,line=9,col=2,title=layout-info-plist-keys::x%0Abuilt: out/A.app/Contents/Info.plist:17:2%0Ahelp: fix, then: sign"
+        );
     }
 }

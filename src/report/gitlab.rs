@@ -7,7 +7,9 @@
 //!    "location": { "path": "bin/hello", "lines": { "begin": 1 } } }]
 //! ```
 //!
-//! Paths, lines and fingerprints follow the SARIF conventions ([`super::sarif`]).
+//! Paths, lines and fingerprints follow the SARIF conventions ([`super::sarif`]). A finding the
+//! configuration maps to a repository file (`[sources]`) is located there, so the merge request
+//! widget points at the line the developer changes; the description names the built file.
 
 use serde::Serialize;
 
@@ -47,17 +49,28 @@ pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
 
 fn issue(f: &Finding, input: &str, kind: InputKind, print: &Fingerprint) -> Issue {
     Issue {
-        // GitLab's widget shows the description but not `check_name`, so the rule leads it; the
-        // Code Climate spec wants a single line.
-        description: format!("{}: {}", f.rule.as_str(), f.message).replace(['\r', '\n'], " "),
+        description: description(f, input, kind),
         check_name: f.rule.as_str(),
         fingerprint: print.hex(),
         severity: severity(f.severity),
-        location: Location {
-            path: artifact_path(input, kind, &f.path),
-            lines: Lines { begin: f.span.filter(|_| positions_apply(kind)).map_or(1, |s| s.line.max(1)) },
+        location: match &f.source {
+            Some(source) => Location { path: source.path.clone(), lines: Lines { begin: source.span.line.max(1) } },
+            None => Location {
+                path: artifact_path(input, kind, &f.path),
+                lines: Lines { begin: f.span.filter(|_| positions_apply(kind)).map_or(1, |s| s.line.max(1)) },
+            },
         },
     }
+}
+
+/// The rule and the message (GitLab's widget shows the description but not `check_name`, and the
+/// Code Climate spec wants a single line), and the built file when the location is its source.
+fn description(f: &Finding, input: &str, kind: InputKind) -> String {
+    let mut text = format!("{}: {}", f.rule.as_str(), f.message);
+    if f.source.is_some() {
+        text.push_str(&format!(" (built: {})", artifact_path(input, kind, &f.path)));
+    }
+    text.replace(['\r', '\n'], " ")
 }
 
 /// Code Quality has five levels (`info`, `minor`, `major`, `critical`, `blocker`). GitLab merges
@@ -90,5 +103,11 @@ mod tests {
         assert_eq!(json["location"]["lines"]["begin"], 1);
         assert_eq!(json["description"], "macho-arm64-unsigned: `hello` [arm64] is unsigned");
         assert_eq!(json["fingerprint"].as_str().unwrap().len(), 64);
+
+        let mapped = f.clone().source_at("Tool/Tool.entitlements", "com.apple.security.cs.allow-jit", 9, 2);
+        let json = serde_json::to_value(issue(&mapped, "bin/hello", InputKind::File, print)).unwrap();
+        assert_eq!(json["location"]["path"], "Tool/Tool.entitlements");
+        assert_eq!(json["location"]["lines"]["begin"], 9);
+        assert!(json["description"].as_str().unwrap().ends_with("(built: bin/hello)"), "{json}");
     }
 }

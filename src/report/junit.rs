@@ -16,7 +16,7 @@
 
 use std::fmt::Write;
 
-use super::check::{location, CheckReport, Counts};
+use super::check::{location, source_place, CheckReport, Counts};
 use super::sarif::artifact_path;
 use crate::finding::{Finding, Severity};
 use crate::input::InputKind;
@@ -132,6 +132,9 @@ fn failure_line(f: &Finding) -> String {
         None => location(f),
     };
     let mut line = format!("{}[{}] {place}: {}\n", f.severity.name(), f.rule.as_str(), f.message);
+    if let Some(source) = source_place(f) {
+        let _ = writeln!(line, "  source: {source}");
+    }
     if let Some(h) = &f.help {
         let _ = writeln!(line, "  help: {h}");
     }

@@ -6,6 +6,12 @@
 //! `startLine: 1` for every other file, and the exact bytes go to a related location with a
 //! binary region, which the specification allows and other SARIF viewers use.
 //!
+//! A finding the configuration maps to a repository file (`[sources]`) has that file as its
+//! primary location: code scanning annotates only the first location of a result, and only
+//! files of the repository, which a build output (`build/`, ignored by git) rarely is; the
+//! source line is the one the developer changes. The built file then is the first related
+//! location, linked from the message, and the logical location still names it.
+//!
 //! This module also holds the conventions the other CI formats (`github`, `gitlab`, `junit`)
 //! share with SARIF: how a finding's tree path becomes a file path relative to the working
 //! directory, and the stable fingerprint of a finding.
@@ -363,8 +369,8 @@ fn level(s: Severity) -> &'static str {
 fn result(f: &Finding, input: &str, kind: InputKind, rule_index: usize, print: &Fingerprint) -> SarifResult {
     let uri = path_uri(&artifact_path(input, kind, &f.path));
     let span = f.span.filter(|_| positions_apply(kind));
-    let primary = match span {
-        Some(s) => Region { start_line: Some(s.line.max(1)), start_column: Some(s.column.max(1)), ..Region::default() },
+    let built = match span {
+        Some(s) => text_region(s.line, s.column),
         None => Region { start_line: Some(1), ..Region::default() },
     };
     let bytes = match (span, f.range) {
@@ -372,17 +378,32 @@ fn result(f: &Finding, input: &str, kind: InputKind, rule_index: usize, print: &
         (None, Some(r)) if positions_apply(kind) => Some((r.offset, r.size)),
         _ => None,
     };
-    let related = bytes
-        .map(|(offset, length)| RelatedLocation {
-            id: 1,
-            physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation { uri: uri.clone() },
-                region: Region { byte_offset: Some(offset), byte_length: Some(length), ..Region::default() },
-            },
-            message: Text { text: format!("bytes {offset:#x}..{:#x} of {}", offset + length, f.path) },
-        })
-        .into_iter()
-        .collect();
+    let mut related = Vec::new();
+    let primary = match &f.source {
+        Some(source) => {
+            related.push(RelatedLocation {
+                id: 1,
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation { uri: uri.clone() },
+                    region: built,
+                },
+                message: Text { text: format!("built into {}", f.path) },
+            });
+            PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: path_uri(&source.path) },
+                region: text_region(source.span.line, source.span.column),
+            }
+        }
+        None => PhysicalLocation { artifact_location: ArtifactLocation { uri: uri.clone() }, region: built },
+    };
+    related.extend(bytes.map(|(offset, length)| RelatedLocation {
+        id: related.len() + 1,
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation { uri: uri.clone() },
+            region: Region { byte_offset: Some(offset), byte_length: Some(length), ..Region::default() },
+        },
+        message: Text { text: format!("bytes {offset:#x}..{:#x} of {}", offset + length, f.path) },
+    }));
     let logical = location(f);
     SarifResult {
         rule_id: f.rule.as_str(),
@@ -390,7 +411,7 @@ fn result(f: &Finding, input: &str, kind: InputKind, rule_index: usize, print: &
         level: level(f.severity),
         message: Text { text: message(f) },
         locations: vec![Location {
-            physical_location: PhysicalLocation { artifact_location: ArtifactLocation { uri }, region: primary },
+            physical_location: primary,
             logical_locations: if logical.is_empty() {
                 Vec::new()
             } else {
@@ -405,13 +426,23 @@ fn result(f: &Finding, input: &str, kind: InputKind, rule_index: usize, print: &
     }
 }
 
-/// The message, then the fix on its own line: GitHub lists the first sentence and shows the rest
+/// A line and column, at least 1 each: GitHub drops results without a `startLine`.
+fn text_region(line: u32, column: u32) -> Region {
+    Region { start_line: Some(line.max(1)), start_column: Some(column.max(1)), ..Region::default() }
+}
+
+/// The message, then the built file when the result is on its source (a link to the first related
+/// location) and the fix, each on its own line: GitHub lists the first sentence and shows the rest
 /// on the alert's page.
 fn message(f: &Finding) -> String {
-    match &f.help {
-        Some(h) => format!("{}\nHelp: {h}", f.message),
-        None => f.message.clone(),
+    let mut text = f.message.clone();
+    if f.source.is_some() {
+        text.push_str(&format!("\nBuilt: [{}](1)", f.path));
     }
+    if let Some(h) = &f.help {
+        text.push_str(&format!("\nHelp: {h}"));
+    }
+    text
 }
 
 /// A slice of a Mach-O is a module; anything else (a plist, a profile, a folder) a resource.
