@@ -39,8 +39,10 @@ for path in sys.stdin.read().split("\0"):
         plist|code_resources) find ../corpus \( -name '*.plist' -o -name CodeResources \) -size -256k \
             -exec sh -c 'for f; do cp "$f" "$0/$(echo "$f" | sha1sum | cut -c1-16)"; done' "$dir" {} + ;;
         xar) find ../corpus/generated/packages -name '*.pkg' -exec cp {} "$dir" \; ;;
-        # Small images only: each execution decodes the whole virtual disk and walks its volume.
-        udif) find ../corpus/generated/disk-images -name '*.dmg' -size -64k -exec cp {} "$dir" \; ;;
+        # The tiny images only: each execution decodes the whole virtual disk and walks its
+        # volume, so a seed of megabytes runs at tens of executions a second, a tiny one at
+        # thousands.
+        udif) find ../corpus/generated/disk-images -name 'Tiny-*.dmg' -exec cp {} "$dir" \; ;;
         *) find ../corpus/real/small ../corpus/generated/macho -type f -size -4M -exec cp {} "$dir" \; ;;
     esac
 }
@@ -51,8 +53,10 @@ for t in "${TARGETS[@]}"; do
     log=$(mktemp)
     status=ok
     start=$(date +%s)
+    max_len=1048576
+    [[ $t == udif ]] && max_len=65536
     cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" -rss_limit_mb=2048 \
-        -max_len=1048576 -print_final_stats=1 >"$log" 2>&1 || status="CRASH (see fuzz/artifacts/$t, log $log)"
+        -max_len="$max_len" -print_final_stats=1 >"$log" 2>&1 || status="CRASH (see fuzz/artifacts/$t, log $log)"
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
     [[ -n $runs ]] || runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
     printf '%-16s %12s %8s %s\n' "$t" "${runs:-?}" "$(( $(date +%s) - start ))" "$status"

@@ -28,4 +28,5 @@ find "$work/tiny" -exec touch -h -d '2026-01-01 00:00:00 UTC' {} +
 SOURCE_DATE_EPOCH=1767225600 xorriso -as mkisofs -quiet -hfsplus -V Tiny \
     --modification-date=2026010100000000 -o "$work/tiny.img" "$work/tiny"
 python3 "$udif" "$work/tiny.img" "$out/Tiny-zlib.dmg" --codec zlib --name "whole disk (Apple_partition_scheme : 0)"
+python3 "$udif" "$work/tiny.img" "$out/Tiny-bzip2.dmg" --codec bzip2 --name "whole disk (Apple_partition_scheme : 0)"
 ls -l "$out"
