@@ -176,3 +176,29 @@ fn damaged_images_are_findings_never_crashes() {
         }
     }
 }
+
+#[test]
+fn disk_images_in_a_folder_are_read_in_place_with_their_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    std::fs::copy("corpus/generated/disk-images/Fixture-installer-signed.dmg", dist.join("Release.dmg")).unwrap();
+    let anchor = "corpus/generated/pki/root.pem";
+    let (_, out, err) =
+        bundlelint(&["check", "--no-config", "--trust-anchor", anchor, "--format", "json", dist.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let paths = |rule: &str| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["path"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The image's own signature is judged at its path, the app on it at the notary's path.
+    assert_eq!(paths("dmg-not-developer-id"), ["dist/Release.dmg"], "{out}");
+    assert!(paths("lc-os-compat").iter().all(|p| p.starts_with("dist/Release.dmg/Fixture.app/")), "{out}");
+    assert!(!paths("lc-os-compat").is_empty(), "{out}");
+    assert_eq!(doc["complete"], true, "{out}");
+}

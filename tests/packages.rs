@@ -122,6 +122,19 @@ fn a_signed_products_toc_lists_both_signatures_and_their_certificates() {
     assert!(archive.members.iter().any(|m| m.path.ends_with(".pkg/Payload")), "{:?}", archive.members);
     // Heap reads fail with an offset (the heap is absent), never panic.
     assert!(archive.check_toc().is_err());
+    // Its certificates, as the container rules judge them: a Developer ID Installer leaf that
+    // chains to Apple's real root, at a time inside the leaf's validity.
+    let parsed: Vec<_> = archive.signatures[0]
+        .certificates
+        .iter()
+        .map(|der| bundlelint::codesign::certificate::parse_certificate(der).unwrap())
+        .collect();
+    assert_eq!(parsed[0].kind, bundlelint::codesign::certificate::CertificateKind::DeveloperIdInstaller);
+    assert_eq!(parsed[0].common_name.as_deref().map(|n| n.starts_with("Developer ID Installer: ")), Some(true));
+    let at = parsed[0].not_before_unix + 86_400;
+    let chain = bundlelint::trust::check_chain(&parsed[0], &parsed, &bundlelint::trust::Anchors::default(), Some(at));
+    assert!(matches!(chain.end, bundlelint::trust::ChainEnd::Anchored(ref root) if root == "Apple Root CA"), "{chain:?}");
+    assert!(chain.defects.is_empty(), "{chain:?}");
 }
 
 #[test]

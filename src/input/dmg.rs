@@ -7,6 +7,8 @@
 //! image's own signature is recorded with its hashes checked ([`ContainerSignature`]); the
 //! container rules judge it.
 
+use std::collections::BTreeMap;
+
 use super::container_signature::{ContainerFormat, ContainerSignature};
 use super::partition::{self, Extent, Filesystem};
 use super::udif::{self, Disk, Image, SECTOR};
@@ -36,6 +38,58 @@ pub fn read(data: FileData, origin: String) -> Tree {
     // (`Release.dmg/Release.pkg/com.example.app.pkg Contents/Payload/…`).
     super::pkg::expand_packages(&mut entries, &mut problems, &mut signatures, 1);
     Tree { origin, kind: InputKind::Archive, entries, problems, base: None, signatures }
+}
+
+/// Replaces every UDIF disk image in a folder's `entries` (not inside a bundle, whose seal covers
+/// it as one file) by the files on its volume, under the image's path
+/// (`dist/Release.dmg/Example.app/…`), with the packages on it unpacked.
+pub fn expand_images(
+    entries: &mut BTreeMap<String, super::Entry>,
+    problems: &mut Vec<PathProblem>,
+    signatures: &mut Vec<ContainerSignature>,
+) {
+    let images: Vec<(String, FileData)> = entries
+        .iter()
+        .filter_map(|(path, entry)| match entry {
+            super::Entry::File(data)
+                if path.to_ascii_lowercase().ends_with(".dmg")
+                    && !super::pkg::inside_bundle(entries, path)
+                    && is_udif(data) =>
+            {
+                Some((path.clone(), data.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for (path, data) in images {
+        let name = super::base_name(&path).to_owned();
+        let image = match data.bytes() {
+            Ok(bytes) => read_bytes(bytes, &name),
+            Err(why) => {
+                problems.push(PathProblem { path, problem: Problem::new(INPUT_UNREADABLE, why) });
+                continue;
+            }
+        };
+        if entries.len() + image.entries.len() > super::MAX_ENTRIES {
+            let message =
+                format!("`{name}` holds more files than the {} a tree may hold; not read", super::MAX_ENTRIES);
+            problems.push(PathProblem { path, problem: Problem::new(crate::rule_id::INPUT_LIMIT, message) });
+            continue;
+        }
+        // Problems about the image itself are named by its name; place them at its path.
+        let at = |p: String| if p == name { path.clone() } else { super::join(&path, &p) };
+        let mut inner: BTreeMap<String, super::Entry> =
+            image.entries.into_iter().map(|(p, e)| (super::join(&path, &p), e)).collect();
+        let mut inner_problems: Vec<PathProblem> =
+            image.problems.into_iter().map(|p| PathProblem { path: at(p.path), problem: p.problem }).collect();
+        let mut inner_signatures: Vec<ContainerSignature> =
+            image.signature.into_iter().map(|s| ContainerSignature { path: path.clone(), ..s }).collect();
+        super::pkg::expand_packages(&mut inner, &mut inner_problems, &mut inner_signatures, 1);
+        entries.insert(path, super::Entry::Dir);
+        entries.extend(inner);
+        problems.extend(inner_problems);
+        signatures.extend(inner_signatures);
+    }
 }
 
 /// What reading an image gave.

@@ -89,6 +89,7 @@ impl Tree {
         if meta.is_dir() {
             let mut tree = Tree { base, ..walk::walk_directory(path, origin) };
             pkg::expand_packages(&mut tree.entries, &mut tree.problems, &mut tree.signatures, 0);
+            dmg::expand_images(&mut tree.entries, &mut tree.problems, &mut tree.signatures);
             return Ok(tree);
         }
         let dir: std::sync::Arc<Path> = match path.parent() {

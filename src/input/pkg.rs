@@ -138,7 +138,7 @@ pub fn expand_packages(
 
 /// Whether an ancestor of `path` is a bundle: a directory named with an extension that holds
 /// `Contents`, `Info.plist` or `_CodeSignature` (the shapes of macOS and iOS bundles).
-fn inside_bundle(entries: &BTreeMap<String, Entry>, path: &str) -> bool {
+pub(super) fn inside_bundle(entries: &BTreeMap<String, Entry>, path: &str) -> bool {
     let mut dir = super::parent(path);
     while !dir.is_empty() {
         let named = super::base_name(dir).contains('.');
