@@ -35,7 +35,12 @@ for path in sys.stdin.read().split("\0"):
             shutil.copy(path, sys.argv[1])
     except (zipfile.BadZipFile, OSError, ValueError):
         shutil.copy(path, sys.argv[1])  # a malformed zip is a good seed
-' "$dir" ;;
+' "$dir"
+            # The whole check also opens packages and disk images.
+            if [[ $1 == check ]]; then
+                find ../corpus/generated/packages -name '*.pkg' -exec cp {} "$dir" \;
+                find ../corpus/generated/disk-images -name 'Tiny-*.dmg' -exec cp {} "$dir" \;
+            fi ;;
         plist|code_resources) find ../corpus \( -name '*.plist' -o -name CodeResources \) -size -256k \
             -exec sh -c 'for f; do cp "$f" "$0/$(echo "$f" | sha1sum | cut -c1-16)"; done' "$dir" {} + ;;
         xar) find ../corpus/generated/packages -name '*.pkg' -exec cp {} "$dir" \; ;;

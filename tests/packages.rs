@@ -5,6 +5,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use bundlelint::input::container_signature::ContainerFormat;
 use bundlelint::input::xar::{self, TocCheck};
 
 use crate::common::bundlelint;
@@ -133,7 +134,10 @@ fn a_signed_products_toc_lists_both_signatures_and_their_certificates() {
     assert_eq!(parsed[0].common_name.as_deref().map(|n| n.starts_with("Developer ID Installer: ")), Some(true));
     let at = parsed[0].not_before_unix + 86_400;
     let chain = bundlelint::trust::check_chain(&parsed[0], &parsed, &bundlelint::trust::Anchors::default(), Some(at));
-    assert!(matches!(chain.end, bundlelint::trust::ChainEnd::Anchored(ref root) if root == "Apple Root CA"), "{chain:?}");
+    assert!(
+        matches!(chain.end, bundlelint::trust::ChainEnd::Anchored(ref root) if root == "Apple Root CA"),
+        "{chain:?}"
+    );
     assert!(chain.defects.is_empty(), "{chain:?}");
 }
 
@@ -189,4 +193,19 @@ fn tampering_is_named_with_its_location_and_leaves_the_run_incomplete() {
         let text = doc.to_string();
         assert!(text.contains(&format!("\"offset\":{offset}")), "{name}: {text}");
     }
+}
+
+#[test]
+fn containers_in_memory_are_recognised_by_their_bytes() {
+    for (file, format) in [
+        ("corpus/generated/packages/Timestamped.pkg", ContainerFormat::Package),
+        ("corpus/generated/disk-images/Tiny-signed.dmg", ContainerFormat::DiskImage),
+    ] {
+        let tree = bundlelint::input::container_from_bytes(&std::fs::read(file).unwrap());
+        assert!(tree.len() > 2, "{file}: {} entries", tree.len());
+        let formats: Vec<_> = tree.signatures.iter().map(|s| (s.format, s.signature.is_some())).collect();
+        assert_eq!(formats, [(format, true)], "{file}");
+    }
+    let zip = bundlelint::input::container_from_bytes(&std::fs::read("corpus/generated/archives/Fixture.zip").unwrap());
+    assert!(zip.signatures.is_empty() && zip.len() > 10);
 }

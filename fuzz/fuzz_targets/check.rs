@@ -1,4 +1,5 @@
-//! What users run: a zip-packed tree through `check` with every rule, then every output format.
+//! What users run: a zip, flat package or disk image through `check` with every rule, then every
+//! output format.
 #![no_main]
 
 use bundlelint::engine;
@@ -8,7 +9,7 @@ use bundlelint::report::{check::CheckReport, Format};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let scan = Scan::from_tree(bundlelint::input::archive_from_bytes(data, "fuzz.zip"));
+    let scan = Scan::from_tree(bundlelint::input::container_from_bytes(data));
     let report = CheckReport::new(&scan, engine::check(&scan, &Settings::default()));
     for format in Format::ALL {
         let _ = format.render_input(&scan, &report, false);

@@ -271,6 +271,21 @@ impl Tree {
     }
 }
 
+/// Reads a container held in memory into a tree, recognised by its bytes: a flat package
+/// (`xar!`), a UDIF disk image (a `koly` trailer), else a zip (fuzzing, tests).
+pub fn container_from_bytes(bytes: &[u8]) -> Tree {
+    let data = FileData::from_vec(bytes.to_vec());
+    if bytes.starts_with(b"xar!") {
+        if let Ok(tree) = pkg::read_input(&data, "input.pkg", "input.pkg".to_owned()) {
+            return tree;
+        }
+    }
+    if dmg::is_udif(&data) {
+        return dmg::read(data, "input.dmg".to_owned());
+    }
+    archive::read_zip(data, "input.zip".to_owned())
+}
+
 /// Reads a zip or ipa held in memory into a tree (nested archives, tests, fuzzing).
 pub fn archive_from_bytes(bytes: &[u8], origin: &str) -> Tree {
     archive::read_zip(FileData::from_vec(bytes.to_vec()), origin.to_owned())
