@@ -23,10 +23,10 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// A signed container with its signature and the verdict on it.
-struct Signed<'a> {
-    container: &'a ContainerSignature,
-    signature: &'a SignedBy,
-    verdict: ContainerAssessment,
+pub(crate) struct Signed<'a> {
+    pub(crate) container: &'a ContainerSignature,
+    pub(crate) signature: &'a SignedBy,
+    pub(crate) verdict: ContainerAssessment,
 }
 
 impl Signed<'_> {
@@ -55,7 +55,7 @@ fn report_defects(cx: &Context<'_>, sink: &mut Sink, format: ContainerFormat, ru
 }
 
 /// The signed containers of `format` in the input, each assessed with the anchors in effect.
-fn signed<'a>(cx: &Context<'a>, format: ContainerFormat) -> Vec<Signed<'a>> {
+pub(crate) fn signed<'a>(cx: &Context<'a>, format: ContainerFormat) -> Vec<Signed<'a>> {
     cx.scan
         .tree
         .signatures
@@ -164,7 +164,7 @@ fn unverifiable(s: &Signed<'_>) -> Option<String> {
 
 /// Why the signer is not trusted at the time that counts: a chain that reaches no anchor, or a
 /// certificate not valid then. `None` when the chain is sound.
-fn untrusted(verdict: &ContainerAssessment) -> Option<String> {
+pub(crate) fn untrusted(verdict: &ContainerAssessment) -> Option<String> {
     let chain = verdict.chain()?;
     let path = chain.path.join(" → ");
     let mut why = match &chain.end {
@@ -192,7 +192,7 @@ fn name(c: &crate::codesign::certificate::CertificateInfo) -> String {
 }
 
 /// The signing certificate's name and kind, for messages.
-fn signer(verdict: &ContainerAssessment) -> String {
+pub(crate) fn signer(verdict: &ContainerAssessment) -> String {
     match verdict.leaf() {
         Some(leaf) => {
             let kind =

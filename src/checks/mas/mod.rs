@@ -1,0 +1,28 @@
+//! The Mac App Store gate: what App Store Connect and Transporter reject when a macOS product
+//! (or the installer package that carries it) is uploaded.
+
+mod category;
+mod icon;
+mod installer_signature;
+mod nested_signature;
+mod object_files;
+
+use super::{ItemView, Rule};
+use crate::discover::Role;
+use crate::entitlements::Platform;
+
+pub static RULES: &[&Rule] = &[
+    &category::RULE,
+    &icon::RULE,
+    &installer_signature::RULE,
+    &nested_signature::RULE,
+    &object_files::RULE,
+];
+
+/// Whether the item is the macOS app the submission is for: an application bundle no other
+/// code item contains (at the top of the input, or in a package's payload).
+fn is_submitted_mac_app(view: &ItemView<'_>) -> bool {
+    view.item.role == Role::App
+        && view.item.parent.is_none()
+        && super::entitlements::platform_of(view) == Platform::MacOs
+}
