@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""A Mac App Store app of the generated corpus, as uploaded (an installer package), with its
+defects and fixed, signed on Linux.
+
+usage: make-mas-fixtures.py CORPUS_GENERATED_DIR
+
+Signs with rcodesign (the `apple-platform-py` wheel: `pip install apple-platform-py==0.1.0`)
+using the fixture PKI (pki/): the app with the Apple Distribution identity (pki/appledist.pem),
+the package with the Mac Installer Distribution identity (pki/macinstaller.pem). Starts from the
+code of cases/DeepSigned.app (a main executable, a helper tool, an XPC service and a framework).
+Run after make-fixtures.sh and make-packages.py. Writes under packages/:
+
+  Store.pkg          productbuild layout installing Applications/Store.app: every executable
+                     sandboxed, everything signed with Apple Distribution, a category and an icon
+                     with the 512x512 and 512x512@2x images; the package signed with Mac
+                     Installer Distribution. What App Store Connect accepts.
+  Store-defects.pkg  the same app as first submitted: no LSApplicationCategoryType, an icon
+                     without its 512x512@2x image, a static archive left in Resources, the helper
+                     tool signed without the sandbox, the framework ad-hoc signed; the package
+                     signed with the Developer ID Installer identity (packages/installer.pem).
+
+CMS signatures differ on each run; the outputs are committed.
+"""
+
+import importlib.util
+import os
+import plistlib
+import shutil
+import stat
+import struct
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIGNING_TIME = "2026-06-01T00:00:00Z"
+TEAM = "ABCDE12345"
+
+
+def load_make_packages():
+    spec = importlib.util.spec_from_file_location("make_packages", os.path.join(ROOT, "tools", "make-packages.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def icns(elements):
+    """An ICNS file holding `elements` (type, payload) in order."""
+    body = b"".join(kind + struct.pack(">I", 8 + len(data)) + data for kind, data in elements)
+    return b"icns" + struct.pack(">I", 8 + len(body)) + body
+
+
+def ar_archive(name, data):
+    """A thin static archive (`ar`) holding one member: what `libtool -static` writes, minus
+    the symbol table."""
+    header = b"%-16s%-12d%-6d%-6d%-8o%-10d`\n" % (name.encode(), 1767225600, 0, 0, 0o644, len(data))
+    return b"!<arch>\n" + header + data + (b"\n" if len(data) % 2 else b"")
+
+
+# A PNG signature stands in for each image: the checks read the element types, not the pixels.
+PNG = b"\x89PNG\r\n\x1a\n"
+
+APP_ENTITLEMENTS = {"com.apple.security.app-sandbox": True, "com.apple.security.network.client": True}
+XPC_ENTITLEMENTS = {"com.apple.security.app-sandbox": True}
+HELPER_ENTITLEMENTS = {"com.apple.security.app-sandbox": True, "com.apple.security.inherit": True}
+UNSANDBOXED_HELPER_ENTITLEMENTS = {"com.apple.security.network.client": True}
+
+HELPER = "Contents/Helpers/deep-helper"
+XPC = "Contents/XPCServices/com.example.deep.worker.xpc"
+FRAMEWORK = "Contents/Frameworks/FixtureKit.framework"
+
+
+def build_app(gen, work, fixed):
+    """Store.app in `work`, unsigned: DeepSigned.app's code under the Store name."""
+    app = os.path.join(work, "Store.app")
+    shutil.copytree(os.path.join(gen, "cases", "DeepSigned.app"), app, symlinks=True)
+    for root, dirs, _ in os.walk(app):
+        for d in dirs:
+            if d == "_CodeSignature":
+                shutil.rmtree(os.path.join(root, d))
+    contents = os.path.join(app, "Contents")
+    os.rename(os.path.join(contents, "MacOS", "DeepSigned"), os.path.join(contents, "MacOS", "Store"))
+    with open(os.path.join(contents, "Info.plist"), "rb") as f:
+        info = plistlib.load(f)
+    info.update(CFBundleExecutable="Store", CFBundleIdentifier="com.example.store", CFBundleName="Store",
+                CFBundleIconFile="AppIcon")
+    if fixed:
+        info["LSApplicationCategoryType"] = "public.app-category.productivity"
+    with open(os.path.join(contents, "Info.plist"), "wb") as f:
+        plistlib.dump(info, f, sort_keys=False)
+    # The framework's binary as built, unsigned: DeepSigned.app's copy carries the app's
+    # entitlements, which re-signing would keep.
+    shutil.copy(os.path.join(gen, "macho", "FixtureKit-universal.dylib"),
+                os.path.join(app, FRAMEWORK, "Versions", "A", "FixtureKit"))
+    resources = os.path.join(contents, "Resources")
+    os.makedirs(resources, exist_ok=True)
+    images = [(b"ic09", PNG)] + ([(b"ic10", PNG)] if fixed else [])
+    with open(os.path.join(resources, "AppIcon.icns"), "wb") as f:
+        f.write(icns(images))
+    if not fixed:
+        with open(os.path.join(resources, "libStore.a"), "wb") as f:
+            f.write(ar_archive("store.o", b"\xcf\xfa\xed\xfe" + bytes(28)))
+    return app
+
+
+def sign_app(ap, gen, work, app, fixed):
+    pki = os.path.join(gen, "pki")
+    signer = ap.Signer(pem=ap.PemKey(files=[os.path.join(pki, f) for f in
+                                            ("appledist.pem", "appledist.key", "wwdr.pem", "root.pem")]))
+
+    def entitlements(name, value):
+        path = os.path.join(work, name + ".entitlements")
+        with open(path, "wb") as f:
+            plistlib.dump(value, f)
+        return path
+
+    if not fixed:
+        # The framework keeps the signature of the development build it was copied from.
+        development = ap.Signer(pem=ap.PemKey(files=[os.path.join(pki, f) for f in
+                                                     ("appledev.pem", "appledev.key", "wwdr.pem", "root.pem")]))
+        ap.sign(os.path.join(app, FRAMEWORK), signer=development, team_name=TEAM, signing_time=SIGNING_TIME,
+                timestamp_url="none")
+    helper = HELPER_ENTITLEMENTS if fixed else UNSANDBOXED_HELPER_ENTITLEMENTS
+    paths = {
+        "@main": ap.PathSettings(binary_identifier="com.example.store",
+                                 entitlements_xml_file=entitlements("app", APP_ENTITLEMENTS)),
+        HELPER: ap.PathSettings(binary_identifier="com.example.store.helper",
+                                entitlements_xml_file=entitlements("helper", helper)),
+        XPC: ap.PathSettings(entitlements_xml_file=entitlements("xpc", XPC_ENTITLEMENTS)),
+    }
+    exclude = [] if fixed else [FRAMEWORK + "/**"]
+    ap.sign(app, signer=signer, paths=paths, team_name=TEAM, signing_time=SIGNING_TIME, timestamp_url="none",
+            exclude=exclude)
+
+
+def package(mp, app, identifier):
+    """A productbuild-layout package installing `app` under Applications/."""
+    entries = mp.cpio_entries(os.path.dirname(app), ".")
+    entries = [e for e in entries if e[0] == "." or e[0].startswith("./Store.app")]
+    entries = [(("./Applications" + e[0][1:]) if e[0] != "." else ".", e[1], e[2]) for e in entries]
+    entries.insert(1, ("./Applications", stat.S_IFDIR | 0o755, b""))
+    name = identifier + ".pkg"
+    return mp.xar([
+        mp.Node("Distribution", mp.distribution(name, identifier), "application/x-gzip"),
+        mp.Node("Resources", children=[mp.Node("en.lproj", children=[])]),
+        mp.Node(name, children=mp.component(identifier, mp.pbzx(mp.newc(entries)), len(entries))),
+    ])[0]
+
+
+def main():
+    import apple_platform as ap
+
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    gen = os.path.abspath(sys.argv[1])
+    mp = load_make_packages()
+    packages, pki = os.path.join(gen, "packages"), os.path.join(gen, "pki")
+    installers = {
+        True: [os.path.join(pki, f) for f in ("macinstaller.pem", "macinstaller.key", "wwdr.pem", "root.pem")],
+        False: [os.path.join(packages, "installer.pem"), os.path.join(packages, "installer.key"),
+                os.path.join(pki, "devidca.pem"), os.path.join(pki, "root.pem")],
+    }
+    for fixed, out in ((True, "Store.pkg"), (False, "Store-defects.pkg")):
+        with tempfile.TemporaryDirectory() as work:
+            app = build_app(gen, work, fixed)
+            sign_app(ap, gen, work, app, fixed)
+            unsigned = os.path.join(work, "unsigned.pkg")
+            with open(unsigned, "wb") as f:
+                f.write(package(mp, app, "com.example.store"))
+            ap.sign(unsigned, os.path.join(packages, out), signer=ap.Signer(pem=ap.PemKey(files=installers[fixed])),
+                    signing_time=SIGNING_TIME, timestamp_url="none")
+
+
+if __name__ == "__main__":
+    main()
