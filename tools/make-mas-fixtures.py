@@ -8,7 +8,8 @@ Signs with rcodesign (the `apple-platform-py` wheel: `pip install apple-platform
 using the fixture PKI (pki/): the app with the Apple Distribution identity (pki/appledist.pem),
 the package with the Mac Installer Distribution identity (pki/macinstaller.pem). Starts from the
 code of cases/DeepSigned.app (a main executable, a helper tool, an XPC service and a framework).
-Run after make-fixtures.sh and make-packages.py. Writes under packages/:
+Run after make-fixtures.sh and make-packages.py. Writes mas/Store.app (the app of Store.pkg,
+unpacked) and, under packages/:
 
   Store.pkg          productbuild layout installing Applications/Store.app: every executable
                      sandboxed, everything signed with Apple Distribution, a category and an icon
@@ -159,10 +160,15 @@ def main():
         False: [os.path.join(packages, "installer.pem"), os.path.join(packages, "installer.key"),
                 os.path.join(pki, "devidca.pem"), os.path.join(pki, "root.pem")],
     }
+    unpacked = os.path.join(gen, "mas", "Store.app")
     for fixed, out in ((True, "Store.pkg"), (False, "Store-defects.pkg")):
         with tempfile.TemporaryDirectory() as work:
             app = build_app(gen, work, fixed)
             sign_app(ap, gen, work, app, fixed)
+            if fixed:
+                # The app also unpacked, for the cases that edit it.
+                shutil.rmtree(unpacked, ignore_errors=True)
+                shutil.copytree(app, unpacked, symlinks=True)
             unsigned = os.path.join(work, "unsigned.pkg")
             with open(unsigned, "wb") as f:
                 f.write(package(mp, app, "com.example.store"))
