@@ -13,9 +13,11 @@ unpacked) and, under packages/:
 
   Store.pkg          productbuild layout installing Applications/Store.app: every executable
                      sandboxed, everything signed with Apple Distribution, a category and an icon
-                     with the 512x512 and 512x512@2x images; the package signed with Mac
-                     Installer Distribution. What App Store Connect accepts.
-  Store-defects.pkg  the same app as first submitted: no LSApplicationCategoryType, an icon
+                     with the 512x512 and 512x512@2x images, a Mac App Store profile
+                     (Contents/embedded.provisionprofile, signed by pki/profsign) whose App ID the
+                     app claims; the package signed with Mac Installer Distribution. What App
+                     Store Connect accepts, TestFlight included.
+  Store-defects.pkg  the same app as first submitted: no profile, no LSApplicationCategoryType, an icon
                      without its 512x512@2x image, a static archive left in Resources, the helper
                      tool signed without the sandbox, the framework ad-hoc signed; the package
                      signed with the Developer ID Installer identity (packages/installer.pem).
@@ -25,10 +27,12 @@ CMS signatures differ on each run; the outputs are committed.
 
 import importlib.util
 import os
+import datetime
 import plistlib
 import shutil
 import stat
 import struct
+import subprocess
 import sys
 import tempfile
 
@@ -65,9 +69,85 @@ XPC_ENTITLEMENTS = {"com.apple.security.app-sandbox": True}
 HELPER_ENTITLEMENTS = {"com.apple.security.app-sandbox": True, "com.apple.security.inherit": True}
 UNSANDBOXED_HELPER_ENTITLEMENTS = {"com.apple.security.network.client": True}
 
+APP_ID = TEAM + ".com.example.store"
+# What the App Store profile grants, and the main executable claims in the fixed build.
+PROFILE_ENTITLEMENTS = {
+    "com.apple.application-identifier": APP_ID,
+    "com.apple.developer.team-identifier": TEAM,
+    "keychain-access-groups": [TEAM + ".*"],
+}
+
 HELPER = "Contents/Helpers/deep-helper"
 XPC = "Contents/XPCServices/com.example.deep.worker.xpc"
 FRAMEWORK = "Contents/Frameworks/FixtureKit.framework"
+
+
+def der(tag, content):
+    """One DER element: tag, definite length, content."""
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else (lambda b: bytes([0x80 | len(b)]) + b)(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+    return bytes([tag]) + length + content
+
+
+def der_value(value):
+    """A property-list value in Apple's DER encoding (the one of DER entitlements): dictionaries as a
+    SET of (UTF8String key, value) SEQUENCEs sorted by key, arrays as SEQUENCEs."""
+    if isinstance(value, bool):
+        return der(0x01, b"\xff" if value else b"\x00")
+    if isinstance(value, int):
+        return der(0x02, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
+    if isinstance(value, str):
+        return der(0x0C, value.encode())
+    if isinstance(value, list):
+        return der(0x30, b"".join(der_value(v) for v in value))
+    if isinstance(value, dict):
+        return der(0x31, b"".join(der(0x30, der_value(k) + der_value(v)) for k, v in sorted(value.items())))
+    raise TypeError(type(value))
+
+
+def cms_sign(pki, work, name, content):
+    """A CMS SignedData holding `content`, signed by the profile signer with its chain."""
+    path, chain = os.path.join(work, name), os.path.join(work, "chain.pem")
+    with open(path, "wb") as f:
+        f.write(content)
+    with open(chain, "wb") as f:
+        for cert in ("wwdr.pem", "root.pem"):
+            with open(os.path.join(pki, cert), "rb") as c:
+                f.write(c.read())
+    return subprocess.run(["openssl", "cms", "-sign", "-nodetach", "-binary", "-outform", "DER", "-md", "sha256",
+                           "-signer", os.path.join(pki, "profsign.pem"), "-inkey", os.path.join(pki, "profsign.key"),
+                           "-certfile", chain, "-in", path], check=True, capture_output=True).stdout
+
+
+def app_store_profile(gen, work):
+    """A Mac App Store provisioning profile for com.example.store: no device list, no
+    ProvisionsAllDevices, the Apple Distribution certificate, signed by pki/profsign as Apple's
+    profile signer signs them (a CMS SignedData holding the plist)."""
+    pki = os.path.join(gen, "pki")
+    certificate = subprocess.run(["openssl", "x509", "-in", os.path.join(pki, "appledist.pem"), "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    profile = {
+        "AppIDName": "Store",
+        "ApplicationIdentifierPrefix": [TEAM],
+        "CreationDate": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+        "Platform": ["OSX"],
+        "IsXcodeManaged": False,
+        "DeveloperCertificates": [certificate],
+        "Entitlements": PROFILE_ENTITLEMENTS,
+        "ExpirationDate": datetime.datetime(2040, 1, 1, tzinfo=datetime.timezone.utc),
+        "Name": "Store Mac App Store",
+        "TeamIdentifier": [TEAM],
+        "TeamName": "Fixture Corp",
+        "TimeToLive": 5113,
+        "UUID": "5A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D",
+        "Version": 1,
+    }
+    # DER-Encoded-Profile, which profiles carry since 2021: the date-free fields in DER, signed too.
+    der_fields = {k: profile[k] for k in ("AppIDName", "ApplicationIdentifierPrefix", "Entitlements", "Name",
+                                          "Platform", "TeamIdentifier", "TeamName", "UUID", "Version")}
+    document = der(0x70, der(0x02, b"\x01") + der_value(der_fields))
+    profile["DER-Encoded-Profile"] = cms_sign(pki, work, "profile.der", document)
+    return cms_sign(pki, work, "profile.plist", plistlib.dumps(profile, sort_keys=False))
 
 
 def build_app(gen, work, fixed):
@@ -97,7 +177,10 @@ def build_app(gen, work, fixed):
     images = [(b"ic09", PNG)] + ([(b"ic10", PNG)] if fixed else [])
     with open(os.path.join(resources, "AppIcon.icns"), "wb") as f:
         f.write(icns(images))
-    if not fixed:
+    if fixed:
+        with open(os.path.join(contents, "embedded.provisionprofile"), "wb") as f:
+            f.write(app_store_profile(gen, work))
+    else:
         with open(os.path.join(resources, "libStore.a"), "wb") as f:
             f.write(ar_archive("store.o", b"\xcf\xfa\xed\xfe" + bytes(28)))
     return app
@@ -123,7 +206,9 @@ def sign_app(ap, gen, work, app, fixed):
     helper = HELPER_ENTITLEMENTS if fixed else UNSANDBOXED_HELPER_ENTITLEMENTS
     paths = {
         "@main": ap.PathSettings(binary_identifier="com.example.store",
-                                 entitlements_xml_file=entitlements("app", APP_ENTITLEMENTS)),
+                                 entitlements_xml_file=entitlements("app", dict(APP_ENTITLEMENTS, **(
+                                     {k: v for k, v in PROFILE_ENTITLEMENTS.items() if k != "keychain-access-groups"}
+                                     if fixed else {})))),
         HELPER: ap.PathSettings(binary_identifier="com.example.store.helper",
                                 entitlements_xml_file=entitlements("helper", helper)),
         XPC: ap.PathSettings(entitlements_xml_file=entitlements("xpc", XPC_ENTITLEMENTS)),

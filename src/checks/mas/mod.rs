@@ -6,6 +6,7 @@ mod icon;
 mod installer_signature;
 mod nested_signature;
 mod object_files;
+mod testflight_app_id;
 
 use super::{ItemView, Rule};
 use crate::discover::Role;
@@ -17,6 +18,7 @@ pub static RULES: &[&Rule] = &[
     &installer_signature::RULE,
     &nested_signature::RULE,
     &object_files::RULE,
+    &testflight_app_id::RULE,
 ];
 
 /// Whether the item is the macOS app the submission is for: an application bundle no other
