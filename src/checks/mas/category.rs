@@ -65,7 +65,9 @@ fn defect(value: Option<&plist::Value>) -> Option<String> {
     match value {
         None => Some(format!("does not declare {KEY}")),
         Some(plist::Value::String(uti)) if is_known_category(uti) => None,
-        Some(plist::Value::String(uti)) => Some(format!("sets {KEY} to {uti:?}, which is not an App Store category UTI")),
+        Some(plist::Value::String(uti)) => {
+            Some(format!("sets {KEY} to {uti:?}, which is not an App Store category UTI"))
+        }
         Some(other) => Some(format!("sets {KEY} to {} instead of a string", crate::entitlements::type_name(other))),
     }
 }

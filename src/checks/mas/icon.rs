@@ -84,7 +84,10 @@ fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
                 candidates.push(join(&resources, &format!("{name}.icns")));
             }
             match candidates.iter().find_map(|p| tree.file(p).map(|d| (p, d))) {
-                None => format!("names the icon file {name:?} in CFBundleIconFile, but `{}` does not exist", candidates[candidates.len() - 1]),
+                None => format!(
+                    "names the icon file {name:?} in CFBundleIconFile, but `{}` does not exist",
+                    candidates[candidates.len() - 1]
+                ),
                 Some((path, data)) => match icns_defect(data) {
                     None => return,
                     Some(defect) => format!("has the icon file `{path}`, which {defect}"),
@@ -116,7 +119,7 @@ mod tests {
         for (kind, n) in elements {
             out.extend_from_slice(*kind);
             out.extend_from_slice(&((8 + n) as u32).to_be_bytes());
-            out.extend(std::iter::repeat(0u8).take(*n));
+            out.extend(std::iter::repeat_n(0u8, *n));
         }
         out
     }

@@ -35,7 +35,8 @@ fn check(cx: &Context<'_>, sink: &mut Sink) {
     for (item, facts) in cx.scan.code_items().filter(|(i, _)| i.role == Role::NeverLoaded) {
         let Some(app) = enclosing_app(&apps, &item.path) else { continue };
         let Code::MachO { file, .. } = &facts.code else { continue };
-        let kind = file.slices.first().map_or("never-loaded Mach-O", |s| crate::macho::file_type_description(s.file_type));
+        let kind =
+            file.slices.first().map_or("never-loaded Mach-O", |s| crate::macho::file_type_description(s.file_type));
         seen.insert(item.path.clone());
         report(sink, app, &item.path, kind);
     }
