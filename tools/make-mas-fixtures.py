@@ -12,22 +12,23 @@ Run after make-fixtures.sh and make-packages.py. Writes mas/Store.app (the app o
 unpacked) and, under packages/:
 
   Store.pkg          productbuild layout installing Applications/Store.app: every executable
-                     sandboxed, everything signed with Apple Distribution, a category and an icon
+                     sandboxed and hardened, everything signed with Apple Distribution, a category and an icon
                      with the 512x512 and 512x512@2x images, a Mac App Store profile
                      (Contents/embedded.provisionprofile, signed by pki/profsign) whose App ID the
                      app claims; the package signed with Mac Installer Distribution. What App
                      Store Connect accepts, TestFlight included.
-  Store-defects.pkg  the same app as first submitted: no profile, no LSApplicationCategoryType, an icon
-                     without its 512x512@2x image, a static archive left in Resources, the helper
-                     tool signed without the sandbox, the framework ad-hoc signed; the package
-                     signed with the Developer ID Installer identity (packages/installer.pem).
+  Store-defects.pkg  the same app as first submitted: no profile, no LSApplicationCategoryType,
+                     an icon without its 512x512@2x image, a static archive left in Resources,
+                     the helper tool signed without the sandbox, the framework signed with the
+                     Apple Development identity (pki/appledev.pem); the package signed with the
+                     Developer ID Installer identity (packages/installer.pem).
 
 CMS signatures differ on each run; the outputs are committed.
 """
 
+import datetime
 import importlib.util
 import os
-import datetime
 import plistlib
 import shutil
 import stat
@@ -204,14 +205,16 @@ def sign_app(ap, gen, work, app, fixed):
         ap.sign(os.path.join(app, FRAMEWORK), signer=development, team_name=TEAM, signing_time=SIGNING_TIME,
                 timestamp_url="none")
     helper = HELPER_ENTITLEMENTS if fixed else UNSANDBOXED_HELPER_ENTITLEMENTS
+    # Both builds run their executables with the hardened runtime, as Xcode signs them.
+    flags = ["runtime"]
     paths = {
-        "@main": ap.PathSettings(binary_identifier="com.example.store",
+        "@main": ap.PathSettings(binary_identifier="com.example.store", code_signature_flags=flags,
                                  entitlements_xml_file=entitlements("app", dict(APP_ENTITLEMENTS, **(
                                      {k: v for k, v in PROFILE_ENTITLEMENTS.items() if k != "keychain-access-groups"}
                                      if fixed else {})))),
-        HELPER: ap.PathSettings(binary_identifier="com.example.store.helper",
+        HELPER: ap.PathSettings(binary_identifier="com.example.store.helper", code_signature_flags=flags,
                                 entitlements_xml_file=entitlements("helper", helper)),
-        XPC: ap.PathSettings(entitlements_xml_file=entitlements("xpc", XPC_ENTITLEMENTS)),
+        XPC: ap.PathSettings(code_signature_flags=flags, entitlements_xml_file=entitlements("xpc", XPC_ENTITLEMENTS)),
     }
     exclude = [] if fixed else [FRAMEWORK + "/**"]
     ap.sign(app, signer=signer, paths=paths, team_name=TEAM, signing_time=SIGNING_TIME, timestamp_url="none",

@@ -2,6 +2,7 @@
 //! (or the installer package that carries it) is uploaded.
 
 mod category;
+mod hardened_runtime;
 mod icon;
 mod installer_signature;
 mod nested_signature;
@@ -14,6 +15,7 @@ use crate::entitlements::Platform;
 
 pub static RULES: &[&Rule] = &[
     &category::RULE,
+    &hardened_runtime::RULE,
     &icon::RULE,
     &installer_signature::RULE,
     &nested_signature::RULE,
