@@ -9,14 +9,7 @@ pub static RULE: Rule = Rule { id: crate::rule_id::MAS_HARDENED_RUNTIME, check: 
 const MH_EXECUTE: u32 = 2;
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
-    let mut top = *view;
-    for _ in 0..64 {
-        match top.parent() {
-            Some(p) => top = p,
-            None => break,
-        }
-    }
-    if !super::is_submitted_mac_app(&top) {
+    if super::submitted_mac_app_of(view).is_none() {
         return;
     }
     // Signed executables only: unsigned code is reported by the signature rules.

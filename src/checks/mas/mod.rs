@@ -30,3 +30,16 @@ fn is_submitted_mac_app(view: &ItemView<'_>) -> bool {
         && view.item.parent.is_none()
         && super::entitlements::platform_of(view) == Platform::MacOs
 }
+
+/// The submitted macOS app holding `view` (or `view` itself, when it is that app).
+fn submitted_mac_app_of<'a>(view: &ItemView<'a>) -> Option<ItemView<'a>> {
+    let mut top = *view;
+    // Parents form a tree; the bound only guards against a malformed discovery.
+    for _ in 0..64 {
+        match top.parent() {
+            Some(p) => top = p,
+            None => break,
+        }
+    }
+    is_submitted_mac_app(&top).then_some(top)
+}

@@ -9,19 +9,6 @@ pub static RULE: Rule = Rule { id: crate::rule_id::MAS_NESTED_SIGNATURE, check: 
 
 const ITMS: &str = "App Store Connect rejects the build with ITMS-90238 \"Invalid Signature\" (the nested code fails the app's code requirement)";
 
-/// The outermost item holding `view`.
-fn outermost<'a>(view: &ItemView<'a>) -> ItemView<'a> {
-    let mut top = *view;
-    // Parents form a tree; the bound only guards against a malformed discovery.
-    for _ in 0..64 {
-        match top.parent() {
-            Some(p) => top = p,
-            None => break,
-        }
-    }
-    top
-}
-
 /// The signing certificate of an item's first signed slice.
 fn leaf<'a>(view: &ItemView<'a>) -> Option<&'a CertificateInfo> {
     view.slices().into_iter().find_map(|s| s.signature()?.cms_info()?.leaf())
@@ -62,10 +49,7 @@ fn defect(app: &ItemView<'_>, slice: &SliceView<'_>) -> Option<String> {
 }
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
-    let app = outermost(view);
-    if app.index == view.index || !super::is_submitted_mac_app(&app) {
-        return;
-    }
+    let Some(app) = super::submitted_mac_app_of(view).filter(|app| app.index != view.index) else { return };
     // A bundle signed only as a bare file is `sig-resources-not-sealed`'s, reported once.
     if view.bundle_signed_as_bare_file() {
         return;

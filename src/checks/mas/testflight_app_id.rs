@@ -32,14 +32,8 @@ fn claims_app_id(view: &ItemView<'_>) -> bool {
 }
 
 fn check(_: &Context<'_>, view: &ItemView<'_>, sink: &mut Sink) {
-    let mut top = *view;
-    for _ in 0..64 {
-        match top.parent() {
-            Some(p) => top = p,
-            None => break,
-        }
-    }
-    if !super::is_submitted_mac_app(&top) || view.item.bundle.is_none() || !has_own_profile_role(view.item.role) {
+    let Some(top) = super::submitted_mac_app_of(view) else { return };
+    if view.item.bundle.is_none() || !has_own_profile_role(view.item.role) {
         return;
     }
     let bundle = &view.item.path;
