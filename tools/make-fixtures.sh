@@ -238,9 +238,19 @@ if [[ ! -f $PKI_OUT/appledist.pem || ! -f $PKI_OUT/appledist.key ]]; then
     chmod 644 "$PKI_OUT/appledist.key"
 fi
 
+# The team's Mac Installer Distribution identity, for the Mac App Store packages (signed by
+# tools/make-mas-fixtures.py). Added when missing, like the others (its own serial range).
+if [[ ! -f $PKI_OUT/macinstaller.pem || ! -f $PKI_OUT/macinstaller.key ]]; then
+    log "creating the Mac Installer Distribution identity"
+    echo 4000 > "$PKI_WORK/serial"
+    mkcert macinstaller rsa "/UID=ABCDE12345/CN=3rd Party Mac Developer Installer: Fixture Corp (ABCDE12345)/OU=ABCDE12345/O=Fixture Corp/C=US" \
+        ext_mac_installer_dist wwdr 20240101000000Z 20400101000000Z
+    chmod 644 "$PKI_OUT/macinstaller.key"
+fi
+
 # Sanity: the leaves chain to the fixture root (Apple marker extensions are critical,
 # hence -ignore_critical).
-for leaf in devid:devidca devid-ec:devidca devid-myapp:devidca appledev:wwdr appledist:wwdr profsign:wwdr tsa:root; do
+for leaf in devid:devidca devid-ec:devidca devid-myapp:devidca appledev:wwdr appledist:wwdr macinstaller:wwdr profsign:wwdr tsa:root; do
     openssl verify -ignore_critical -CAfile "$PKI_OUT/root.pem" -untrusted "$PKI_OUT/${leaf#*:}.pem" \
         -attime 1780315200 "$PKI_OUT/${leaf%%:*}.pem" >/dev/null
 done

@@ -15,6 +15,7 @@ pub mod launchd;
 pub mod layout;
 pub mod library;
 pub mod macho;
+pub mod mas;
 pub mod notary;
 pub mod profile;
 pub mod sandbox;
@@ -147,6 +148,7 @@ pub fn all() -> Vec<&'static Rule> {
     rules.extend_from_slice(signature::RULES);
     rules.extend_from_slice(entitlements::RULES);
     rules.extend_from_slice(profile::RULES);
+    rules.extend_from_slice(mas::RULES);
     rules.extend_from_slice(sandbox::RULES);
     rules.extend_from_slice(launchd::RULES);
     rules.extend_from_slice(constraints::RULES);

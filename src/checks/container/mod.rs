@@ -23,10 +23,10 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// A signed container with its signature and the verdict on it.
-struct Signed<'a> {
-    container: &'a ContainerSignature,
-    signature: &'a SignedBy,
-    verdict: ContainerAssessment,
+pub(crate) struct Signed<'a> {
+    pub(crate) container: &'a ContainerSignature,
+    pub(crate) signature: &'a SignedBy,
+    pub(crate) verdict: ContainerAssessment,
 }
 
 impl Signed<'_> {
@@ -56,7 +56,7 @@ fn report_defects(cx: &Context<'_>, sink: &mut Sink, format: ContainerFormat, ru
 }
 
 /// The signed containers of `format` in the input, each assessed with the anchors in effect.
-fn signed<'a>(cx: &Context<'a>, format: ContainerFormat) -> Vec<Signed<'a>> {
+pub(crate) fn signed<'a>(cx: &Context<'a>, format: ContainerFormat) -> Vec<Signed<'a>> {
     cx.scan
         .tree
         .signatures
@@ -75,7 +75,7 @@ fn name(c: &crate::codesign::certificate::CertificateInfo) -> String {
 }
 
 /// The signing certificate's name and kind, for messages.
-fn signer(verdict: &ContainerAssessment) -> String {
+pub(crate) fn signer(verdict: &ContainerAssessment) -> String {
     match verdict.leaf() {
         Some(leaf) => {
             let kind =
