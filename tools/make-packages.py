@@ -14,6 +14,8 @@ Writes under packages/:
                         products/Clean.app under Applications/
   tampered-payload.pkg  Unsigned.pkg with one byte of its stored Payload changed
   tampered-toc.pkg      Unsigned.pkg with one byte of its TOC checksum changed
+  RootOnly.pkg          Tool.pkg's component with its tool installed readable by its owner only
+                        (mode 0700), as a build run under a restrictive umask writes it
   unknown-payload.pkg   a component whose Payload is in no format bundlelint reads
                         (as `pkgbuild --large-payload` would write one it does not know)
   Signed.pkg            Tool.pkg signed (RSA <signature> and CMS <x-signature>, no timestamp) with
@@ -213,6 +215,7 @@ def main():
             ("./usr/local", stat.S_IFDIR | 0o755, b""), ("./usr/local/bin", stat.S_IFDIR | 0o755, b""),
             ("./usr/local/bin/fixture-tool", stat.S_IFREG | 0o755, read("signed/devid-timestamped-arm64"))]
     write("Tool.pkg", xar(component("com.example.tool", gzip_bytes(odc(tool)), len(tool)))[0])
+    write("RootOnly.pkg", root_only(tool))
 
     hello = tool[:4] + [("./usr/local/bin/hello", stat.S_IFREG | 0o755, read("macho/hello-x86_64"))]
     unsigned, heap_start = xar(component("com.example.hello", pbzx(newc(hello)), len(hello)))
@@ -242,6 +245,12 @@ def main():
     write("unknown-payload.pkg", xar(component("com.example.large", b"\x00LPF" + bytes(60), 1))[0])
 
     sign(gen, out_dir)
+
+
+def root_only(tool):
+    """Tool.pkg with its tool readable by its owner (root, once installed) only."""
+    private = tool[:-1] + [(tool[-1][0], stat.S_IFREG | 0o700, tool[-1][2])]
+    return xar(component("com.example.tool", gzip_bytes(odc(private)), len(private)))[0]
 
 
 INSTALLER_CNF = """[req]

@@ -60,6 +60,7 @@ pub fn read_zip(archive: FileData, origin: String) -> Tree {
         problems: out.problems,
         base: None,
         signatures: Vec::new(),
+        installed_modes: Default::default(),
     }
 }
 

@@ -36,8 +36,9 @@ pub fn read(data: FileData, origin: String) -> Tree {
     let mut signatures: Vec<ContainerSignature> = image.signature.into_iter().collect();
     // Packages on the image are unpacked as the notary service unpacks them
     // (`Release.dmg/Release.pkg/com.example.app.pkg Contents/Payload/…`).
-    super::pkg::expand_packages(&mut entries, &mut problems, &mut signatures, 1);
-    Tree { origin, kind: InputKind::Archive, entries, problems, base: None, signatures }
+    let mut installed_modes = BTreeMap::new();
+    super::pkg::expand_packages(&mut entries, &mut problems, &mut signatures, &mut installed_modes, 1);
+    Tree { origin, kind: InputKind::Archive, entries, problems, base: None, signatures, installed_modes }
 }
 
 /// Replaces every UDIF disk image in a folder's `entries` (not inside a bundle, whose seal covers
@@ -47,6 +48,7 @@ pub fn expand_images(
     entries: &mut BTreeMap<String, super::Entry>,
     problems: &mut Vec<PathProblem>,
     signatures: &mut Vec<ContainerSignature>,
+    installed_modes: &mut BTreeMap<String, u32>,
 ) {
     let images: Vec<(String, FileData)> = entries
         .iter()
@@ -84,7 +86,7 @@ pub fn expand_images(
             image.problems.into_iter().map(|p| PathProblem { path: at(p.path), problem: p.problem }).collect();
         let mut inner_signatures: Vec<ContainerSignature> =
             image.signature.into_iter().map(|s| ContainerSignature { path: path.clone(), ..s }).collect();
-        super::pkg::expand_packages(&mut inner, &mut inner_problems, &mut inner_signatures, 1);
+        super::pkg::expand_packages(&mut inner, &mut inner_problems, &mut inner_signatures, installed_modes, 1);
         entries.insert(path, super::Entry::Dir);
         entries.extend(inner);
         problems.extend(inner_problems);

@@ -76,6 +76,8 @@ pub struct Tree {
     base: Option<PathBuf>,
     /// The signatures of the packages and disk images read into the tree, signed or not.
     pub signatures: Vec<container_signature::ContainerSignature>,
+    /// The permission bits a package's payload installs its files with, by tree path.
+    pub installed_modes: BTreeMap<String, u32>,
 }
 
 impl Tree {
@@ -88,8 +90,14 @@ impl Tree {
         let base = std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
         if meta.is_dir() {
             let mut tree = Tree { base, ..walk::walk_directory(path, origin) };
-            pkg::expand_packages(&mut tree.entries, &mut tree.problems, &mut tree.signatures, 0);
-            dmg::expand_images(&mut tree.entries, &mut tree.problems, &mut tree.signatures);
+            pkg::expand_packages(
+                &mut tree.entries,
+                &mut tree.problems,
+                &mut tree.signatures,
+                &mut tree.installed_modes,
+                0,
+            );
+            dmg::expand_images(&mut tree.entries, &mut tree.problems, &mut tree.signatures, &mut tree.installed_modes);
             return Ok(tree);
         }
         let dir: std::sync::Arc<Path> = match path.parent() {
@@ -114,7 +122,15 @@ impl Tree {
         let name = file_name(path);
         let mut entries = BTreeMap::new();
         entries.insert(name, Entry::File(data));
-        Ok(Tree { origin, kind: InputKind::File, entries, problems: Vec::new(), base, signatures: Vec::new() })
+        Ok(Tree {
+            origin,
+            kind: InputKind::File,
+            entries,
+            problems: Vec::new(),
+            base,
+            signatures: Vec::new(),
+            installed_modes: BTreeMap::new(),
+        })
     }
 
     /// A tree built from in-memory entries (tests, fuzzing, nested archives).
@@ -130,6 +146,7 @@ impl Tree {
             problems: Vec::new(),
             base: None,
             signatures: Vec::new(),
+            installed_modes: BTreeMap::new(),
         }
     }
 

@@ -34,6 +34,8 @@ pub struct Unpacked {
     pub problems: Vec<PathProblem>,
     /// This package's signature, then those of the packages inside it.
     pub signatures: Vec<ContainerSignature>,
+    /// The permission bits each file of a `Payload` is installed with.
+    pub installed_modes: BTreeMap<String, u32>,
 }
 
 /// Whether a file is a flat package this module reads: named `.pkg`/`.mpkg`/`.xar`, with the
@@ -71,7 +73,7 @@ pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
     }
     let mut out = reader.out;
     if depth + 1 < MAX_PACKAGE_DEPTH {
-        expand_packages(&mut out.entries, &mut out.problems, &mut out.signatures, depth + 1);
+        expand_packages(&mut out.entries, &mut out.problems, &mut out.signatures, &mut out.installed_modes, depth + 1);
     }
     out
 }
@@ -89,6 +91,7 @@ pub(super) fn read_input(data: &FileData, name: &str, origin: String) -> std::io
         // Nothing beside a package is looked up: its paths are not on disk.
         base: None,
         signatures: unpacked.signatures,
+        installed_modes: unpacked.installed_modes,
     })
 }
 
@@ -98,6 +101,7 @@ pub fn expand_packages(
     entries: &mut BTreeMap<String, Entry>,
     problems: &mut Vec<PathProblem>,
     signatures: &mut Vec<ContainerSignature>,
+    installed_modes: &mut BTreeMap<String, u32>,
     depth: usize,
 ) {
     let packages: Vec<(String, FileData)> = entries
@@ -133,6 +137,7 @@ pub fn expand_packages(
         entries.extend(unpacked.entries);
         problems.extend(unpacked.problems);
         signatures.extend(unpacked.signatures);
+        installed_modes.extend(unpacked.installed_modes);
     }
 }
 
@@ -335,6 +340,9 @@ impl Reader {
             match entry.kind {
                 super::payload::CpioKind::Dir => self.insert(path, Entry::Dir),
                 super::payload::CpioKind::File(range) => {
+                    if member.ends_with("Payload") {
+                        self.out.installed_modes.insert(path.clone(), entry.mode & 0o7777);
+                    }
                     self.insert(path, Entry::File(FileData::from_vec(archive[range].to_vec())))
                 }
                 super::payload::CpioKind::Symlink(target) => self.insert(path, Entry::Symlink(target)),

@@ -20,7 +20,15 @@ pub(super) fn walk_directory(root: &Path, origin: String) -> Tree {
     // Built at once from all entries, the map's nodes are full: half the memory of inserting
     // 100 000 paths one by one. Walk order is not path order (`a.b` sorts before `a/x`).
     let entries: BTreeMap<String, Entry> = walker.entries.into_iter().collect();
-    Tree { origin, kind: InputKind::Directory, entries, problems: walker.problems, base: None, signatures: Vec::new() }
+    Tree {
+        origin,
+        kind: InputKind::Directory,
+        entries,
+        problems: walker.problems,
+        base: None,
+        signatures: Vec::new(),
+        installed_modes: Default::default(),
+    }
 }
 
 struct Walker {

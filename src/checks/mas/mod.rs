@@ -7,6 +7,7 @@ mod icon;
 mod installer_signature;
 mod nested_signature;
 mod object_files;
+mod root_only_readable;
 mod testflight_app_id;
 
 use super::{ItemView, Rule};
@@ -20,6 +21,7 @@ pub static RULES: &[&Rule] = &[
     &installer_signature::RULE,
     &nested_signature::RULE,
     &object_files::RULE,
+    &root_only_readable::RULE,
     &testflight_app_id::RULE,
 ];
 
