@@ -1,7 +1,7 @@
 //! `dmg-not-developer-id`: a disk image signed with a certificate is signed by a Developer ID
 //! Application certificate that chains to Apple and was valid when it signed.
 
-use super::{signed, signer};
+use super::{not_signed_as, signed};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::certificate::CertificateKind;
 use crate::input::container_signature::ContainerFormat;
@@ -10,12 +10,7 @@ pub static RULE: Rule = Rule { id: crate::rule_id::DMG_NOT_DEVELOPER_ID, check: 
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for s in signed(cx, ContainerFormat::DiskImage).into_iter().filter(|s| s.container.submitted && !s.is_ad_hoc()) {
-        let kind = s.verdict.leaf().map(|l| l.kind);
-        let why = if kind != Some(CertificateKind::DeveloperIdApplication) {
-            Some(format!("it is signed by {}, not a Developer ID Application certificate", signer(&s.verdict)))
-        } else {
-            s.verdict.untrusted()
-        };
+        let why = not_signed_as(&s, CertificateKind::DeveloperIdApplication, "Developer ID Application");
         if let Some(why) = why {
             let message = format!(
                 "`{}` is not signed with a valid Developer ID Application certificate: {why}",

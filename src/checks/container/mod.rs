@@ -9,6 +9,7 @@ mod pkg_signature_invalid;
 mod ticket_missing;
 
 use super::{Context, Rule, Sink};
+use crate::codesign::certificate::CertificateKind;
 use crate::input::container_signature::{ContainerFormat, ContainerSignature, SignedBy};
 use crate::rule_id::RuleId;
 use crate::trust::ContainerAssessment;
@@ -75,7 +76,22 @@ fn name(c: &crate::codesign::certificate::CertificateInfo) -> String {
 }
 
 /// The signing certificate's name and kind, for messages.
-pub(crate) fn signer(verdict: &ContainerAssessment) -> String {
+/// Why `s` is not signed by a valid certificate of `kind` (called `what` in the message): another
+/// kind of certificate, or a chain that is not trusted at the time that counts. `None` when it is.
+pub(crate) fn not_signed_as(s: &Signed<'_>, kind: CertificateKind, what: &str) -> Option<String> {
+    if s.verdict.leaf().map(|l| l.kind) != Some(kind) {
+        return Some(format!("it is signed by {}, not a {what} certificate", signer(&s.verdict)));
+    }
+    s.verdict.untrusted()
+}
+
+/// The packages given (not those inside another's payload) that carry no signature at all.
+pub(crate) fn unsigned_packages<'a>(cx: &Context<'a>) -> impl Iterator<Item = &'a ContainerSignature> {
+    let tree = &cx.scan.tree;
+    tree.signatures.iter().filter(|c| c.submitted && c.format == ContainerFormat::Package && c.signature.is_none())
+}
+
+fn signer(verdict: &ContainerAssessment) -> String {
     match verdict.leaf() {
         Some(leaf) => {
             let kind =

@@ -2,7 +2,7 @@
 //! Installer Distribution ("3rd Party Mac Developer Installer") certificate that chains to
 //! Apple and was valid when it signed.
 
-use crate::checks::container::{signed, signer};
+use crate::checks::container::{not_signed_as, signed, unsigned_packages};
 use crate::checks::{Check, Context, Rule, Sink};
 use crate::codesign::certificate::CertificateKind;
 use crate::input::container_signature::ContainerFormat;
@@ -15,20 +15,13 @@ const ITMS: &str = "upload fails with ITMS-90237 \"The product archive package's
 
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     // Packages inside another package's payload are the outer package's business.
-    let submitted_packages =
-        cx.scan.tree.signatures.iter().filter(|c| c.submitted && c.format == ContainerFormat::Package);
-    for unsigned in submitted_packages.filter(|c| c.signature.is_none()) {
+    for unsigned in unsigned_packages(cx) {
         let message = format!("`{}` is not signed: its table of contents has no <signature>; {ITMS}", unsigned.path);
         sink.push(sink.finding(RULE.id, &unsigned.path, message).help(HELP));
     }
     for s in signed(cx, ContainerFormat::Package).into_iter().filter(|s| s.container.submitted) {
-        let kind = s.verdict.leaf().map(|l| l.kind);
-        let why = if kind != Some(CertificateKind::MacInstallerDistribution) {
-            Some(format!("it is signed by {}, not a Mac Installer Distribution certificate", signer(&s.verdict)))
-        } else {
-            s.verdict.untrusted()
-        };
-        if let Some(why) = why {
+        let kind = CertificateKind::MacInstallerDistribution;
+        if let Some(why) = not_signed_as(&s, kind, "Mac Installer Distribution") {
             let message = format!(
                 "`{}` is not signed with a valid Mac Installer Distribution certificate: {why}; {ITMS}",
                 s.container.path
