@@ -14,6 +14,8 @@ Writes under packages/:
                         products/Clean.app under Applications/
   tampered-payload.pkg  Unsigned.pkg with one byte of its stored Payload changed
   tampered-toc.pkg      Unsigned.pkg with one byte of its TOC checksum changed
+  ExternalRef.pkg       Release.pkg whose Distribution names its component without `#`, so
+                        Installer looks for it beside the package
   RootOnly.pkg          Tool.pkg's component with its tool installed readable by its owner only
                         (mode 0700), as a build run under a restrictive umask writes it
   unknown-payload.pkg   a component whose Payload is in no format bundlelint reads
@@ -183,7 +185,8 @@ def component(identifier, payload, files):
     ]
 
 
-def distribution(component_name, identifier):
+def distribution(component_name, identifier, reference=None):
+    reference = reference or "#" + component_name
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<installer-gui-script minSpecVersion="2">\n'
         "    <title>Clean</title>\n"
@@ -191,7 +194,7 @@ def distribution(component_name, identifier):
         '    <choices-outline><line choice="default"><line choice="clean"/></line></choices-outline>\n'
         '    <choice id="default"/>\n'
         f'    <choice id="clean" visible="false"><pkg-ref id="{identifier}"/></choice>\n'
-        f'    <pkg-ref id="{identifier}" version="1.0" onConclusion="none">#{component_name}</pkg-ref>\n'
+        f'    <pkg-ref id="{identifier}" version="1.0" onConclusion="none">{reference}</pkg-ref>\n'
         "</installer-gui-script>\n"
     ).encode()
 
@@ -232,6 +235,7 @@ def main():
         Node(name, children=component("com.example.clean", pbzx(newc(clean)), len(clean))),
     ]
     write("Release.pkg", xar(product)[0])
+    write("ExternalRef.pkg", external_ref(product, name))
 
     # The Payload is the second member stored, after the 20-byte TOC checksum and PackageInfo:
     # change a byte in its middle.
@@ -245,6 +249,12 @@ def main():
     write("unknown-payload.pkg", xar(component("com.example.large", b"\x00LPF" + bytes(60), 1))[0])
 
     sign(gen, out_dir)
+
+
+def external_ref(product, name):
+    """Release.pkg whose Distribution names its component without `#`: outside the archive."""
+    outside = [Node("Distribution", distribution(name, "com.example.clean", reference=name), "application/x-gzip")]
+    return xar(outside + product[1:])[0]
 
 
 def root_only(tool):

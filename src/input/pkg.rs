@@ -223,6 +223,30 @@ impl Reader {
             }
             self.read_member(&archive, member, &layout);
         }
+        if layout.root_component.is_none() {
+            self.check_distribution(&layout);
+        }
+    }
+
+    /// A product package's `Distribution` names each component in a `<pkg-ref>`; `#name` is a
+    /// component inside the archive, anything else a package Installer looks for beside it.
+    fn check_distribution(&mut self, layout: &Layout) {
+        let path = join(&self.at, "Distribution");
+        let Some(Entry::File(data)) = self.out.entries.get(&path) else { return };
+        let Ok(text) = data.bytes().map(<[u8]>::to_vec) else { return };
+        for (offset, id, reference) in pkg_refs(&text) {
+            let why = match reference.strip_prefix('#') {
+                None => format!(
+                    "names `{reference}` without `#`: a package outside the archive, which Installer looks for beside it (\"Failed to locate package at path …/{reference}\")"
+                ),
+                Some(name) if !layout.components.iter().any(|c| *c == percent_decoded(name)) => {
+                    format!("names `#{name}`, but the package holds no component of that name")
+                }
+                Some(_) => continue,
+            };
+            let message = format!("the Distribution of `{}`: pkg-ref `{id}` {why}", self.name);
+            self.note_at(&path, Problem::at(rule_id::PKG_DISTRIBUTION_PKGREF_NOT_EMBEDDED, offset, message));
+        }
     }
 
     /// The package's signatures as written: the RSA `<signature>` and the CMS `<x-signature>`
@@ -362,6 +386,60 @@ impl Reader {
 }
 
 /// Which members belong to a component, and so go under `<component> Contents/`.
+/// The `<pkg-ref>` elements of a Distribution that name a package (their text), with the byte
+/// offset of each, its `id` and the reference. Malformed XML ends the list (Installer refuses it).
+fn pkg_refs(xml: &[u8]) -> Vec<(u64, String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut out = Vec::new();
+    let mut open: Option<(u64, String)> = None;
+    loop {
+        let at = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::Start(tag)) if tag.name().as_ref() == "pkg-ref" => {
+                let id = tag.try_get_attribute("id").ok().flatten().map(|a| a.value.into_owned()).unwrap_or_default();
+                open = Some((at, id));
+            }
+            Ok(Event::Text(text)) => {
+                if let Some((at, id)) = open.take() {
+                    let reference = text.trim().to_owned();
+                    if !reference.is_empty() {
+                        out.push((at, id, reference));
+                    }
+                }
+            }
+            Ok(Event::End(_)) => open = None,
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+/// `%20`-style escapes decoded, as productbuild writes names with spaces.
+fn percent_decoded(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 struct Layout {
     /// The package itself is a component (its root holds `PackageInfo` or `Payload`).
     root_component: Option<String>,
@@ -425,6 +503,16 @@ mod tests {
             ("./Applications", 0o040755, b""),
             ("./Applications/Example.app/Contents/MacOS/Example", 0o100755, b"\xcf\xfa\xed\xfe"),
         ]))
+    }
+
+    #[test]
+    fn pkg_refs_are_read_with_their_references() {
+        let xml = br#"<installer-gui-script><pkg-ref id="a"/><choice><pkg-ref id="a"/></choice>
+            <pkg-ref id="a" version="1">#A%20B.pkg</pkg-ref><pkg-ref id="b">b.pkg</pkg-ref></installer-gui-script>"#;
+        let refs: Vec<(String, String)> = pkg_refs(xml).into_iter().map(|(_, id, r)| (id, r)).collect();
+        assert_eq!(refs, [("a".into(), "#A%20B.pkg".into()), ("b".into(), "b.pkg".into())]);
+        assert_eq!(percent_decoded("A%20B.pkg"), "A B.pkg");
+        assert_eq!(percent_decoded("100%"), "100%");
     }
 
     #[test]
