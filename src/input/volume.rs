@@ -38,7 +38,10 @@ pub trait Volume {
     fn list(&mut self, dir: &str) -> Result<Vec<Listed>, String>;
     /// The file's contents; `size` is what the listing said (checked against the caps before).
     fn read(&mut self, path: &str) -> Result<Vec<u8>, String>;
-    fn read_link(&mut self, path: &str) -> Result<String, String>;
+    /// A symlink's target: HFS+ and APFS both store it as the link's contents.
+    fn read_link(&mut self, path: &str) -> Result<String, String> {
+        link_text(capped(self.read(path)?, MAX_LINK_TARGET)?)
+    }
     /// How many hard-link targets the volume keeps in its hidden directories (HFS+).
     fn hard_link_targets(&mut self) -> Result<usize, String> {
         Ok(0)
@@ -105,11 +108,6 @@ impl<R: std::io::Read + std::io::Seek> Volume for Hfs<R> {
         guarded(path, || self.0.read_file(path).map_err(|e| e.to_string()))
     }
 
-    fn read_link(&mut self, path: &str) -> Result<String, String> {
-        // A link's target is stored as its contents.
-        link_text(capped(self.read(path)?, MAX_LINK_TARGET)?)
-    }
-
     fn hard_link_targets(&mut self) -> Result<usize, String> {
         let root = self.0.list_directory("/").map_err(|e| e.to_string())?;
         let mut held = 0;
@@ -148,11 +146,6 @@ impl<R: std::io::Read + std::io::Seek> Volume for Apfs<R> {
 
     fn read(&mut self, path: &str) -> Result<Vec<u8>, String> {
         guarded(path, || self.0.read_file(path).map_err(|e| e.to_string()))
-    }
-
-    fn read_link(&mut self, path: &str) -> Result<String, String> {
-        // A link's target is stored as its contents.
-        link_text(capped(self.read(path)?, MAX_LINK_TARGET)?)
     }
 }
 
