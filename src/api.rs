@@ -122,6 +122,14 @@ impl Checker {
         Ok(self)
     }
 
+    /// Lets this root (PEM or DER) stand in for Apple's roots wherever Apple's are required: a
+    /// test hierarchy that mirrors Apple's. Reports say a substitute was in effect.
+    pub fn apple_root(mut self, certificate: impl Into<PathBuf>) -> Result<Checker, Error> {
+        self.settings.apple_roots.push(certificate.into());
+        self.settings = self.settings.load_files().map_err(Error::Settings)?;
+        Ok(self)
+    }
+
     /// Judges entitlements files given as inputs against this provisioning profile.
     pub fn profile(mut self, profile: impl Into<PathBuf>) -> Result<Checker, Error> {
         self.settings.profile = Some(profile.into());

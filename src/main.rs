@@ -74,6 +74,11 @@ enum Command {
         /// Trust this certificate (PEM or DER) as a chain anchor besides Apple's roots; repeatable.
         #[arg(long)]
         trust_anchor: Vec<PathBuf>,
+        /// Let this root (PEM or DER) stand in for Apple's roots wherever Apple's are required
+        /// (`anchor apple generic`, the timestamp authority): a test hierarchy that mirrors
+        /// Apple's. Every output says so; repeatable.
+        #[arg(long, value_name = "ROOT")]
+        apple_root: Vec<PathBuf>,
         /// Judge entitlements files given as inputs against this provisioning profile
         /// (.provisionprofile, .mobileprovision).
         #[arg(long, value_name = "FILE")]
@@ -165,6 +170,7 @@ fn main() -> ExitCode {
             baseline,
             write_baseline,
             trust_anchor,
+            apple_root,
             profile,
             device,
         } => {
@@ -186,6 +192,7 @@ fn main() -> ExitCode {
                 select,
                 ignore,
                 trust_anchors: trust_anchor,
+                apple_roots: apple_root,
                 profile,
                 devices: device,
                 ..Settings::default()
@@ -253,20 +260,22 @@ fn choose_config(given: Option<PathBuf>, no_config: bool, paths: &[PathBuf]) -> 
     Ok(found)
 }
 
-/// Trust anchors that lie inside a checked input are dropped with a warning: a bundle never
-/// vouches for its own certificate chain.
+/// Trust anchors and Apple root substitutes that lie inside a checked input are dropped with a
+/// warning: a bundle never vouches for its own certificate chain.
 fn without_anchors_inside(mut settings: Settings, paths: &[PathBuf]) -> Settings {
-    settings.trust_anchors.retain(|anchor| match config::inside_any(anchor, paths) {
+    let outside = |what: &str, anchor: &PathBuf| match config::inside_any(anchor, paths) {
         Some(input) => {
             eprintln!(
-                "bundlelint: warning: trust anchor {} lies inside the checked input {} and is not used",
+                "bundlelint: warning: {what} {} lies inside the checked input {} and is not used",
                 anchor.display(),
                 input.display()
             );
             false
         }
         None => true,
-    });
+    };
+    settings.trust_anchors.retain(|anchor| outside("trust anchor", anchor));
+    settings.apple_roots.retain(|root| outside("Apple root substitute", root));
     settings
 }
 

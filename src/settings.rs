@@ -48,7 +48,9 @@ pub struct Settings {
     pub expect: Expectations,
     /// Extra certificates trusted as chain anchors (paths) …
     pub trust_anchors: Vec<std::path::PathBuf>,
-    /// … and those certificates, loaded (see [`Settings::load_files`]).
+    /// Roots that stand in for Apple's (paths; `--apple-root`) …
+    pub apple_roots: Vec<std::path::PathBuf>,
+    /// … and the certificates of both, loaded (see [`Settings::load_files`]).
     pub anchors: crate::trust::Anchors,
     /// A provisioning profile that source entitlements files are judged against (`--profile`) …
     pub profile: Option<std::path::PathBuf>,
@@ -222,10 +224,14 @@ fn specificity(selector: &str, id: &str) -> usize {
 }
 
 impl Settings {
-    /// Reads the files the settings name: the certificates of `trust_anchors` and the `profile`.
+    /// Reads the files the settings name: the certificates of `trust_anchors` and `apple_roots`,
+    /// and the `profile`.
     pub fn load_files(mut self) -> Result<Settings, String> {
         self.anchors =
             crate::trust::Anchors::load(&self.trust_anchors).map_err(|e| format!("cannot read trust anchor: {e}"))?;
+        self.anchors = std::mem::take(&mut self.anchors)
+            .with_apple_substitutes(&self.apple_roots)
+            .map_err(|e| format!("cannot read Apple root substitute: {e}"))?;
         self.given_profile = self.profile.as_deref().map(read_profile).transpose()?;
         Ok(self)
     }
@@ -240,7 +246,9 @@ impl Settings {
         self.ignore.extend(cli.ignore);
         self.severity.extend(cli.severity);
         self.trust_anchors.extend(cli.trust_anchors);
+        self.apple_roots.extend(cli.apple_roots);
         self.anchors.user.extend(cli.anchors.user);
+        self.anchors.apple_substitutes.extend(cli.anchors.apple_substitutes);
         self.profile = cli.profile.or(self.profile);
         self.given_profile = cli.given_profile.or(self.given_profile);
         self.devices.extend(cli.devices);

@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// PEM or DER certificates trusted as anchors besides Apple's roots.
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,
+    /// PEM or DER roots that stand in for Apple's (a test hierarchy that mirrors Apple's).
+    #[serde(default)]
+    pub apple_roots: Vec<PathBuf>,
     /// The provisioning profile source entitlements files are judged against.
     #[serde(default)]
     pub profile: Option<PathBuf>,
@@ -211,6 +214,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
             certificate_kind: file.expect.certificate_kind,
         },
         trust_anchors: file.trust_anchors.iter().map(|p| base.join(p)).collect(),
+        apple_roots: file.apple_roots.iter().map(|p| base.join(p)).collect(),
         anchors: Default::default(),
         profile: file.profile.map(|p| base.join(p)),
         given_profile: None,
@@ -347,6 +351,7 @@ policy = "app-store"
 select = ["notary-", "sig-identifier-malformed"]
 ignore = ["macho-arch-coverage"]
 trust-anchors = ["certs/root.pem"]
+apple-roots = ["certs/test-apple-root.pem"]
 devices = ["00008030-001A2B3C4D5E802E"]
 
 [severity]
@@ -372,6 +377,7 @@ identifiers = { "App.app" = "com.example.app" }
         assert_eq!(s.expect.team_id.as_deref(), Some("ABCDE12345"));
         assert_eq!(s.expect.identifiers["App.app"], "com.example.app");
         assert_eq!(s.trust_anchors, [PathBuf::from("/repo/certs/root.pem")]);
+        assert_eq!(s.apple_roots, [PathBuf::from("/repo/certs/test-apple-root.pem")]);
         assert_eq!(s.devices, ["00008030-001A2B3C4D5E802E"]);
     }
 

@@ -25,6 +25,15 @@ pub struct Outcome {
     /// Parts of the input that were not read. Kept whatever the rule selection: a run that did
     /// not read everything is never clean.
     pub unread: Vec<Unread>,
+    /// Roots that stood in for Apple's (`--apple-root`): every report says so.
+    pub apple_root_substitutes: Vec<SubstituteRoot>,
+}
+
+/// A root that stood in for Apple's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SubstituteRoot {
+    pub name: String,
+    pub sha256: String,
 }
 
 /// A part of the input that was not read, and why.
@@ -86,7 +95,16 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     sources::locate(scan, &settings.sources, &mut findings);
-    Outcome { policy, policy_source, policy_basis, findings, unread }
+    let apple_root_substitutes = settings
+        .anchors
+        .apple_substitutes
+        .iter()
+        .map(|root| SubstituteRoot {
+            name: root.common_name.clone().unwrap_or_else(|| root.subject.clone()),
+            sha256: root.sha256_fingerprint.clone(),
+        })
+        .collect();
+    Outcome { policy, policy_source, policy_basis, findings, unread, apple_root_substitutes }
 }
 
 /// A lazily computed verdict per signed slice, keyed by (item index, slice index): only rules

@@ -51,6 +51,9 @@ pub struct CheckReport {
     pub complete: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<crate::engine::Unread>,
+    /// Roots that stood in for Apple's in this run (`--apple-root`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apple_root_substitutes: Vec<crate::engine::SubstituteRoot>,
     /// What the input was (directory, file, archive): how renderers name its files.
     #[serde(skip)]
     pub kind: crate::input::InputKind,
@@ -80,6 +83,7 @@ impl CheckReport {
             summary,
             complete: outcome.unread.is_empty(),
             unread: outcome.unread,
+            apple_root_substitutes: outcome.apple_root_substitutes,
             kind: scan.tree.kind,
         }
     }

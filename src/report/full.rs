@@ -131,6 +131,13 @@ pub fn render(report: &CheckReport, scan: &Scan, colour: bool, summary: bool) ->
             report.policy.name
         );
     }
+    for root in &report.apple_root_substitutes {
+        let _ = writeln!(
+            out,
+            "substitute root: {:?} (SHA-256 {}) stood in for Apple's roots; verdicts hold for that test hierarchy only",
+            root.name, root.sha256
+        );
+    }
     if !report.complete {
         let n = report.unread.len();
         let _ =

@@ -1,4 +1,5 @@
-//! Trust anchors: Apple's roots shipped inside the binary, plus certificates the user trusts.
+//! Trust anchors: Apple's roots shipped inside the binary, certificates the user trusts, and test
+//! roots the user names to stand in for Apple's (`--apple-root`).
 
 use std::sync::OnceLock;
 
@@ -40,29 +41,35 @@ pub fn apple_certificates() -> &'static (Vec<CertificateInfo>, Vec<CertificateIn
 /// The anchors a verification trusts.
 #[derive(Debug, Clone, Default)]
 pub struct Anchors {
-    /// Certificates added by the user (`--trust-anchor`, `trust-anchors` in the config).
+    /// Certificates added by the user (`--trust-anchor`, `trust-anchors` in the config): chains
+    /// may end there, but such a chain shows nothing about what `anchor apple generic` says on a Mac.
     pub user: Vec<CertificateInfo>,
+    /// Roots that take the place of Apple's (`--apple-root`, `apple-roots` in the config): a test
+    /// hierarchy that mirrors Apple's, so that `anchor apple`, `anchor apple generic` and the
+    /// timestamp authority are judged as they would be for code signed by Apple's real hierarchy.
+    /// Apple's own roots stay trusted beside them.
+    pub apple_substitutes: Vec<CertificateInfo>,
 }
 
 impl Anchors {
     /// Reads user anchors from PEM (any number of certificates) or DER files.
     pub fn load(paths: &[std::path::PathBuf]) -> Result<Anchors, String> {
-        let mut user = Vec::new();
-        for path in paths {
-            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let ders = if bytes.starts_with(b"-----BEGIN") { pem_blocks(&bytes) } else { vec![bytes] };
-            if ders.is_empty() {
-                return Err(format!("{}: no CERTIFICATE block", path.display()));
-            }
-            for der in ders {
-                user.push(parse_certificate(&der).map_err(|p| format!("{}: {}", path.display(), p.message))?);
-            }
-        }
-        Ok(Anchors { user })
+        Ok(Anchors { user: read_certificates(paths)?, apple_substitutes: Vec::new() })
+    }
+
+    /// Reads roots that stand in for Apple's, from PEM or DER files.
+    pub fn with_apple_substitutes(mut self, paths: &[std::path::PathBuf]) -> Result<Anchors, String> {
+        self.apple_substitutes.extend(read_certificates(paths)?);
+        Ok(self)
+    }
+
+    /// Apple's roots and the roots standing in for them.
+    fn apple_roots(&self) -> impl Iterator<Item = &CertificateInfo> {
+        apple_certificates().0.iter().chain(&self.apple_substitutes)
     }
 
     fn all(&self) -> impl Iterator<Item = &CertificateInfo> {
-        apple_certificates().0.iter().chain(&self.user)
+        self.apple_roots().chain(&self.user)
     }
 
     /// The anchor that `cert` is, or that issued it.
@@ -75,10 +82,32 @@ impl Anchors {
         apple_certificates().1.iter().find(|i| i.subject == cert.issuer)
     }
 
-    /// Whether `name` is one of Apple's roots (not a user anchor).
-    pub fn is_apple_root(&self, cert: &CertificateInfo) -> bool {
-        apple_certificates().0.iter().any(|a| a.der == cert.der || a.subject == cert.issuer)
+    /// Whether `anchor` (as returned by [`Anchors::find`]) is one of Apple's roots or a root
+    /// standing in for them: what `anchor apple generic` asks.
+    pub fn is_apple(&self, anchor: &CertificateInfo) -> bool {
+        self.apple_roots().any(|a| a.der == anchor.der)
     }
+
+    /// Whether `anchor` is a root standing in for Apple's.
+    pub fn is_substitute(&self, anchor: &CertificateInfo) -> bool {
+        self.apple_substitutes.iter().any(|a| a.der == anchor.der)
+    }
+}
+
+/// The certificates of PEM (any number of blocks) or DER files.
+fn read_certificates(paths: &[std::path::PathBuf]) -> Result<Vec<CertificateInfo>, String> {
+    let mut certificates = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let ders = if bytes.starts_with(b"-----BEGIN") { pem_blocks(&bytes) } else { vec![bytes] };
+        if ders.is_empty() {
+            return Err(format!("{}: no CERTIFICATE block", path.display()));
+        }
+        for der in ders {
+            certificates.push(parse_certificate(&der).map_err(|p| format!("{}: {}", path.display(), p.message))?);
+        }
+    }
+    Ok(certificates)
 }
 
 /// DER bodies of the `CERTIFICATE` blocks of a PEM file, exactly as stored: decoding and

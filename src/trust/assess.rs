@@ -106,7 +106,7 @@ pub(super) fn assess_timestamp(t: &TimestampFacts, outer: &CmsInfo, anchors: &An
     let accepted = chain.as_ref().is_some_and(|c| match &c.end {
         super::ChainEnd::Anchored(anchor) => {
             c.path.iter().any(|n| n == "Apple Timestamp Certification Authority")
-                || anchors.user.iter().any(|u| u.common_name.as_ref() == Some(anchor))
+                || anchors.user.iter().chain(&anchors.apple_substitutes).any(|u| u.common_name.as_ref() == Some(anchor))
         }
         _ => false,
     });

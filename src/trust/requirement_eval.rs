@@ -240,7 +240,8 @@ pub fn identity_of<'a>(scan: &'a crate::model::Scan, index: usize, anchors: &'a 
 }
 
 /// The certificates of a signature from its leaf up, through the embedded certificates, ending
-/// with the anchor when one is reached: (chain, anchored, anchored at an Apple root).
+/// with the anchor when one is reached: (chain, anchored, anchored at an Apple root or a root
+/// standing in for Apple's).
 pub fn certificate_chain<'a>(
     leaf: &'a CertificateInfo,
     pool: &'a [CertificateInfo],
@@ -253,7 +254,7 @@ pub fn certificate_chain<'a>(
             if anchor.der != current.der {
                 chain.push(anchor);
             }
-            let apple = super::apple_certificates().0.iter().any(|r| r.der == anchor.der);
+            let apple = anchors.is_apple(anchor);
             return (chain, true, apple);
         }
         match pool.iter().find(|c| c.subject == current.issuer && c.der != current.der) {

@@ -2,6 +2,7 @@
 //! and is valid at its timestamp (catalog B1, CMS part). Verdicts come from [`crate::trust`],
 //! computed once per slice by the engine.
 
+mod apple_root_substituted;
 mod cert_chain_incomplete;
 mod cert_expired;
 mod cert_untrusted;
@@ -13,6 +14,7 @@ mod timestamp_invalid;
 use super::Rule;
 
 pub static RULES: &[&Rule] = &[
+    &apple_root_substituted::RULE,
     &cert_chain_incomplete::RULE,
     &cert_expired::RULE,
     &cert_untrusted::RULE,
