@@ -891,3 +891,62 @@ fn source_files_are_judged_on_their_own() {
         String::from_utf8_lossy(&missing.stderr).contains("cannot read provisioning profile no/such.provisionprofile")
     );
 }
+
+/// A product signed by the test hierarchy with Xcode's requirements (`anchor apple generic` on
+/// every nested item): with its root standing in for Apple's it verifies as a real one would,
+/// and every format says a substitute was in effect; with the same root merely trusted, nested
+/// code fails the requirement its container recorded, as on a Mac that trusts the root.
+#[test]
+fn a_substitute_apple_root_judges_apple_requirements_and_every_format_says_so() {
+    const CLEAN: &str = "corpus/generated/products/Clean.app";
+    const ROOT: &str = "corpus/generated/pki/root.pem";
+    let substituted = findings(&[CLEAN, "--apple-root", ROOT]);
+    let rules: Vec<&str> = substituted.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(!rules.contains(&"res-nested-code-invalid"), "{rules:?}");
+    assert!(!rules.contains(&"sig-dr-self-unsatisfied"), "{rules:?}");
+    let notice: Vec<&Value> = substituted.iter().filter(|f| f["rule"] == "sig-apple-root-substituted").collect();
+    assert_eq!(notice.len(), 1, "{substituted:?}");
+    assert_eq!(notice[0]["severity"], "info");
+    assert_eq!(notice[0]["path"], "Clean.app");
+    assert!(notice[0]["message"].as_str().unwrap().contains("10 code signatures chain to it"), "{notice:?}");
+    let doc = json(&check(&[CLEAN, "--apple-root", ROOT, "--format", "json"]));
+    assert_eq!(doc["apple_root_substitutes"][0]["name"], "Fixture Apple Root CA");
+    for format in FORMATS {
+        let out = check(&[CLEAN, "--apple-root", ROOT, "--format", format]);
+        assert_eq!(code(&out), 0, "{format}");
+        assert!(stdout(&out).contains("sig-apple-root-substituted"), "{format}: {}", stdout(&out));
+    }
+    assert!(stdout(&check(&[CLEAN, "--apple-root", ROOT])).contains("substitute root: \"Fixture Apple Root CA\""));
+
+    let trusted = findings(&[CLEAN, "--trust-anchor", ROOT]);
+    let nested: Vec<&str> = trusted
+        .iter()
+        .filter(|f| f["rule"] == "res-nested-code-invalid")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        nested,
+        [
+            "Clean.app/Contents/Library/LoginItems/CleanLogin.app",
+            "Clean.app/Contents/MacOS/com.example.clean.daemon",
+            "Clean.app/Contents/XPCServices/com.example.clean.service.xpc"
+        ]
+    );
+    assert!(trusted.iter().all(|f| f["rule"] != "sig-apple-root-substituted"));
+    assert!(json(&check(&[CLEAN, "--trust-anchor", ROOT, "--format", "json"])).get("apple_root_substitutes").is_none());
+}
+
+/// A root inside the checked input never stands in for Apple's: the artifact does not vouch for
+/// itself.
+#[test]
+fn an_apple_root_inside_the_input_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Clean.app");
+    copy_tree(&root().join("corpus/generated/products/Clean.app"), &app);
+    std::fs::copy(root().join("corpus/generated/pki/root.pem"), app.join("Contents/Resources/root.pem")).unwrap();
+    let inside = app.join("Contents/Resources/root.pem");
+    let out = check(&[app.to_str().unwrap(), "--apple-root", inside.to_str().unwrap(), "--format", "json"]);
+    assert!(stderr(&out).contains("Apple root substitute"), "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(doc.get("apple_root_substitutes").is_none());
+}

@@ -77,21 +77,16 @@ impl Code {
     /// the hardened runtime, and the entitlements and self launch constraint
     /// when it has them.
     ///
-    /// The main executable gets the Apple-style Developer ID designated
-    /// requirement. Nested code keeps the one apple-codesign derives
-    /// (`identifier … and certificate leaf = H"…"`), which its container's seal
-    /// records: an `anchor apple generic` requirement there could only be
-    /// satisfied by a chain to Apple's real roots, which the test PKI is not.
+    /// Every piece of code gets the designated requirement Xcode gives a
+    /// Developer ID product (`anchor apple generic`, the Developer ID OIDs and
+    /// the team), which a container's seal records for its nested code. The
+    /// test PKI mirrors Apple's, so checks pass `--apple-root pki/root.pem`
+    /// to evaluate these requirements as a Mac evaluates the real ones.
     fn apply(&self, s: &mut SigningSettings) -> Result<()> {
         let scope = self.scope();
         s.set_binary_identifier(scope.clone(), self.identifier);
         s.set_code_signature_flags(scope.clone(), CodeSignatureFlags::RUNTIME);
-        if self.path.is_none() {
-            s.set_designated_requirement_bytes(
-                scope.clone(),
-                reqs::developer_id_designated(self.identifier, self.team),
-            )?;
-        }
+        s.set_designated_requirement_bytes(scope.clone(), reqs::developer_id_designated(self.identifier, self.team))?;
         if let Some(e) = &self.entitlements {
             s.set_entitlements_xml(scope.clone(), xml_string(e)?)?;
         }
