@@ -14,8 +14,22 @@ use crate::verify::NestedRequirement;
 /// reason when it does not. Clauses that bytes cannot decide (notarization) do not fail it.
 pub fn nested_satisfies(scan: &Scan, request: &NestedRequirement<'_>, anchors: &Anchors) -> Result<(), String> {
     let expr = parse_requirement_text(request.requirement).map_err(|p| p.message)?;
-    match evaluate(&expr, &identity_of(scan, request.nested, anchors)) {
-        Verdict::Unsatisfied(why) => Err(why),
+    let mut code = identity_of(scan, request.nested, anchors);
+    match evaluate(&expr, &code) {
+        Verdict::Unsatisfied(why) => {
+            // A chain that ends at a trust anchor fails `anchor apple generic` as it does on a
+            // Mac that trusts that root; when that is all that fails, the root is probably a
+            // test hierarchy mirroring Apple's, which `--apple-root` is for.
+            code.apple_anchored = true;
+            let only_the_anchor = code.anchored && evaluate(&expr, &code) == Verdict::Satisfied;
+            Err(if only_the_anchor {
+                format!(
+                    "{why} (it ends at a trust anchor; a test root that mirrors Apple's is given with --apple-root)"
+                )
+            } else {
+                why
+            })
+        }
         Verdict::Satisfied | Verdict::Unknown(_) => Ok(()),
     }
 }
