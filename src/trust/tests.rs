@@ -82,6 +82,32 @@ fn a_self_signed_chain_is_untrusted_unless_anchored_by_the_user() {
 }
 
 #[test]
+fn a_substitute_root_counts_as_apples_and_a_trust_anchor_does_not() {
+    let bytes =
+        std::fs::read(format!("{}/corpus/generated/signed/devid-universal", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let file = crate::macho::parse(&bytes).unwrap();
+    let slice = &file.slices[0];
+    let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
+    let cms = sig.cms_info().unwrap();
+    let root = std::path::PathBuf::from(format!("{}/corpus/generated/pki/root.pem", env!("CARGO_MANIFEST_DIR")));
+    let chain = |anchors: &Anchors| {
+        let (chain, anchored, apple) =
+            super::requirement_eval::certificate_chain(cms.leaf().unwrap(), &cms.certificates, anchors);
+        (chain.len(), anchored, apple)
+    };
+    assert_eq!(chain(&Anchors::default()), (3, false, false));
+    let trusted = Anchors::load(std::slice::from_ref(&root)).unwrap();
+    assert_eq!(chain(&trusted), (3, true, false));
+    let substituted = Anchors::default().with_apple_substitutes(std::slice::from_ref(&root)).unwrap();
+    assert_eq!(chain(&substituted), (3, true, true));
+    let anchor = substituted.find(&substituted.apple_substitutes[0]).unwrap();
+    assert!(substituted.is_apple(anchor) && substituted.is_substitute(anchor));
+    assert!(!trusted.is_apple(anchor));
+    let real = &super::apple_certificates().0[0];
+    assert!(substituted.is_apple(real) && !substituted.is_substitute(real));
+}
+
+#[test]
 fn every_vendored_apple_certificate_parses() {
     let dir = format!("{}/src/trust/apple-certs", env!("CARGO_MANIFEST_DIR"));
     let mut failures = Vec::new();
