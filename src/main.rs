@@ -35,59 +35,7 @@ struct Cli {
 enum Command {
     /// Report what macOS, the notary service or App Store validation would reject, for every
     /// nested code item. Exit 0 when clean, 1 with findings at or above --fail-on, 2 on errors.
-    Check {
-        /// Bundles, folders, Mach-O files, .zip or .ipa archives.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Full)]
-        format: Format,
-        /// The distribution channel to judge against (developer-id, app-store, development,
-        /// ad-hoc, enterprise); detected if absent, from the provisioning profile of an iOS-family
-        /// app, else from the signing certificate.
-        #[arg(long, value_parser = parse_policy)]
-        policy: Option<Policy>,
-        /// Report only these rules (ids, or prefixes such as `notary-`); repeatable.
-        #[arg(long, value_delimiter = ',')]
-        select: Vec<String>,
-        /// Never report these rules (ids or prefixes); repeatable.
-        #[arg(long, value_delimiter = ',')]
-        ignore: Vec<String>,
-        /// Lowest severity that makes the exit code 1.
-        #[arg(long, value_enum, default_value_t = FailOn::Error)]
-        fail_on: FailOn,
-        /// Exit 0 even when there are findings.
-        #[arg(long)]
-        exit_zero: bool,
-        /// Configuration file; by default the nearest bundlelint.toml in the current directory or
-        /// a parent (never one inside a checked PATH).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Do not look for a bundlelint.toml.
-        #[arg(long, conflicts_with = "config")]
-        no_config: bool,
-        /// Report only findings not listed in this baseline file.
-        #[arg(long)]
-        baseline: Option<PathBuf>,
-        /// Write every current finding to this baseline file (and report as usual).
-        #[arg(long)]
-        write_baseline: Option<PathBuf>,
-        /// Trust this certificate (PEM or DER) as a chain anchor besides Apple's roots; repeatable.
-        #[arg(long)]
-        trust_anchor: Vec<PathBuf>,
-        /// Let this root (PEM or DER) stand in for Apple's roots wherever Apple's are required
-        /// (`anchor apple generic`, the timestamp authority): a test hierarchy that mirrors
-        /// Apple's. Every output says so; repeatable.
-        #[arg(long, value_name = "ROOT")]
-        apple_root: Vec<PathBuf>,
-        /// Judge entitlements files given as inputs against this provisioning profile
-        /// (.provisionprofile, .mobileprovision).
-        #[arg(long, value_name = "FILE")]
-        profile: Option<PathBuf>,
-        /// A device (UDID) a development or ad hoc build must install on: its profiles must list
-        /// it; repeatable.
-        #[arg(long, value_name = "UDID", value_parser = parse_device)]
-        device: Vec<String>,
-    },
+    Check(Box<CheckArgs>),
     /// Print a rule's documentation: what it checks, why, the failure it predicts, how to fix it.
     Rule {
         /// The rule id, e.g. sig-identifier-malformed.
@@ -110,6 +58,62 @@ enum Command {
     /// launchd plists and profiles are checked as they are edited (diagnostics, rule pages on
     /// hover, quick fixes).
     Lsp,
+}
+
+/// The options of `check`.
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Bundles, folders, Mach-O files, .zip or .ipa archives.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+    /// The distribution channel to judge against (developer-id, app-store, development,
+    /// ad-hoc, enterprise); detected if absent, from the provisioning profile of an iOS-family
+    /// app, else from the signing certificate.
+    #[arg(long, value_parser = parse_policy)]
+    policy: Option<Policy>,
+    /// Report only these rules (ids, or prefixes such as `notary-`); repeatable.
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Never report these rules (ids or prefixes); repeatable.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Configuration file; by default the nearest bundlelint.toml in the current directory or
+    /// a parent (never one inside a checked PATH).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Do not look for a bundlelint.toml.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Report only findings not listed in this baseline file.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file (and report as usual).
+    #[arg(long)]
+    write_baseline: Option<PathBuf>,
+    /// Trust this certificate (PEM or DER) as a chain anchor besides Apple's roots; repeatable.
+    #[arg(long)]
+    trust_anchor: Vec<PathBuf>,
+    /// Let this root (PEM or DER) stand in for Apple's roots wherever Apple's are required
+    /// (`anchor apple generic`, the timestamp authority): a test hierarchy that mirrors
+    /// Apple's. Every output says so; repeatable.
+    #[arg(long, value_name = "ROOT")]
+    apple_root: Vec<PathBuf>,
+    /// Judge entitlements files given as inputs against this provisioning profile
+    /// (.provisionprofile, .mobileprovision).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// A device (UDID) a development or ad hoc build must install on: its profiles must list
+    /// it; repeatable.
+    #[arg(long, value_name = "UDID", value_parser = parse_device)]
+    device: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -157,23 +161,24 @@ fn main() -> ExitCode {
     let quiet = cli.quiet;
     match cli.command {
         Command::Inspect { path, format } => inspect(&path, format),
-        Command::Check {
-            paths,
-            format,
-            policy,
-            select,
-            ignore,
-            fail_on,
-            exit_zero,
-            config,
-            no_config,
-            baseline,
-            write_baseline,
-            trust_anchor,
-            apple_root,
-            profile,
-            device,
-        } => {
+        Command::Check(args) => {
+            let CheckArgs {
+                paths,
+                format,
+                policy,
+                select,
+                ignore,
+                fail_on,
+                exit_zero,
+                config,
+                no_config,
+                baseline,
+                write_baseline,
+                trust_anchor,
+                apple_root,
+                profile,
+                device,
+            } = *args;
             for selector in select.iter().chain(&ignore) {
                 if let Err(e) = config::check_selector(selector) {
                     eprintln!("bundlelint: invalid selector: {e}");

@@ -57,9 +57,24 @@ pub struct Context<'a> {
     /// The Mach service names the product vends and references, read on first use: it scans
     /// every executable's C strings, so the sandbox rules share one copy.
     pub services: &'a std::sync::OnceLock<crate::analysis::services::Services>,
+    /// Verdicts on the signatures of the packages and disk images (`Tree::signatures`, same
+    /// order; `None` for an unsigned one), computed once for every rule that judges them.
+    pub containers: &'a std::sync::OnceLock<Vec<Option<crate::trust::ContainerAssessment>>>,
 }
 
 impl<'a> Context<'a> {
+    /// The verdict on each container signature of the input, by its index in `Tree::signatures`.
+    pub fn container_verdicts(&self) -> &'a [Option<crate::trust::ContainerAssessment>] {
+        self.containers.get_or_init(|| {
+            let anchors = &self.settings.anchors;
+            let signatures = &self.scan.tree.signatures;
+            signatures
+                .iter()
+                .map(|c| c.signature.as_ref().map(|s| crate::trust::assess_container(s, anchors)))
+                .collect()
+        })
+    }
+
     /// The CMS verdict of a slice, when it is certificate-signed.
     pub fn trust_of(&self, slice: &SliceView<'_>) -> Option<&'a crate::trust::Assessment> {
         let cell = self.trust.get(&(slice.item.index, slice.index))?;

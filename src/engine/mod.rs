@@ -61,7 +61,8 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
         settings.policy_for(scan);
     let trust = assess_signatures(scan);
     let services = std::sync::OnceLock::new();
-    let cx = Context { scan, policy, settings, trust: &trust, services: &services };
+    let containers = std::sync::OnceLock::new();
+    let cx = Context { scan, policy, settings, trust: &trust, services: &services, containers: &containers };
     let rules: Vec<&checks::Rule> = checks::all().into_iter().filter(|r| settings.enabled(&r.id, policy)).collect();
     let problems = problems::findings(scan);
     let from_rules = run_rules(&cx, &rules);

@@ -27,7 +27,7 @@ pub static RULES: &[&Rule] = &[
 pub(crate) struct Signed<'a> {
     pub(crate) container: &'a ContainerSignature,
     pub(crate) signature: &'a SignedBy,
-    pub(crate) verdict: ContainerAssessment,
+    pub(crate) verdict: &'a ContainerAssessment,
 }
 
 impl Signed<'_> {
@@ -56,17 +56,17 @@ fn report_defects(cx: &Context<'_>, sink: &mut Sink, format: ContainerFormat, ru
     }
 }
 
-/// The signed containers of `format` in the input, each assessed with the anchors in effect.
+/// The signed containers of `format` in the input, each with its verdict under the anchors in
+/// effect.
 pub(crate) fn signed<'a>(cx: &Context<'a>, format: ContainerFormat) -> Vec<Signed<'a>> {
     cx.scan
         .tree
         .signatures
         .iter()
-        .filter(|c| c.format == format)
-        .filter_map(|container| {
-            let signature = container.signature.as_ref()?;
-            let verdict = crate::trust::assess_container(signature, &cx.settings.anchors);
-            Some(Signed { container, signature, verdict })
+        .zip(cx.container_verdicts())
+        .filter(|(c, _)| c.format == format)
+        .filter_map(|(container, verdict)| {
+            Some(Signed { container, signature: container.signature.as_ref()?, verdict: verdict.as_ref()? })
         })
         .collect()
 }
@@ -80,7 +80,7 @@ fn name(c: &crate::codesign::certificate::CertificateInfo) -> String {
 /// kind of certificate, or a chain that is not trusted at the time that counts. `None` when it is.
 pub(crate) fn not_signed_as(s: &Signed<'_>, kind: CertificateKind, what: &str) -> Option<String> {
     if s.verdict.leaf().map(|l| l.kind) != Some(kind) {
-        return Some(format!("it is signed by {}, not a {what} certificate", signer(&s.verdict)));
+        return Some(format!("it is signed by {}, not a {what} certificate", signer(s.verdict)));
     }
     s.verdict.untrusted()
 }

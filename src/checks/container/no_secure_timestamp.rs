@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule { id: crate::rule_id::CONTAINER_NO_SECURE_TIMESTAMP
 fn check(cx: &Context<'_>, sink: &mut Sink) {
     for format in [ContainerFormat::Package, ContainerFormat::DiskImage] {
         for s in signed(cx, format).into_iter().filter(|s| s.container.submitted && !s.is_ad_hoc()) {
-            let Some(why) = missing_timestamp(&s.verdict) else { continue };
+            let Some(why) = missing_timestamp(s.verdict) else { continue };
             let (path, noun) = (&s.container.path, format.noun());
             let help = match format {
                 ContainerFormat::Package => "sign with `productsign --timestamp` (or `pkgbuild`/`productbuild --sign … --timestamp`) while online",
