@@ -57,13 +57,18 @@ fn a_missing_intermediate_is_incomplete_and_expiry_is_checked() {
     assert!(matches!(late.defects[0], ChainDefect::Expired { .. }), "{late:?}");
 }
 
-#[test]
-fn a_self_signed_chain_is_untrusted_unless_anchored_by_the_user() {
+/// The signature of the first slice of `devid-universal`, signed by the fixture hierarchy.
+fn fixture_signature() -> crate::codesign::signature::Signature {
     let bytes =
         std::fs::read(format!("{}/corpus/generated/signed/devid-universal", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let file = crate::macho::parse(&bytes).unwrap();
     let slice = &file.slices[0];
-    let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
+    crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap())
+}
+
+#[test]
+fn a_self_signed_chain_is_untrusted_unless_anchored_by_the_user() {
+    let sig = fixture_signature();
     let cms = sig.cms_info().unwrap();
     let leaf = cms.leaf().unwrap();
     assert_eq!(signer_signature_valid(cms, &cms.signers[0]), Some(true));
@@ -83,11 +88,7 @@ fn a_self_signed_chain_is_untrusted_unless_anchored_by_the_user() {
 
 #[test]
 fn a_substitute_root_counts_as_apples_and_a_trust_anchor_does_not() {
-    let bytes =
-        std::fs::read(format!("{}/corpus/generated/signed/devid-universal", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let file = crate::macho::parse(&bytes).unwrap();
-    let slice = &file.slices[0];
-    let sig = crate::codesign::signature::parse(&bytes, slice.file_range, slice.code_signature.unwrap());
+    let sig = fixture_signature();
     let cms = sig.cms_info().unwrap();
     let root = std::path::PathBuf::from(format!("{}/corpus/generated/pki/root.pem", env!("CARGO_MANIFEST_DIR")));
     let chain = |anchors: &Anchors| {
