@@ -53,6 +53,14 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = InspectFormat::Tree)]
         format: InspectFormat,
+        /// Trust this certificate (PEM or DER) as a chain anchor besides Apple's roots when
+        /// judging package and disk image signatures; repeatable.
+        #[arg(long)]
+        trust_anchor: Vec<PathBuf>,
+        /// Let this root (PEM or DER) stand in for Apple's roots when judging package and disk
+        /// image signatures; repeatable.
+        #[arg(long, value_name = "ROOT")]
+        apple_root: Vec<PathBuf>,
     },
     /// Serve the Language Server Protocol on stdin/stdout: entitlements files, Info.plists,
     /// launchd plists and profiles are checked as they are edited (diagnostics, rule pages on
@@ -160,7 +168,17 @@ fn main() -> ExitCode {
     }
     let quiet = cli.quiet;
     match cli.command {
-        Command::Inspect { path, format } => inspect(&path, format),
+        Command::Inspect { path, format, trust_anchor, apple_root } => {
+            let settings = Settings { trust_anchors: trust_anchor, apple_roots: apple_root, ..Settings::default() };
+            let settings = without_anchors_inside(settings, std::slice::from_ref(&path));
+            match settings.load_files() {
+                Ok(settings) => inspect(&path, format, &settings.anchors),
+                Err(e) => {
+                    eprintln!("bundlelint: {e}");
+                    ExitCode::from(EXIT_ERROR)
+                }
+            }
+        }
         Command::Check(args) => {
             let CheckArgs {
                 paths,
@@ -480,12 +498,12 @@ fn open(path: &std::path::Path) -> Result<Scan, ExitCode> {
     })
 }
 
-fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
+fn inspect(path: &std::path::Path, format: InspectFormat, anchors: &bundlelint::trust::Anchors) -> ExitCode {
     let scan = match open(path) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let report = InspectReport::from_scan(&scan);
+    let report = InspectReport::from_scan_with(&scan, anchors);
     let text = match format {
         InspectFormat::Tree => inspect_text::render(&report),
         InspectFormat::Json => match serde_json::to_string_pretty(&report) {

@@ -140,3 +140,29 @@ fn what_the_tool_refuses_in_a_configuration_the_schema_refuses() {
         assert!(!problems(&validator, &config_json(text)).is_empty(), "the schema accepts {text:?}");
     }
 }
+
+/// With a root standing in for Apple's, `check` and `inspect` say so in JSON their schemas
+/// describe, and the container status names where the chain ends.
+#[test]
+fn reports_under_a_substitute_apple_root_validate() {
+    const ROOT: &str = "corpus/generated/pki/root.pem";
+    for (schema, command) in [("check.schema.json", "check"), ("inspect.schema.json", "inspect")] {
+        let validator = validator(schema);
+        for input in ["corpus/generated/packages/Timestamped.pkg", "corpus/generated/products/Clean.app"] {
+            let mut args = vec![command, "--format", "json", "--apple-root", ROOT, input];
+            if command == "check" {
+                args.insert(1, "--no-config");
+            }
+            let out = Command::new(env!("CARGO_BIN_EXE_bundlelint")).args(&args).output().unwrap();
+            let document: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(problems(&validator, &document), Vec::<String>::new(), "{command} {input}");
+            assert_eq!(document["apple_root_substitutes"][0]["name"], "Fixture Apple Root CA", "{command} {input}");
+            if command == "inspect" && input.ends_with(".pkg") {
+                assert_eq!(
+                    document["containers"][0]["status"],
+                    "signed by a certificate that chains to a root standing in for Apple's"
+                );
+            }
+        }
+    }
+}

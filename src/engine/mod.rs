@@ -36,6 +36,20 @@ pub struct SubstituteRoot {
     pub sha256: String,
 }
 
+impl SubstituteRoot {
+    /// The roots standing in for Apple's among `anchors`, for reports.
+    pub fn all_of(anchors: &crate::trust::Anchors) -> Vec<SubstituteRoot> {
+        let name = |root: &crate::codesign::certificate::CertificateInfo| {
+            root.common_name.clone().unwrap_or_else(|| root.subject.clone())
+        };
+        anchors
+            .apple_substitutes
+            .iter()
+            .map(|root| SubstituteRoot { name: name(root), sha256: root.sha256_fingerprint.clone() })
+            .collect()
+    }
+}
+
 /// A part of the input that was not read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unread {
@@ -96,15 +110,7 @@ pub fn check(scan: &Scan, settings: &Settings) -> Outcome {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     sources::locate(scan, &settings.sources, &mut findings);
-    let apple_root_substitutes = settings
-        .anchors
-        .apple_substitutes
-        .iter()
-        .map(|root| SubstituteRoot {
-            name: root.common_name.clone().unwrap_or_else(|| root.subject.clone()),
-            sha256: root.sha256_fingerprint.clone(),
-        })
-        .collect();
+    let apple_root_substitutes = SubstituteRoot::all_of(&settings.anchors);
     Outcome { policy, policy_source, policy_basis, findings, unread, apple_root_substitutes }
 }
 

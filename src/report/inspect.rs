@@ -31,10 +31,15 @@ pub struct InspectReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<ContainerView>,
     pub problems: Vec<ProblemView>,
+    /// Roots that stood in for Apple's when the containers' signatures were judged
+    /// (`--apple-root`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apple_root_substitutes: Vec<crate::engine::SubstituteRoot>,
 }
 
 /// A package's or disk image's own signature, as `pkgutil --check-signature` and `codesign -dvvv`
-/// show it. Trust is judged against Apple's roots only (`check --trust-anchor` adds anchors).
+/// show it. Trust is judged against Apple's roots and the anchors given (`--trust-anchor`,
+/// `--apple-root`).
 #[derive(Debug, Serialize)]
 pub struct ContainerView {
     pub path: String,
@@ -42,7 +47,8 @@ pub struct ContainerView {
     /// The container given, not one found inside another.
     pub submitted: bool,
     /// `no signature`, `signed ad hoc`, `invalid signature`, `not verified`, `signed by untrusted
-    /// certificate` or `signed by a certificate that chains to Apple's root`.
+    /// certificate`, `signed by a certificate that chains to Apple's root`, or (with anchors
+    /// given) `… to a root standing in for Apple's` or `… to a trusted anchor`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
@@ -303,7 +309,13 @@ pub struct ProfileView {
 }
 
 impl InspectReport {
+    /// The report, with containers' signatures judged against Apple's roots.
     pub fn from_scan(scan: &Scan) -> InspectReport {
+        Self::from_scan_with(scan, &crate::trust::Anchors::default())
+    }
+
+    /// The report, with containers' signatures judged against Apple's roots and `anchors`.
+    pub fn from_scan_with(scan: &Scan, anchors: &crate::trust::Anchors) -> InspectReport {
         let mut items: Vec<InspectItem> = scan.code_items().map(|(item, facts)| item_view(scan, item, facts)).collect();
         add_constraint_verdicts(scan, &mut items);
         let item_path = |i: Option<usize>| i.and_then(|i| scan.discovery.items.get(i)).map(|it| it.path.clone());
@@ -350,7 +362,7 @@ impl InspectReport {
             .map(|p| problem_view(&p.path, &p.problem))
             .chain(scan.discovery.problems.iter().map(|p| problem_view(&p.path, &p.problem)))
             .collect();
-        let containers = scan.tree.signatures.iter().map(container_view).collect();
+        let containers = scan.tree.signatures.iter().map(|c| container_view(c, anchors)).collect();
         InspectReport {
             schema: SCHEMA,
             input: scan.tree.origin.clone(),
@@ -361,6 +373,7 @@ impl InspectReport {
             sources,
             containers,
             problems,
+            apple_root_substitutes: crate::engine::SubstituteRoot::all_of(anchors),
         }
     }
 }
@@ -684,7 +697,10 @@ fn signature_view(path: &str, sig: &Signature) -> SignatureView {
     }
 }
 
-fn container_view(c: &crate::input::container_signature::ContainerSignature) -> ContainerView {
+fn container_view(
+    c: &crate::input::container_signature::ContainerSignature,
+    anchors: &crate::trust::Anchors,
+) -> ContainerView {
     let mut view = ContainerView {
         path: c.path.clone(),
         format: c.format,
@@ -702,7 +718,7 @@ fn container_view(c: &crate::input::container_signature::ContainerSignature) -> 
     let Some(signed) = &c.signature else { return view };
     view.identifier = signed.identifier.clone();
     view.signs = Some(signed.content_name.clone());
-    let verdict = crate::trust::assess_container(signed, &crate::trust::Anchors::default());
+    let verdict = crate::trust::assess_container(signed, anchors);
     view.rsa_scheme = verdict.rsa.as_ref().and_then(|r| r.scheme);
     view.certificate_chain = verdict.chain().map(|c| c.path.clone()).unwrap_or_default();
     let cms = verdict.cms.as_ref().and_then(|c| c.as_ref().ok());
@@ -721,7 +737,26 @@ fn container_view(c: &crate::input::container_signature::ContainerSignature) -> 
         view.problems.push(why);
         "signed by untrusted certificate"
     } else {
-        "signed by a certificate that chains to Apple's root"
+        trusted_status(verdict.chain(), anchors)
     };
     view
+}
+
+/// How a trusted container signature's chain ends: at Apple's root, at a root standing in for
+/// Apple's, or at an anchor the user trusts.
+fn trusted_status(chain: Option<&crate::trust::ChainReport>, anchors: &crate::trust::Anchors) -> &'static str {
+    let anchor = match chain.map(|c| &c.end) {
+        Some(crate::trust::ChainEnd::Anchored(name)) => name,
+        _ => return "signed by a certificate that chains to Apple's root",
+    };
+    let named = |c: &crate::codesign::certificate::CertificateInfo| {
+        c.common_name.as_ref() == Some(anchor) || (c.common_name.is_none() && &c.subject == anchor)
+    };
+    if anchors.apple_substitutes.iter().any(named) {
+        "signed by a certificate that chains to a root standing in for Apple's"
+    } else if anchors.user.iter().any(named) {
+        "signed by a certificate that chains to a trusted anchor"
+    } else {
+        "signed by a certificate that chains to Apple's root"
+    }
 }

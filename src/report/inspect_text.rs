@@ -12,6 +12,10 @@ use super::inspect::{CodeDirectoryView, InspectItem, InspectReport, InspectSlice
 pub fn render(report: &InspectReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} ({})", report.input, kind_word(report));
+    for root in &report.apple_root_substitutes {
+        let _ =
+            writeln!(out, "  substitute root: {:?} (SHA-256 {}) stood in for Apple's roots", root.name, root.sha256);
+    }
     for p in &report.problems {
         problem_line(&mut out, 1, p);
     }
