@@ -1,0 +1,304 @@
+//! The files of a package's payload, read in one pass without holding the payload.
+//!
+//! A payload (gzip or pbzx over cpio) is a stream: gzip cannot be entered in the middle, and a
+//! 1 GB payload must not cost 1 GB of memory. So the payload is decoded once, as its xar member's
+//! checksums are computed ([`super::xar::MemberStream`]), and each file is judged as it passes:
+//!
+//! - files the pipeline parses are kept in memory ([`FileData::from_vec`]): Mach-O (thin and
+//!   universal), property lists, provisioning profiles and other CMS blobs, zip/jar archives
+//!   (whose native code the notary opens), nested packages, icons, AppleDouble sidecars, anything
+//!   under `_CodeSignature/`, and every file under [`HOLD_BELOW`] bytes (describing one costs
+//!   about as much as holding it) — within [`MAX_HELD_BYTES`] per package;
+//! - every other file (resources: media, data, models) keeps what later steps need without its
+//!   bytes ([`Streamed`]): its length, its first and last bytes (recognising a file by its magic or
+//!   a disk image by its trailer) and its SHA-1 and SHA-256, computed on the way (the two digests
+//!   a resource seal records; the seal verifier takes them from
+//!   [`FileData::known_digest`] instead of reading the file).
+//!
+//! Anything that still asks for a streamed file's bytes gets them by decoding the payload again
+//! ([`PayloadSource`]): a pbzx payload from the chunk holding the file, a gzip one from its start.
+//! That costs time, so it is bounded: all re-reading of one payload may decode
+//! [`reread_allowance`] bytes; past it the file's bytes are an error naming why, which the step
+//! asking reports as unreadable (a finding, never a silent pass).
+//!
+//! Nothing the pass yields enters the tree until the member's checksums are verified at the end
+//! of the stream, so a tampered payload is still reported as a checksum mismatch and not read.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sha1::Digest as _;
+
+use super::data::{Reread, Streamed, STREAMED_HEAD, STREAMED_TAIL};
+use super::payload::{self, CpioReader, CpioStop, HeaderKind, Links};
+use super::xar;
+use super::{Entry, FileData};
+
+/// Payload files smaller than this are kept in memory whatever they are.
+pub const HOLD_BELOW: u64 = 64 << 10;
+
+/// Payload bytes one package keeps in memory, at most; files the pipeline parses beyond it are
+/// streamed like resources (and decoded again if parsed).
+pub const MAX_HELD_BYTES: u64 = 512 << 20;
+
+/// What re-reading one payload may decode in all: four passes over it, and 256 MiB more.
+pub fn reread_allowance(decoded: u64) -> u64 {
+    decoded.saturating_mul(4).saturating_add(256 << 20)
+}
+
+/// Chunk in which streamed files are hashed.
+const CHUNK: usize = 1 << 20;
+
+/// Where a payload's decoded bytes come from, to decode them again.
+#[derive(Debug)]
+pub struct PayloadSource {
+    /// The package file.
+    pub archive: FileData,
+    /// Offset and length of the payload's stored bytes in the package file.
+    pub stored: (u64, u64),
+    /// How the xar member is encoded (`Stored` in Apple's packages).
+    pub encoding: xar::Encoding,
+    /// The decoded payload's cap, as on the first pass.
+    pub cap: u64,
+    /// Decoded bytes re-reading may still cost (set once the first pass is done).
+    pub allowance: AtomicU64,
+    /// The payload's tree path, for messages.
+    pub name: String,
+}
+
+impl PayloadSource {
+    /// Takes `cost` decoded bytes from the allowance, or says why not.
+    fn charge(&self, cost: u64) -> Result<(), String> {
+        self.allowance
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(cost))
+            .map(drop)
+            .map_err(|left| {
+                format!(
+                    "this file of `{}` was not kept in memory when the package was read, and decoding the payload \
+                     again for it ({cost} bytes) would exceed what is left of the allowance for that ({left} bytes)",
+                    self.name
+                )
+            })
+    }
+}
+
+impl Reread for PayloadSource {
+    fn reread(
+        &self,
+        offset: u64,
+        len: u64,
+        read: &mut dyn FnMut(&mut dyn std::io::Read) -> std::io::Result<()>,
+    ) -> Result<(), String> {
+        let unreadable = |e: String| format!("`{}` cannot be decoded again: {e}", self.name);
+        self.archive.with_transient(|bytes| -> Result<(), String> {
+            let (start, length) = self.stored;
+            let stored = usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(length).ok())
+                .and_then(|(s, l)| crate::problem::bytes::range(bytes, s, l))
+                .ok_or_else(|| unreadable("the payload lies outside the package".into()))?;
+            let end = offset.saturating_add(len);
+            let reader: Box<dyn std::io::Read + '_> = if self.encoding == xar::Encoding::Stored {
+                let from = payload::pbzx_seek(stored, offset).map_or(0, |(_, decoded)| decoded);
+                self.charge(end - from)?;
+                payload::open_at(stored, offset, self.cap).map_err(unreadable)?
+            } else {
+                self.charge(end)?;
+                let member = xar::decoder(&self.encoding, stored).map_err(|_| unreadable("undecodable".into()))?;
+                let mut decoded = payload::open(member, self.cap).map_err(unreadable)?;
+                std::io::copy(&mut std::io::Read::take(&mut decoded, offset), &mut std::io::sink())
+                    .map_err(|e| unreadable(e.to_string()))?;
+                decoded
+            };
+            read(&mut std::io::Read::take(reader, len)).map_err(|e| unreadable(e.to_string()))
+        })?
+    }
+}
+
+/// What one pass over a payload found.
+#[derive(Default)]
+pub struct Walked {
+    /// Every entry: its name as stored, the offset of its header, its mode, what it is.
+    pub entries: Vec<(String, u64, u32, Entry)>,
+    /// Where and why the cpio archive stopped early.
+    pub stop: Option<(u64, String)>,
+    /// Decoded bytes passed over.
+    pub decoded: u64,
+    /// Bytes of files kept in memory.
+    pub held: u64,
+}
+
+/// One pass over a payload (see the module's documentation).
+pub struct Walk {
+    source: Arc<PayloadSource>,
+    /// Entries that may still be read.
+    room: usize,
+    /// Bytes that may still be kept in memory.
+    hold: u64,
+    buffer: Vec<u8>,
+}
+
+impl Walk {
+    pub fn new(source: Arc<PayloadSource>, room: usize, hold: u64) -> Walk {
+        Walk { source, room, hold, buffer: vec![0; CHUNK] }
+    }
+
+    /// Reads the payload `stored` yields, decoded to at most `cap` bytes. `Err` when it cannot be
+    /// decoded (its format unknown, its compression broken, its cap passed).
+    pub fn run(mut self, stored: impl std::io::Read, cap: u64) -> Result<Walked, String> {
+        let mut cpio = CpioReader::new(payload::open(stored, cap)?);
+        let mut walked = Walked::default();
+        let mut links = Links::default();
+        let result = loop {
+            if walked.entries.len() >= self.room {
+                let at = cpio.position();
+                break Err(CpioStop { offset: at, why: format!("more than {} entries; the rest is not read", self.room), decoding: false });
+            }
+            let header = match cpio.next_header() {
+                Ok(Some(header)) => header,
+                Ok(None) => break Ok(()),
+                Err(stop) => break Err(stop),
+            };
+            let entry = match header.kind() {
+                HeaderKind::Dir => cpio.skip_data(&header).map(|()| Some(Entry::Dir)),
+                HeaderKind::Symlink => cpio.symlink_target(&header).map(|t| Some(Entry::Symlink(t))),
+                HeaderKind::Special => cpio.skip_data(&header).map(|()| None),
+                HeaderKind::File => self.file(&mut cpio, &header, &mut walked.held).map(|f| Some(Entry::File(f))),
+            };
+            let entry = match entry {
+                Ok(Some(entry)) => entry,
+                Ok(None) => continue,
+                Err(stop) => break Err(stop),
+            };
+            if let Entry::File(data) = &entry {
+                for earlier in links.record(&header, walked.entries.len()) {
+                    walked.entries[earlier].3 = Entry::File(data.clone());
+                }
+            }
+            walked.entries.push((header.name, header.offset, header.mode, entry));
+        };
+        walked.decoded = cpio.position();
+        match result {
+            Ok(()) => {}
+            Err(stop) if stop.decoding => return Err(stop.why),
+            Err(stop) => walked.stop = Some((stop.offset, stop.why)),
+        }
+        Ok(walked)
+    }
+
+    /// Reads the data of the file `header` describes: kept, or streamed past (see the module's
+    /// documentation).
+    fn file<R: std::io::Read>(
+        &mut self,
+        cpio: &mut CpioReader<R>,
+        header: &payload::CpioHeader,
+        held: &mut u64,
+    ) -> Result<FileData, CpioStop> {
+        let offset = cpio.position();
+        let mut data = cpio.data(header);
+        let mut head = vec![0u8; header.size.min(STREAMED_HEAD as u64) as usize];
+        let mut got = 0;
+        while got < head.len() {
+            got += data.read_some(&mut head[got..])?;
+        }
+        if header.size <= self.hold && worth_holding(&header.name, &head, header.size) {
+            let mut bytes = head;
+            // The size is bounded by the decoded payload's cap; the buffer grows as bytes arrive.
+            loop {
+                let n = data.read_some(&mut self.buffer)?;
+                if n == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&self.buffer[..n]);
+            }
+            data.finish()?;
+            self.hold -= header.size;
+            *held += header.size;
+            return Ok(FileData::from_vec(bytes));
+        }
+        let (mut sha1, mut sha256) = (sha1::Sha1::new(), sha2::Sha256::new());
+        sha1.update(&head);
+        sha256.update(&head);
+        let mut tail = head[head.len().saturating_sub(STREAMED_TAIL)..].to_vec();
+        loop {
+            let n = data.read_some(&mut self.buffer)?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &self.buffer[..n];
+            sha1.update(chunk);
+            sha256.update(chunk);
+            if chunk.len() >= STREAMED_TAIL {
+                tail.clear();
+                tail.extend_from_slice(&chunk[chunk.len() - STREAMED_TAIL..]);
+            } else {
+                tail.extend_from_slice(chunk);
+                tail.drain(..tail.len().saturating_sub(STREAMED_TAIL));
+            }
+        }
+        data.finish()?;
+        let streamed = Streamed {
+            source: self.source.clone(),
+            offset,
+            head: head.into_boxed_slice(),
+            tail: tail.into_boxed_slice(),
+            sha1: sha1.finalize().into(),
+            sha256: sha256.finalize().into(),
+        };
+        Ok(FileData::from_streamed(streamed, header.size))
+    }
+}
+
+/// Whether a payload file is kept in memory: small, or of a kind the pipeline parses (by its
+/// first bytes or its name).
+pub fn worth_holding(name: &str, head: &[u8], len: u64) -> bool {
+    const MAGICS: &[&[u8]] = &[
+        b"bplist",               // binary property list
+        b"<?xml",                // XML property list (and other XML the pipeline may read)
+        b"<plist",               //
+        b"<!DOCTYPE plist",      //
+        b"\x30\x80",             // CMS (provisioning profiles), indefinite length
+        b"\x30\x82",             // DER, lengths of 2 bytes
+        b"\x30\x83",             // DER, lengths of 3 bytes
+        b"PK\x03\x04",           // zip, jar (their native code is judged)
+        b"PK\x05\x06",           // empty zip
+        b"xar!",                 // a package inside the payload
+        b"icns",                 // an app icon
+        b"\x00\x05\x16\x07",     // AppleDouble sidecar
+        b"!<arch>\n",            // static library
+    ];
+    const NAMES: &[&str] = &[
+        ".plist",
+        ".provisionprofile",
+        ".mobileprovision",
+        ".entitlements",
+        ".xcent",
+        ".icns",
+        ".pkg",
+        ".jar",
+        ".zip",
+    ];
+    let lower = name.to_ascii_lowercase();
+    len < HOLD_BELOW
+        || crate::macho::is_macho(head)
+        || MAGICS.iter().any(|m| head.starts_with(m))
+        || NAMES.iter().any(|n| lower.ends_with(n))
+        || lower.contains("/_codesignature/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_and_metadata_are_held_resources_are_not() {
+        let big = 10 << 20;
+        assert!(worth_holding("./a/Contents/MacOS/a", b"\xcf\xfa\xed\xfe\x07\x00\x00\x01", big));
+        assert!(worth_holding("./a/Contents/MacOS/a", b"\xca\xfe\xba\xbe\x00\x00\x00\x02", big));
+        assert!(worth_holding("./a/Contents/Resources/lib.jar", b"PK\x03\x04", big));
+        assert!(worth_holding("./a/Contents/_CodeSignature/CodeResources", b"<?xml", big));
+        assert!(worth_holding("./a/Contents/Resources/small.dat", b"\x00\x01", 1000));
+        assert!(!worth_holding("./a/Contents/Resources/movie.mov", b"\x00\x00\x00\x20ftypqt  ", big));
+        assert!(!worth_holding("./a/Contents/Resources/tool.sh", b"#!/bin/sh\n", big));
+    }
+}
