@@ -374,8 +374,11 @@ impl<R: std::io::Read> CpioReader<R> {
 
     /// Reads exactly `buf.len()` bytes; at the end of the archive, the number read.
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize, CpioStop> {
-        let got = read_full(&mut self.inner, buf)
-            .map_err(|e| CpioStop { offset: self.position, why: e.to_string(), decoding: true })?;
+        let got = read_full(&mut self.inner, buf).map_err(|e| CpioStop {
+            offset: self.position,
+            why: e.to_string(),
+            decoding: true,
+        })?;
         self.position += got as u64;
         Ok(got)
     }
@@ -390,7 +393,11 @@ impl<R: std::io::Read> CpioReader<R> {
         let newc = match &magic {
             b"070707" => false,
             b"070701" | b"070702" => true,
-            _ => return Err(self.stop(at, format!("no cpio header (`{}`)", String::from_utf8_lossy(&magic).escape_debug()))),
+            _ => {
+                return Err(
+                    self.stop(at, format!("no cpio header (`{}`)", String::from_utf8_lossy(&magic).escape_debug()))
+                )
+            }
         };
         let mut fixed = [0u8; 104];
         let fixed = &mut fixed[..if newc { 104 } else { 70 }];
@@ -456,7 +463,9 @@ impl<R: std::io::Read> CpioReader<R> {
     /// The target of the symbolic link `header` describes.
     pub fn symlink_target(&mut self, header: &CpioHeader) -> Result<String, CpioStop> {
         if header.size > MAX_NAME {
-            return Err(self.stop(header.offset, format!("`{}` links to a target of {} bytes", header.name, header.size)));
+            return Err(
+                self.stop(header.offset, format!("`{}` links to a target of {} bytes", header.name, header.size))
+            );
         }
         let mut target = vec![0u8; header.size as usize];
         let mut data = self.data(header);
@@ -487,9 +496,7 @@ impl<R: std::io::Read> Data<'_, R> {
             match self.reader.inner.read(&mut buf[..want]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(CpioStop { offset: self.reader.position, why: e.to_string(), decoding: true })
-                }
+                Err(e) => return Err(CpioStop { offset: self.reader.position, why: e.to_string(), decoding: true }),
             }
         };
         if n == 0 {

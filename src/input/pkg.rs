@@ -371,8 +371,7 @@ impl Reader {
             name: dir.to_owned(),
         });
         let room = MAX_ENTRIES.saturating_sub(self.out.entries.len());
-        let walked = Walk::new(source.clone(), room, MAX_HELD_BYTES.saturating_sub(self.held))
-            .run(&mut stream, cap);
+        let walked = Walk::new(source.clone(), room, MAX_HELD_BYTES.saturating_sub(self.held)).run(&mut stream, cap);
         // The checksums first: a payload that does not match them is not read at all.
         match stream.finish() {
             Ok(unverified) => self.unread.extend(unverified),

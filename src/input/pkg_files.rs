@@ -152,7 +152,11 @@ impl Walk {
         let result = loop {
             if walked.entries.len() >= self.room {
                 let at = cpio.position();
-                break Err(CpioStop { offset: at, why: format!("more than {} entries; the rest is not read", self.room), decoding: false });
+                break Err(CpioStop {
+                    offset: at,
+                    why: format!("more than {} entries; the rest is not read", self.room),
+                    decoding: false,
+                });
             }
             let header = match cpio.next_header() {
                 Ok(Some(header)) => header,
@@ -253,19 +257,19 @@ impl Walk {
 /// first bytes or its name).
 pub fn worth_holding(name: &str, head: &[u8], len: u64) -> bool {
     const MAGICS: &[&[u8]] = &[
-        b"bplist",               // binary property list
-        b"<?xml",                // XML property list (and other XML the pipeline may read)
-        b"<plist",               //
-        b"<!DOCTYPE plist",      //
-        b"\x30\x80",             // CMS (provisioning profiles), indefinite length
-        b"\x30\x82",             // DER, lengths of 2 bytes
-        b"\x30\x83",             // DER, lengths of 3 bytes
-        b"PK\x03\x04",           // zip, jar (their native code is judged)
-        b"PK\x05\x06",           // empty zip
-        b"xar!",                 // a package inside the payload
-        b"icns",                 // an app icon
-        b"\x00\x05\x16\x07",     // AppleDouble sidecar
-        b"!<arch>\n",            // static library
+        b"bplist",           // binary property list
+        b"<?xml",            // XML property list (and other XML the pipeline may read)
+        b"<plist",           //
+        b"<!DOCTYPE plist",  //
+        b"\x30\x80",         // CMS (provisioning profiles), indefinite length
+        b"\x30\x82",         // DER, lengths of 2 bytes
+        b"\x30\x83",         // DER, lengths of 3 bytes
+        b"PK\x03\x04",       // zip, jar (their native code is judged)
+        b"PK\x05\x06",       // empty zip
+        b"xar!",             // a package inside the payload
+        b"icns",             // an app icon
+        b"\x00\x05\x16\x07", // AppleDouble sidecar
+        b"!<arch>\n",        // static library
     ];
     const NAMES: &[&str] = &[
         ".plist",
@@ -289,6 +293,59 @@ pub fn worth_holding(name: &str, head: &[u8], len: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::payload::tests::{newc, odc};
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// pbzx with every chunk stored as is (decoded length = stored length), `chunk` bytes each.
+    fn pbzx_stored(bytes: &[u8], chunk: usize) -> Vec<u8> {
+        let mut out = b"pbzx".to_vec();
+        out.extend_from_slice(&(chunk as u64).to_be_bytes());
+        for part in bytes.chunks(chunk) {
+            out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    /// Bytes no magic claims, `len` long, different at every offset.
+    fn resource(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x40).collect()
+    }
+
+    fn macho(len: usize) -> Vec<u8> {
+        let mut bytes = b"\xcf\xfa\xed\xfe\x0c\x00\x00\x01".to_vec();
+        bytes.resize(len, 7);
+        bytes
+    }
+
+    /// Walks `payload` (the whole "package" is the payload) keeping at most `hold` bytes.
+    fn walk(payload: &[u8], hold: u64) -> (Walked, Arc<PayloadSource>) {
+        let source = Arc::new(PayloadSource {
+            archive: FileData::from_vec(payload.to_vec()),
+            stored: (0, payload.len() as u64),
+            encoding: xar::Encoding::Stored,
+            cap: 1 << 30,
+            allowance: AtomicU64::new(0),
+            name: "X.pkg Contents/Payload".into(),
+        });
+        let walked = Walk::new(source.clone(), 100, hold).run(payload, 1 << 30).unwrap();
+        source.allowance.store(reread_allowance(walked.decoded), Ordering::Relaxed);
+        (walked, source)
+    }
+
+    fn file<'a>(walked: &'a Walked, name: &str) -> &'a FileData {
+        match walked.entries.iter().find(|e| e.0 == name) {
+            Some((_, _, _, Entry::File(data))) => data,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
 
     #[test]
     fn code_and_metadata_are_held_resources_are_not() {
@@ -300,5 +357,76 @@ mod tests {
         assert!(worth_holding("./a/Contents/Resources/small.dat", b"\x00\x01", 1000));
         assert!(!worth_holding("./a/Contents/Resources/movie.mov", b"\x00\x00\x00\x20ftypqt  ", big));
         assert!(!worth_holding("./a/Contents/Resources/tool.sh", b"#!/bin/sh\n", big));
+    }
+
+    #[test]
+    fn a_large_resource_is_not_held_but_digested_and_read_again_on_demand() {
+        use sha2::Digest;
+        let (big, code) = (resource(300_000), macho(100_000));
+        let entries: [(&str, u32, &[u8]); 4] = [
+            (".", 0o040755, b""),
+            ("./a.app/Contents/MacOS/a", 0o100755, &code),
+            ("./a.app/Contents/Resources/big.dat", 0o100644, &big),
+            ("./a.app/Contents/Resources/after.dat", 0o100644, b"after"),
+        ];
+        // gzip is decoded again from its start; pbzx from the chunk holding the file.
+        for payload in [gzip(&odc(&entries)), pbzx_stored(&newc(&entries), 65_536)] {
+            let (walked, _) = walk(&payload, MAX_HELD_BYTES);
+            assert_eq!(walked.stop, None);
+            let (code_file, big_file) =
+                (file(&walked, "./a.app/Contents/MacOS/a"), file(&walked, "./a.app/Contents/Resources/big.dat"));
+            assert_eq!(code_file.known_digest(crate::input::DigestKind::Sha256), None, "code is held");
+            assert_eq!(walked.held, 100_000 + 5);
+            assert_eq!(big_file.len(), big.len() as u64);
+            assert_eq!(big_file.known_digest(crate::input::DigestKind::Sha256), Some(&sha2::Sha256::digest(&big)[..]));
+            assert_eq!(big_file.known_digest(crate::input::DigestKind::Sha1), Some(&sha1::Sha1::digest(&big)[..]));
+            assert_eq!(big_file.head(8), big[..8]);
+            assert_eq!(big_file.head_and_tail(16, 512), (big[..16].to_vec(), big[big.len() - 512..].to_vec()));
+            // Asked for more than was kept, the head is decoded again.
+            assert_eq!(big_file.head(10_000), big[..10_000]);
+            let mut streamed = Vec::new();
+            big_file.for_each_chunk(4096, |c| streamed.extend_from_slice(c)).unwrap();
+            assert_eq!(streamed, big);
+            assert_eq!(big_file.bytes().unwrap(), big.as_slice());
+            assert_eq!(file(&walked, "./a.app/Contents/Resources/after.dat").bytes().unwrap(), b"after");
+        }
+    }
+
+    #[test]
+    fn code_beyond_the_memory_budget_is_streamed_and_still_readable() {
+        let code = macho(200_000);
+        let payload = gzip(&odc(&[(".", 0o040755, b""), ("./tool", 0o100755, &code)]));
+        let (walked, _) = walk(&payload, 150_000);
+        let tool = file(&walked, "./tool");
+        assert_eq!(walked.held, 0);
+        assert!(tool.known_digest(crate::input::DigestKind::Sha1).is_some(), "streamed past the budget");
+        assert!(crate::macho::is_macho(&tool.head(32)));
+        assert_eq!(tool.bytes().unwrap(), code.as_slice());
+    }
+
+    #[test]
+    fn reading_again_past_the_allowance_is_an_error_not_an_empty_file() {
+        let big = resource(300_000);
+        let payload = gzip(&odc(&[(".", 0o040755, b""), ("./big.dat", 0o100644, &big)]));
+        let (walked, source) = walk(&payload, MAX_HELD_BYTES);
+        source.allowance.store(1000, Ordering::Relaxed);
+        let data = file(&walked, "./big.dat");
+        let why = data.bytes().unwrap_err();
+        assert!(why.contains("X.pkg Contents/Payload") && why.contains("allowance"), "{why}");
+        assert!(data.with_transient(|b| b.len()).is_err());
+        assert!(data.for_each_chunk(4096, |_| {}).is_err());
+        // What was learnt in the pass is still there: the seal can be verified without the bytes.
+        assert!(data.known_digest(crate::input::DigestKind::Sha256).is_some());
+        assert_eq!(data.head(4), big[..4]);
+    }
+
+    #[test]
+    fn a_cpio_archive_cut_short_keeps_what_was_read_before() {
+        let archive = odc(&[(".", 0o040755, b""), ("./a", 0o100644, b"hello"), ("./b", 0o100644, b"world")]);
+        let cut = &archive[..archive.len() - 90];
+        let (walked, _) = walk(&gzip(cut), MAX_HELD_BYTES);
+        let names: Vec<&str> = walked.entries.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(names, [".", "./a"]);
+        assert!(walked.stop.is_some());
     }
 }

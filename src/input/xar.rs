@@ -389,7 +389,12 @@ struct Expected {
 impl Expected {
     /// The check of `checksum`, if it names an algorithm bundlelint computes (else it is noted in
     /// `unverified`, as [`Xar::read`] does).
-    fn of(checksum: &Option<Checksum>, which: &'static str, name: &str, unverified: &mut Vec<String>) -> Option<Expected> {
+    fn of(
+        checksum: &Option<Checksum>,
+        which: &'static str,
+        name: &str,
+        unverified: &mut Vec<String>,
+    ) -> Option<Expected> {
         let checksum = checksum.as_ref().filter(|c| !c.style.eq_ignore_ascii_case("none"))?;
         match hasher(&checksum.style) {
             Some(hasher) => Some(Expected { which, checksum: checksum.clone(), hasher }),
