@@ -8,6 +8,9 @@
 //! `Scripts` expanded to the files they install. A component package given on its own is its own
 //! component (`X.pkg Contents/Payload/…`).
 //!
+//! A `Payload` is decoded as one stream and never held whole: the files the pipeline parses are
+//! kept, the others described by their length, ends and digests ([`super::pkg_files`]).
+//!
 //! Every checksum is verified on the way ([`super::xar`]); what is not verified — a checksum in an
 //! unknown algorithm, a payload in an unknown format, a signature of an unknown style — is
 //! reported with `input-container-unread`, so the run is never called clean without it. The
