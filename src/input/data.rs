@@ -55,8 +55,9 @@ pub(crate) struct Streamed {
 }
 
 /// How many first bytes of a streamed file are kept: what recognising a file by its magic
-/// reads (`head(32)`, containers' 512), with room.
-pub(crate) const STREAMED_HEAD: usize = 4096;
+/// reads (`head(32)`, a script's 128, containers' 512), with room. Every streamed file costs
+/// this much memory, so it stays small.
+pub(crate) const STREAMED_HEAD: usize = 1024;
 /// How many last bytes are kept: a disk image's 512-byte trailer.
 pub(crate) const STREAMED_TAIL: usize = 512;
 

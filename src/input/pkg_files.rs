@@ -7,8 +7,9 @@
 //! - files the pipeline parses are kept in memory ([`FileData::from_vec`]): Mach-O (thin and
 //!   universal), property lists, provisioning profiles and other CMS blobs, zip/jar archives
 //!   (whose native code the notary opens), nested packages, icons, AppleDouble sidecars, anything
-//!   under `_CodeSignature/`, and every file under [`HOLD_BELOW`] bytes (describing one costs
-//!   about as much as holding it) — within [`MAX_HELD_BYTES`] per package;
+//!   under `_CodeSignature/`, and every file under [`HOLD_BELOW`] bytes (cheap to hold, and
+//!   whatever reads one later need not decode the payload again) — within [`MAX_HELD_BYTES`] per
+//!   package;
 //! - every other file (resources: media, data, models) keeps what later steps need without its
 //!   bytes ([`Streamed`]): its length, its first and last bytes (recognising a file by its magic or
 //!   a disk image by its trailer) and its SHA-1 and SHA-256, computed on the way (the two digests
@@ -35,6 +36,9 @@ use super::xar;
 use super::{Entry, FileData};
 
 /// Payload files smaller than this are kept in memory whatever they are.
+///
+/// A streamed file still costs its first and last bytes and its digests (about 1.6 KiB), so past
+/// [`MAX_HELD_BYTES`] memory grows by at most that much per file, bounded by the entry limit.
 pub const HOLD_BELOW: u64 = 64 << 10;
 
 /// Payload bytes one package keeps in memory, at most; files the pipeline parses beyond it are
