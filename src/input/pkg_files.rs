@@ -28,6 +28,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use std::io::Read as _;
+
 use sha1::Digest as _;
 
 use super::data::{Reread, Streamed, STREAMED_HEAD, STREAMED_TAIL};
@@ -149,8 +151,20 @@ impl Walk {
 
     /// Reads the payload `stored` yields, decoded to at most `cap` bytes. `Err` when it cannot be
     /// decoded (its format unknown, its compression broken, its cap passed).
-    pub fn run(mut self, stored: impl std::io::Read, cap: u64) -> Result<Walked, String> {
-        let mut cpio = CpioReader::new(payload::open(stored, cap)?);
+    ///
+    /// The payload is decoded on a thread of its own, a few blocks ahead of this one, which reads
+    /// the cpio archive and hashes the files streamed past: decoding and hashing overlap.
+    pub fn run(self, stored: impl std::io::Read + Send, cap: u64) -> Result<Walked, String> {
+        std::thread::scope(|scope| {
+            let (blocks, received) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
+            scope.spawn(move || decode_ahead(stored, cap, &blocks));
+            // Dropped when the walk ends, early or not, which stops the decoding thread.
+            self.walk(Received { blocks: received, block: Vec::new(), used: 0 })
+        })
+    }
+
+    fn walk(mut self, decoded: impl std::io::Read) -> Result<Walked, String> {
+        let mut cpio = CpioReader::new(decoded);
         let mut walked = Walked::default();
         let mut links = Links::default();
         let result = loop {
@@ -254,6 +268,56 @@ impl Walk {
             sha256: sha256.finalize().into(),
         };
         Ok(FileData::from_streamed(streamed, header.size))
+    }
+}
+
+/// Decoded blocks the decoding thread may be ahead by.
+const DECODED_AHEAD: usize = 4;
+
+/// Decodes the payload `stored` yields into blocks sent to `blocks`, until it ends, fails (the
+/// error is sent) or nobody receives any more.
+fn decode_ahead(stored: impl std::io::Read, cap: u64, blocks: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    let mut decoded = match payload::open(stored, cap) {
+        Ok(decoded) => decoded,
+        Err(why) => return drop(blocks.send(Err(std::io::Error::other(why)))),
+    };
+    loop {
+        let mut block = Vec::with_capacity(CHUNK);
+        match std::io::Read::take(&mut decoded, CHUNK as u64).read_to_end(&mut block) {
+            Ok(0) => return,
+            Ok(_) => {
+                if blocks.send(Ok(block)).is_err() {
+                    return;
+                }
+            }
+            Err(e) => return drop(blocks.send(Err(e))),
+        }
+    }
+}
+
+/// The decoded payload as the decoding thread sends it.
+struct Received {
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    used: usize,
+}
+
+impl std::io::Read for Received {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.used == self.block.len() {
+            match self.blocks.recv() {
+                Ok(block) => {
+                    self.block = block?;
+                    self.used = 0;
+                }
+                // The decoding thread is done.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.used);
+        buf[..n].copy_from_slice(&self.block[self.used..self.used + n]);
+        self.used += n;
+        Ok(n)
     }
 }
 

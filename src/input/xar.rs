@@ -337,7 +337,7 @@ impl<'a> Xar<'a> {
         data: &Data,
         cap: u64,
         name: &str,
-        release: &'a dyn Fn(&[u8]),
+        release: &'a (dyn Fn(&[u8]) + Sync),
     ) -> Result<MemberStream<'a>, MemberError> {
         let stored = self.heap(data.offset, data.length, name).map_err(MemberError::Malformed)?;
         let at = self.heap_start.saturating_add(data.offset);
@@ -408,7 +408,7 @@ impl Expected {
 
 /// A member's decoded bytes, read as a stream (see [`Xar::stream`]).
 pub struct MemberStream<'a> {
-    decoded: Box<dyn Read + 'a>,
+    decoded: Box<dyn Read + Send + 'a>,
     expected: Vec<Expected>,
     unverified: Vec<String>,
     read: u64,
@@ -496,7 +496,7 @@ struct Releasing<'a> {
     bytes: &'a [u8],
     position: usize,
     released: usize,
-    release: &'a dyn Fn(&[u8]),
+    release: &'a (dyn Fn(&[u8]) + Sync),
 }
 
 impl Read for Releasing<'_> {
@@ -581,7 +581,10 @@ fn decode(encoding: &Encoding, stored: &[u8], size: u64) -> Result<Vec<u8>, Deco
 }
 
 /// A reader of what `stored` decodes to in `encoding`.
-pub(crate) fn decoder<'a, R: Read + 'a>(encoding: &Encoding, mut stored: R) -> Result<Box<dyn Read + 'a>, Decode> {
+pub(crate) fn decoder<'a, R: Read + Send + 'a>(
+    encoding: &Encoding,
+    mut stored: R,
+) -> Result<Box<dyn Read + Send + 'a>, Decode> {
     Ok(match encoding {
         Encoding::Stored => Box::new(stored),
         Encoding::Zlib => {
