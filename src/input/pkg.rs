@@ -601,6 +601,39 @@ mod tests {
     }
 
     #[test]
+    fn every_cut_or_changed_payload_byte_is_a_problem_and_nothing_of_it_is_read() {
+        let (gzip_payload, pbzx_payload) = (payload(), {
+            let cpio =
+                odc(&[(".", 0o040755, b""), ("./Example.app/Contents/MacOS/Example", 0o100755, b"\xcf\xfa\xed\xfe")]);
+            let mut p = b"pbzx".to_vec();
+            p.extend_from_slice(&(1u64 << 24).to_be_bytes());
+            p.extend_from_slice(&(cpio.len() as u64).to_be_bytes());
+            p.extend_from_slice(&(cpio.len() as u64).to_be_bytes());
+            p.extend_from_slice(&cpio);
+            p
+        });
+        for stored in [gzip_payload, pbzx_payload] {
+            let pkg = build(&[
+                ("PackageInfo", &zlib(b"<pkg-info/>"), "application/x-gzip"),
+                ("Payload", &stored, "application/octet-stream"),
+            ]);
+            for cut in 0..pkg.len() {
+                let _ = unpack(&pkg[..cut], "X.pkg", "", 0);
+            }
+            // The payload is stored last: each of its bytes is covered by its checksums, which are
+            // only known at the end of the stream, so nothing read before may stay.
+            for at in pkg.len() - stored.len()..pkg.len() {
+                let mut changed = pkg.clone();
+                changed[at] ^= 0x55;
+                let out = unpack(&changed, "X.pkg", "", 0);
+                let codes: Vec<_> = out.problems.iter().map(|p| p.problem.code).collect();
+                assert_eq!(codes, [rule_id::PKG_CHECKSUM_MISMATCH], "byte {at}");
+                assert!(!out.entries.keys().any(|k| k.contains("Example")), "byte {at}: {:?}", out.entries.keys());
+            }
+        }
+    }
+
+    #[test]
     fn product_components_are_named_like_the_notary_log() {
         let member = |path: &str| xar::Member { path: path.into(), kind: Kind::File, mode: None, data: None };
         let members =
