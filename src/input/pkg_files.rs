@@ -167,8 +167,10 @@ impl Walk {
         let mut cpio = CpioReader::new(decoded);
         let mut walked = Walked::default();
         let mut links = Links::default();
+        // Devices, FIFOs and sockets are not kept, but count towards the entry limit.
+        let mut specials = 0;
         let result = loop {
-            if walked.entries.len() >= self.room {
+            if walked.entries.len() + specials >= self.room {
                 let at = cpio.position();
                 break Err(CpioStop {
                     offset: at,
@@ -189,7 +191,10 @@ impl Walk {
             };
             let entry = match entry {
                 Ok(Some(entry)) => entry,
-                Ok(None) => continue,
+                Ok(None) => {
+                    specials += 1;
+                    continue;
+                }
                 Err(stop) => break Err(stop),
             };
             if let Entry::File(data) = &entry {
