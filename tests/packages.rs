@@ -209,3 +209,128 @@ fn containers_in_memory_are_recognised_by_their_bytes() {
     let zip = bundlelint::input::container_from_bytes(&std::fs::read("corpus/generated/archives/Fixture.zip").unwrap());
     assert!(zip.signatures.is_empty() && zip.len() > 10);
 }
+
+/// The fixture app installed under `Applications/` by a gzip + cpio component package, with
+/// `resources` added under `Contents/Resources/bulk/` and sealed with their digests — except the
+/// one named `wrong`, sealed with another file's.
+fn package_with_resources(resources: &[(&str, Vec<u8>)], wrong: Option<&str>) -> Vec<u8> {
+    use sha1::Digest as _;
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/generated/bundles/Fixture.app");
+    let mut files: Vec<(String, u32, Vec<u8>)> = vec![(".".into(), 0o040755, Vec::new())];
+    files.push(("./Applications".into(), 0o040755, Vec::new()));
+    files.push(("./Applications/Fixture.app".into(), 0o040755, Vec::new()));
+    let mut stack = vec![(app.clone(), "./Applications/Fixture.app".to_owned())];
+    while let Some((dir, arc)) = stack.pop() {
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        for name in names.into_iter().rev() {
+            let (path, arc) = (dir.join(&name), format!("{arc}/{}", name.to_string_lossy()));
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).unwrap().to_string_lossy().into_owned().into_bytes();
+                files.push((arc, 0o120755, target));
+            } else if meta.is_dir() {
+                files.push((arc.clone(), 0o040755, Vec::new()));
+                stack.push((path, arc));
+            } else {
+                files.push((arc, 0o100755, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let seal_path = "./Applications/Fixture.app/Contents/_CodeSignature/CodeResources";
+    let seal = files.iter_mut().find(|f| f.0 == seal_path).unwrap();
+    let mut dict = plist::Value::from_reader_xml(&seal.2[..]).unwrap().into_dictionary().unwrap();
+    for (name, bytes) in resources {
+        let sealed = if wrong == Some(*name) { b"something else".to_vec() } else { bytes.clone() };
+        let rel = format!("Resources/bulk/{name}");
+        let (sha1, sha256) = (sha1::Sha1::digest(&sealed).to_vec(), sha2::Sha256::digest(&sealed).to_vec());
+        let files2 = dict.get_mut("files2").unwrap().as_dictionary_mut().unwrap();
+        let mut entry = plist::Dictionary::new();
+        entry.insert("hash".into(), plist::Value::Data(sha1.clone()));
+        entry.insert("hash2".into(), plist::Value::Data(sha256));
+        files2.insert(rel.clone(), plist::Value::Dictionary(entry));
+        dict.get_mut("files").unwrap().as_dictionary_mut().unwrap().insert(rel, plist::Value::Data(sha1));
+    }
+    seal.2.clear();
+    plist::Value::Dictionary(dict).to_writer_xml(&mut seal.2).unwrap();
+    files.push(("./Applications/Fixture.app/Contents/Resources/bulk".into(), 0o040755, Vec::new()));
+    for (name, bytes) in resources {
+        files.push((format!("./Applications/Fixture.app/Contents/Resources/bulk/{name}"), 0o100644, bytes.clone()));
+    }
+    files.push(("TRAILER!!!".into(), 0, Vec::new()));
+    let mut cpio = Vec::new();
+    for (i, (name, mode, data)) in files.iter().enumerate() {
+        let header = format!(
+            "070707{:06o}{:06o}{:06o}{:06o}{:06o}{:06o}{:06o}{:011o}{:06o}{:011o}",
+            0,
+            i + 1,
+            mode,
+            0,
+            80,
+            1,
+            0,
+            0,
+            name.len() + 1,
+            data.len()
+        );
+        cpio.extend_from_slice(header.as_bytes());
+        cpio.extend_from_slice(name.as_bytes());
+        cpio.push(0);
+        cpio.extend_from_slice(data);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&cpio).unwrap();
+    let payload = gz.finish().unwrap();
+    let digest = hex::encode(sha1::Sha1::digest(&payload));
+    let toc = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xar><toc><checksum style=\"sha1\"><offset>0</offset><size>20</size></checksum>\
+         <file id=\"1\"><data><length>{n}</length><encoding style=\"application/octet-stream\"/><offset>20</offset><size>{n}</size>\
+         <extracted-checksum style=\"sha1\">{digest}</extracted-checksum><archived-checksum style=\"sha1\">{digest}</archived-checksum>\
+         </data><type>file</type><name>Payload</name></file></toc></xar>",
+        n = payload.len()
+    );
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(toc.as_bytes()).unwrap();
+    let compressed = z.finish().unwrap();
+    let mut pkg = b"xar!".to_vec();
+    pkg.extend_from_slice(&28u16.to_be_bytes());
+    pkg.extend_from_slice(&1u16.to_be_bytes());
+    pkg.extend_from_slice(&(compressed.len() as u64).to_be_bytes());
+    pkg.extend_from_slice(&(toc.len() as u64).to_be_bytes());
+    pkg.extend_from_slice(&1u32.to_be_bytes());
+    pkg.extend_from_slice(&compressed);
+    pkg.extend_from_slice(&sha1::Sha1::digest(&compressed));
+    pkg.extend_from_slice(&payload);
+    pkg
+}
+
+/// Large resources of a payload are not kept in memory: the seal is verified from the digests
+/// taken as the payload streamed past, and a resource that does not match its seal is still named.
+#[test]
+fn large_payload_resources_are_verified_from_their_digests() {
+    let resource = |seed: u32| -> Vec<u8> {
+        (0..400_000u32).map(|i| ((i.wrapping_add(seed).wrapping_mul(2_654_435_761)) >> 13) as u8 | 0x40).collect()
+    };
+    let resources = [("one.dat", resource(1)), ("two.dat", resource(2))];
+    let dir = tempfile::tempdir().unwrap();
+    for (wrong, name) in [(None, "Sealed.pkg"), (Some("two.dat"), "Altered.pkg")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, package_with_resources(&resources, wrong)).unwrap();
+        let (_, doc) = check_json(path.to_str().unwrap());
+        let found = findings(&doc);
+        let about_bulk: Vec<_> = found.iter().filter(|(_, p, m)| p.contains("bulk") || m.contains("bulk")).collect();
+        match wrong {
+            None => assert!(about_bulk.is_empty(), "{about_bulk:?}"),
+            Some(file) => {
+                let expected = format!("{name} Contents/Payload/Applications/Fixture.app");
+                assert!(
+                    about_bulk.iter().any(|(rule, p, m)| rule == "res-file-altered"
+                        && p.starts_with(&expected)
+                        && m.contains(&format!("Resources/bulk/{file}"))),
+                    "{found:?}"
+                );
+                assert_eq!(about_bulk.len(), 1, "only the altered resource: {about_bulk:?}");
+            }
+        }
+    }
+}

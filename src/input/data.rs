@@ -1,5 +1,6 @@
-//! File contents, loaded on first use: memory-mapped when large, read when small, or held in
-//! memory when they came out of an archive.
+//! File contents, loaded on first use: memory-mapped when large, read when small, held in
+//! memory when they came out of an archive, or — for the large files of a package's payload —
+//! described by their length, first and last bytes and digests, and decoded again on demand.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -17,6 +18,101 @@ enum Origin {
     Memory,
     /// A member of an archive, inflated on demand from the archive's bytes.
     Member(Member),
+    /// A file passed over in a stream (a package's payload): what was learnt on the way.
+    Streamed(Streamed),
+}
+
+/// A source whose decoded bytes can be produced again from any offset: a package payload, which
+/// is read once as a stream (see `pkg.rs`) and decoded anew when a file of it is asked for.
+pub(crate) trait Reread: std::fmt::Debug + Send + Sync {
+    /// Calls `read` with a reader of the `len` decoded bytes at `offset`; `Err` says why they
+    /// cannot be had (an allowance for reading again spent, the source unreadable).
+    fn reread(
+        &self,
+        offset: u64,
+        len: u64,
+        read: &mut dyn FnMut(&mut dyn std::io::Read) -> std::io::Result<()>,
+    ) -> Result<(), String>;
+}
+
+/// A digest computed while a file streamed past, so that verifying it needs no second read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestKind {
+    Sha1,
+    Sha256,
+}
+
+/// A file of a payload that was not kept: its bytes are at `offset` of `source`.
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    pub source: Arc<dyn Reread>,
+    pub offset: u64,
+    /// The first bytes ([`STREAMED_HEAD`] or fewer) and the last ([`STREAMED_TAIL`] or fewer).
+    pub head: Box<[u8]>,
+    pub tail: Box<[u8]>,
+    pub sha1: [u8; 20],
+    pub sha256: [u8; 32],
+}
+
+/// How many first bytes of a streamed file are kept: what recognising a file by its magic
+/// reads (`head(32)`, a script's 128, containers' 512), with room. Every streamed file costs
+/// this much memory, so it stays small.
+pub(crate) const STREAMED_HEAD: usize = 1024;
+/// How many last bytes are kept: a disk image's 512-byte trailer.
+pub(crate) const STREAMED_TAIL: usize = 512;
+
+impl Streamed {
+    /// The whole file, decoded again.
+    fn load(&self, len: u64) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        self.source.reread(self.offset, len, &mut |r| r.read_to_end(&mut out).map(drop))?;
+        if out.len() as u64 != len {
+            return Err(format!("the payload gave {} bytes of a {len}-byte file when read again", out.len()));
+        }
+        Ok(out)
+    }
+
+    fn for_each_chunk(&self, len: u64, chunk: usize, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
+        let mut total = 0u64;
+        self.source.reread(self.offset, len, &mut |r| loop {
+            match r.read(&mut buffer) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    total += n as u64;
+                    each(&buffer[..n]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        })?;
+        if total != len {
+            return Err(format!("the payload gave {total} bytes of a {len}-byte file when read again"));
+        }
+        Ok(())
+    }
+
+    /// The first `n` bytes, from those kept when the file is short or `n` small.
+    fn head(&self, len: u64, n: usize) -> Result<Vec<u8>, String> {
+        if n <= self.head.len() || self.head.len() as u64 == len {
+            return Ok(self.head[..n.min(self.head.len())].to_vec());
+        }
+        let mut out = Vec::new();
+        let want = len.min(n as u64);
+        self.source.reread(self.offset, want, &mut |r| r.read_to_end(&mut out).map(drop))?;
+        Ok(out)
+    }
+
+    /// The last `n` bytes, from those kept when enough.
+    fn tail(&self, len: u64, n: usize) -> Result<Vec<u8>, String> {
+        if n <= self.tail.len() || self.tail.len() as u64 == len {
+            return Ok(self.tail[self.tail.len() - n.min(self.tail.len())..].to_vec());
+        }
+        let want = len.min(n as u64);
+        let mut out = Vec::new();
+        self.source.reread(self.offset + (len - want), want, &mut |r| r.read_to_end(&mut out).map(drop))?;
+        Ok(out)
+    }
 }
 
 /// Where an archive member's compressed bytes sit, and how to inflate them.
@@ -85,6 +181,23 @@ impl FileData {
         FileData(Arc::new(Inner { origin: Origin::Member(member), len, loaded: OnceLock::new() }))
     }
 
+    /// A file of a payload that was not kept in memory, `len` bytes long (see [`Streamed`]).
+    pub(crate) fn from_streamed(streamed: Streamed, len: u64) -> FileData {
+        FileData(Arc::new(Inner { origin: Origin::Streamed(streamed), len, loaded: OnceLock::new() }))
+    }
+
+    /// The digest of the whole contents computed when they streamed past, if they did: callers
+    /// that hash files use it rather than reading the file again.
+    pub fn known_digest(&self, kind: DigestKind) -> Option<&[u8]> {
+        match &self.0.origin {
+            Origin::Streamed(s) => Some(match kind {
+                DigestKind::Sha1 => &s.sha1[..],
+                DigestKind::Sha256 => &s.sha256[..],
+            }),
+            _ => None,
+        }
+    }
+
     /// Bytes already in memory (nested archives, tests).
     pub fn from_vec(bytes: Vec<u8>) -> FileData {
         let len = bytes.len() as u64;
@@ -109,6 +222,7 @@ impl FileData {
             Origin::Disk(dir, name) => load(&dir.join(&**name), self.0.len),
             Origin::Memory => Ok(Backing::Owned(Vec::new())),
             Origin::Member(m) => inflate(m, self.0.len).map(Backing::Owned),
+            Origin::Streamed(s) => s.load(self.0.len).map(Backing::Owned),
         });
         match loaded {
             Ok(b) => Ok(b.as_slice()),
@@ -132,6 +246,7 @@ impl FileData {
             }
             Origin::Memory => Ok(f(&[])),
             Origin::Member(m) => Ok(f(&inflate(m, self.0.len)?)),
+            Origin::Streamed(s) => Ok(f(&s.load(self.0.len)?)),
         }
     }
 
@@ -141,6 +256,9 @@ impl FileData {
     pub fn for_each_chunk(&self, chunk: usize, mut each: impl FnMut(&[u8])) -> Result<(), String> {
         if let Some(loaded) = self.0.loaded.get() {
             return loaded.as_ref().map(|b| each(b.as_slice())).map_err(Clone::clone);
+        }
+        if let Origin::Streamed(s) = &self.0.origin {
+            return s.for_each_chunk(self.0.len, chunk, &mut each);
         }
         let mut reader = self.reader()?;
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
@@ -167,6 +285,8 @@ impl FileData {
             }
             (None, Origin::Member(m)) => (m.reader(self.0.len)?, "archive member".to_owned()),
             (None, Origin::Memory) => return Ok(Box::new(std::io::empty())),
+            // Decoded again whole: a reader borrowing the payload's decoder cannot be returned.
+            (None, Origin::Streamed(s)) => return Ok(Box::new(std::io::Cursor::new(s.load(self.0.len)?))),
         };
         Ok(Box::new(Bounded { inner: reader, name, left: self.0.len, opened_len: self.0.len }))
     }
@@ -197,6 +317,7 @@ impl FileData {
             Origin::Disk(dir, name) => read_head(&dir.join(&**name), n).unwrap_or_default(),
             Origin::Memory => Vec::new(),
             Origin::Member(m) => read_member_head(m, n).unwrap_or_default(),
+            Origin::Streamed(s) => s.head(self.0.len, n).unwrap_or_default(),
         }
     }
 }
@@ -215,6 +336,9 @@ impl FileData {
             // Inflating a whole member to see its last bytes is not worth it: members are
             // recognised by their first bytes and name.
             Origin::Member(m) => (read_member_head(m, head).unwrap_or_default(), Vec::new()),
+            Origin::Streamed(s) => {
+                (s.head(self.0.len, head).unwrap_or_default(), s.tail(self.0.len, tail).unwrap_or_default())
+            }
         }
     }
 }

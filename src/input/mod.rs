@@ -17,6 +17,7 @@ mod dmg_signature;
 pub mod partition;
 pub mod payload;
 pub mod pkg;
+mod pkg_files;
 pub mod udif;
 pub mod volume;
 mod walk;
@@ -25,7 +26,7 @@ pub mod xar;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use data::FileData;
+pub use data::{DigestKind, FileData};
 
 use crate::Problem;
 

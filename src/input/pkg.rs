@@ -8,6 +8,9 @@
 //! `Scripts` expanded to the files they install. A component package given on its own is its own
 //! component (`X.pkg Contents/Payload/…`).
 //!
+//! A `Payload` is decoded as one stream and never held whole: the files the pipeline parses are
+//! kept, the others described by their length, ends and digests ([`super::pkg_files`]).
+//!
 //! Every checksum is verified on the way ([`super::xar`]); what is not verified — a checksum in an
 //! unknown algorithm, a payload in an unknown format, a signature of an unknown style — is
 //! reported with `input-container-unread`, so the run is never called clean without it. The
@@ -15,9 +18,12 @@
 //! which judge it with the trust store.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::archive::{MAX_ARCHIVE_BYTES, MAX_MEMBER_BYTES};
 use super::container_signature::{self, CmsSignature, ContainerFormat, ContainerSignature, RsaSignature, SignedBy};
+use super::pkg_files::{reread_allowance, PayloadSource, Walk, MAX_HELD_BYTES};
 use super::xar::{self, Kind, MemberError, TocCheck};
 use super::{join, Entry, FileData, PathProblem, MAX_ENTRIES};
 use crate::rule_id;
@@ -52,6 +58,12 @@ fn has_package_extension(name: &str) -> bool {
 /// Reads the package `bytes`, named `name`, into entries under tree path `at` (`""` for the
 /// input itself). `depth` counts the packages it sits in.
 pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
+    unpack_file(&FileData::from_vec(bytes.to_vec()), name, at, depth).unwrap_or_default()
+}
+
+/// Reads the package in `archive` as [`unpack`] does. The payload's large files keep a reference
+/// to `archive` to be decoded again if asked for. `Err` when `archive` cannot be read.
+pub fn unpack_file(archive: &FileData, name: &str, at: &str, depth: usize) -> Result<Unpacked, String> {
     let mut reader = Reader {
         name: name.to_owned(),
         location: if at.is_empty() { name.to_owned() } else { at.to_owned() },
@@ -61,8 +73,10 @@ pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
         is_package: !name.to_ascii_lowercase().ends_with(".xar"),
         unread: Vec::new(),
         expanded: 0,
+        archive: archive.clone(),
+        held: 0,
     };
-    reader.read(bytes);
+    archive.with_transient(|bytes| reader.read(bytes))?;
     if !reader.unread.is_empty() {
         let message = format!(
             "`{}` is a flat installer package that bundlelint did not fully check: {}",
@@ -75,14 +89,15 @@ pub fn unpack(bytes: &[u8], name: &str, at: &str, depth: usize) -> Unpacked {
     if depth + 1 < MAX_PACKAGE_DEPTH {
         expand_packages(&mut out.entries, &mut out.problems, &mut out.signatures, &mut out.installed_modes, depth + 1);
     }
-    out
+    Ok(out)
 }
 
 /// A package given as the input: its files become the tree (`X.pkg Contents/Payload/…` for a
 /// component package, `C.pkg Contents/Payload/…` for each component of a product package).
 pub(super) fn read_input(data: &FileData, name: &str, origin: String) -> std::io::Result<super::Tree> {
-    let bytes = data.bytes().map_err(std::io::Error::other)?;
-    let unpacked = unpack(bytes, name, "", 0);
+    // Mapped for the whole run: payload files not kept in memory are decoded from it again.
+    data.bytes().map_err(std::io::Error::other)?;
+    let unpacked = unpack_file(data, name, "", 0).map_err(std::io::Error::other)?;
     Ok(super::Tree {
         origin,
         kind: super::InputKind::Archive,
@@ -120,7 +135,7 @@ pub fn expand_packages(
         .collect();
     for (path, data) in packages {
         let name = super::base_name(&path).to_owned();
-        let unpacked = match data.with_transient(|bytes| unpack(bytes, &name, &path, depth)) {
+        let unpacked = match unpack_file(&data, &name, &path, depth) {
             Ok(u) => u,
             Err(why) => {
                 let problem = Problem::new(rule_id::INPUT_UNREADABLE, why);
@@ -169,6 +184,10 @@ struct Reader {
     /// What was not verified or not read, for the `input-container-unread` problem.
     unread: Vec<String>,
     expanded: u64,
+    /// The package file itself.
+    archive: FileData,
+    /// Bytes of payload files kept in memory so far (at most [`MAX_HELD_BYTES`]).
+    held: u64,
 }
 
 impl Reader {
@@ -311,6 +330,9 @@ impl Reader {
             }
         }
         let Some(data) = &member.data else { return self.insert(path, Entry::File(FileData::from_vec(Vec::new()))) };
+        if expands {
+            return self.expand_payload(archive, data, &path, &member.path);
+        }
         let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
         let (bytes, unverified) = match archive.read(data, budget, &member.path) {
             Ok(read) => read,
@@ -323,55 +345,76 @@ impl Reader {
         };
         self.unread.extend(unverified);
         self.expanded += bytes.len() as u64;
-        if expands {
-            self.expand_payload(&path, &member.path, bytes);
-        } else {
-            self.insert(path, Entry::File(FileData::from_vec(bytes)));
-        }
+        self.insert(path, Entry::File(FileData::from_vec(bytes)));
     }
 
-    /// `Payload` or `Scripts`: a compressed cpio archive, its files placed under `dir`.
-    fn expand_payload(&mut self, dir: &str, member: &str, bytes: Vec<u8>) {
+    /// `Payload` or `Scripts` (xar member `member`, stored as `data`): a compressed cpio archive,
+    /// its files placed under `dir`. Read as one stream: the member's checksums are verified at
+    /// its end, and nothing it holds enters the tree unless they match.
+    fn expand_payload(&mut self, archive: &xar::Xar<'_>, data: &xar::Data, dir: &str, member: &str) {
         let budget = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded));
-        let decompressed = super::payload::decompress(&bytes, budget);
-        // The compressed payload is not needed once decoded: free it before the files are copied.
-        drop(bytes);
-        let archive = match decompressed {
-            Ok(a) => a,
+        let file = self.archive.clone();
+        let release = move |part: &[u8]| file.release(part);
+        let mut stream = match archive.stream(data, budget, member, &release) {
+            Ok(stream) => stream,
+            Err(MemberError::Malformed(problem)) | Err(MemberError::Mismatch(problem)) => {
+                return self.note_at(dir, problem);
+            }
+            Err(MemberError::Unsupported(style)) => {
+                return self.unread.push(format!("`{member}` is encoded as `{style}`, which is not decoded"));
+            }
+        };
+        let cap = MAX_MEMBER_BYTES.min(MAX_ARCHIVE_BYTES.saturating_sub(self.expanded.saturating_add(data.size)));
+        let source = Arc::new(PayloadSource {
+            archive: self.archive.clone(),
+            stored: (archive.heap_start.saturating_add(data.offset), data.length),
+            encoding: data.encoding.clone(),
+            cap,
+            allowance: AtomicU64::new(0),
+            name: dir.to_owned(),
+        });
+        let room = MAX_ENTRIES.saturating_sub(self.out.entries.len());
+        let walked = Walk::new(source.clone(), room, MAX_HELD_BYTES.saturating_sub(self.held)).run(&mut stream, cap);
+        // The checksums first: a payload that does not match them is not read at all.
+        match stream.finish() {
+            Ok(unverified) => self.unread.extend(unverified),
+            Err(MemberError::Malformed(problem)) | Err(MemberError::Mismatch(problem)) => {
+                return self.note_at(dir, problem);
+            }
+            Err(MemberError::Unsupported(style)) => {
+                return self.unread.push(format!("`{member}` is encoded as `{style}`, which is not decoded"));
+            }
+        }
+        self.expanded += data.size;
+        let walked = match walked {
+            Ok(walked) => walked,
             Err(why) => return self.unread.push(format!("`{member}` was not read: {why}")),
         };
-        self.expanded += archive.len() as u64;
-        let room = MAX_ENTRIES.saturating_sub(self.out.entries.len());
-        let (entries, stop) = super::payload::cpio(&archive, room);
-        if let Some((offset, why)) = stop {
+        self.expanded += walked.decoded;
+        self.held += walked.held;
+        source.allowance.store(reread_allowance(walked.decoded), Ordering::Relaxed);
+        if let Some((offset, why)) = walked.stop {
             self.unread
                 .push(format!("the cpio archive in `{member}` stops at byte {offset} of its decoded bytes: {why}"));
         }
         self.insert(dir.to_owned(), Entry::Dir);
-        for entry in entries {
-            let Some(relative) = super::archive::safe_member_name(&entry.name) else {
-                if !matches!(entry.name.as_str(), "." | "./") {
+        for (name, offset, mode, entry) in walked.entries {
+            let Some(relative) = super::archive::safe_member_name(&name) else {
+                if !matches!(name.as_str(), "." | "./") {
                     let problem = Problem::at(
                         rule_id::INPUT_ARCHIVE_UNSAFE,
-                        entry.offset as u64,
-                        format!("`{}` in `{member}` climbs out of the payload; refused", entry.name),
+                        offset,
+                        format!("`{name}` in `{member}` climbs out of the payload; refused"),
                     );
                     self.note_at(dir, problem);
                 }
                 continue;
             };
             let path = join(dir, &relative);
-            match entry.kind {
-                super::payload::CpioKind::Dir => self.insert(path, Entry::Dir),
-                super::payload::CpioKind::File(range) => {
-                    if member.ends_with("Payload") {
-                        self.out.installed_modes.insert(path.clone(), entry.mode & 0o7777);
-                    }
-                    self.insert(path, Entry::File(FileData::from_vec(archive[range].to_vec())))
-                }
-                super::payload::CpioKind::Symlink(target) => self.insert(path, Entry::Symlink(target)),
-                super::payload::CpioKind::Special => {}
+            if member.ends_with("Payload") && matches!(entry, Entry::File(_)) {
+                self.out.installed_modes.insert(path.clone(), mode & 0o7777);
             }
+            self.insert(path, entry);
         }
     }
 
@@ -555,6 +598,39 @@ mod tests {
         let codes: Vec<_> = problems(&out).iter().map(|p| (p.path.as_str(), p.problem.code)).collect();
         assert_eq!(codes, [("dist/X.pkg/X.pkg Contents/Payload", rule_id::PKG_CHECKSUM_MISMATCH)]);
         assert!(!out.entries.keys().any(|k| k.contains("Example.app")));
+    }
+
+    #[test]
+    fn every_cut_or_changed_payload_byte_is_a_problem_and_nothing_of_it_is_read() {
+        let (gzip_payload, pbzx_payload) = (payload(), {
+            let cpio =
+                odc(&[(".", 0o040755, b""), ("./Example.app/Contents/MacOS/Example", 0o100755, b"\xcf\xfa\xed\xfe")]);
+            let mut p = b"pbzx".to_vec();
+            p.extend_from_slice(&(1u64 << 24).to_be_bytes());
+            p.extend_from_slice(&(cpio.len() as u64).to_be_bytes());
+            p.extend_from_slice(&(cpio.len() as u64).to_be_bytes());
+            p.extend_from_slice(&cpio);
+            p
+        });
+        for stored in [gzip_payload, pbzx_payload] {
+            let pkg = build(&[
+                ("PackageInfo", &zlib(b"<pkg-info/>"), "application/x-gzip"),
+                ("Payload", &stored, "application/octet-stream"),
+            ]);
+            for cut in 0..pkg.len() {
+                let _ = unpack(&pkg[..cut], "X.pkg", "", 0);
+            }
+            // The payload is stored last: each of its bytes is covered by its checksums, which are
+            // only known at the end of the stream, so nothing read before may stay.
+            for at in pkg.len() - stored.len()..pkg.len() {
+                let mut changed = pkg.clone();
+                changed[at] ^= 0x55;
+                let out = unpack(&changed, "X.pkg", "", 0);
+                let codes: Vec<_> = out.problems.iter().map(|p| p.problem.code).collect();
+                assert_eq!(codes, [rule_id::PKG_CHECKSUM_MISMATCH], "byte {at}");
+                assert!(!out.entries.keys().any(|k| k.contains("Example")), "byte {at}: {:?}", out.entries.keys());
+            }
+        }
     }
 
     #[test]

@@ -323,6 +323,214 @@ impl<'a> Xar<'a> {
     }
 }
 
+/// How many bytes of the archive a [`MemberStream`] reads before it lets their pages go.
+const RELEASE_EVERY: usize = 16 << 20;
+
+impl<'a> Xar<'a> {
+    /// The decoded contents of `data` as a stream of at most `cap` bytes, for members too large
+    /// to hold (a package's `Payload`). Its checksums are computed as it is read and verified by
+    /// [`MemberStream::finish`]; nothing read from it may be trusted before that. `release` is
+    /// told of each stretch of the archive read, so that a memory-mapped archive can let its
+    /// pages go.
+    pub fn stream(
+        &self,
+        data: &Data,
+        cap: u64,
+        name: &str,
+        release: &'a (dyn Fn(&[u8]) + Sync),
+    ) -> Result<MemberStream<'a>, MemberError> {
+        let stored = self.heap(data.offset, data.length, name).map_err(MemberError::Malformed)?;
+        let at = self.heap_start.saturating_add(data.offset);
+        let mut unverified = Vec::new();
+        let mut expected = Vec::new();
+        let stored_is_decoded = data.encoding == Encoding::Stored;
+        if stored_is_decoded {
+            expected.extend(Expected::of(&data.archived, "archived", name, &mut unverified));
+        } else {
+            check(&data.archived, stored, "archived", name, at, &mut unverified)?;
+        }
+        if data.size > cap {
+            return Err(MemberError::Malformed(Problem::at(
+                rule_id::INPUT_ARCHIVE_UNSAFE,
+                at,
+                format!("`{name}` declares {} bytes decoded, more than the {cap} accepted; refused", data.size),
+            )));
+        }
+        expected.extend(Expected::of(&data.extracted, "extracted", name, &mut unverified));
+        let source = Releasing { bytes: stored, position: 0, released: 0, release };
+        let decoded = decoder(&data.encoding, source).map_err(|why| match why {
+            Decode::Unsupported(style) => MemberError::Unsupported(style),
+            Decode::Failed(e) => MemberError::Malformed(Problem::at(
+                rule_id::INPUT_ARCHIVE_MALFORMED,
+                at,
+                format!("`{name}` cannot be decoded: {e}"),
+            )),
+        })?;
+        Ok(MemberStream {
+            decoded,
+            expected,
+            unverified,
+            read: 0,
+            size: data.size,
+            at,
+            name: name.to_owned(),
+            failed: None,
+        })
+    }
+}
+
+/// A checksum to verify over a stream, and its running hash.
+struct Expected {
+    which: &'static str,
+    checksum: Checksum,
+    hasher: Box<dyn sha2::digest::DynDigest + Send>,
+}
+
+impl Expected {
+    /// The check of `checksum`, if it names an algorithm bundlelint computes (else it is noted in
+    /// `unverified`, as [`Xar::read`] does).
+    fn of(
+        checksum: &Option<Checksum>,
+        which: &'static str,
+        name: &str,
+        unverified: &mut Vec<String>,
+    ) -> Option<Expected> {
+        let checksum = checksum.as_ref().filter(|c| !c.style.eq_ignore_ascii_case("none"))?;
+        match hasher(&checksum.style) {
+            Some(hasher) => Some(Expected { which, checksum: checksum.clone(), hasher }),
+            None => {
+                unverified.push(format!("the {which} {} checksum of `{name}`", checksum.style));
+                None
+            }
+        }
+    }
+}
+
+/// A member's decoded bytes, read as a stream (see [`Xar::stream`]).
+pub struct MemberStream<'a> {
+    decoded: Box<dyn Read + Send + 'a>,
+    expected: Vec<Expected>,
+    unverified: Vec<String>,
+    read: u64,
+    size: u64,
+    at: u64,
+    name: String,
+    /// Why decoding failed, once it did.
+    failed: Option<String>,
+}
+
+impl Read for MemberStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // One byte past the declared size shows a member longer than declared.
+        let left = self.size.saturating_add(1).saturating_sub(self.read);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = match self.decoded.read(&mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                self.failed.get_or_insert_with(|| e.to_string());
+                return Err(e);
+            }
+        };
+        self.read += n as u64;
+        for expected in &mut self.expected {
+            expected.hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+impl MemberStream<'_> {
+    /// Reads what is left and verifies the member as [`Xar::read`] does: its checksums and its
+    /// decoded size. `Ok` carries the names of checksums that could not be computed.
+    pub fn finish(mut self) -> Result<Vec<String>, MemberError> {
+        let mut sink = vec![0u8; 1 << 16];
+        while self.failed.is_none() {
+            match self.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let (at, name) = (self.at, self.name.clone());
+        let hashed: Vec<(&str, Checksum, Vec<u8>)> =
+            self.expected.drain(..).map(|e| (e.which, e.checksum, e.hasher.finalize().to_vec())).collect();
+        let verify = |which: &str| -> Result<(), MemberError> {
+            for (_, expected, actual) in hashed.iter().filter(|(w, _, _)| *w == which) {
+                mismatch(expected, actual, which, &name, at)?;
+            }
+            Ok(())
+        };
+        verify("archived")?;
+        if let Some(e) = &self.failed {
+            return Err(MemberError::Malformed(Problem::at(
+                rule_id::INPUT_ARCHIVE_MALFORMED,
+                at,
+                format!("`{name}` cannot be decoded: {e}"),
+            )));
+        }
+        if self.read != self.size {
+            return Err(MemberError::Malformed(Problem::at(
+                rule_id::INPUT_ARCHIVE_MALFORMED,
+                at,
+                format!(
+                    "`{name}` decodes to {}{} bytes, not the {} its TOC entry declares",
+                    if self.read > self.size { "more than " } else { "" },
+                    self.read.min(self.size),
+                    self.size
+                ),
+            )));
+        }
+        verify("extracted")?;
+        Ok(self.unverified)
+    }
+}
+
+/// The stored bytes of a member, read in order; every [`RELEASE_EVERY`] bytes the part read is
+/// handed to `release`.
+struct Releasing<'a> {
+    bytes: &'a [u8],
+    position: usize,
+    released: usize,
+    release: &'a (dyn Fn(&[u8]) + Sync),
+}
+
+impl Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.bytes[self.position..];
+        let n = buf.len().min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.position += n;
+        if self.position - self.released >= RELEASE_EVERY || (n == 0 && self.position > self.released) {
+            (self.release)(&self.bytes[self.released..self.position]);
+            self.released = self.position;
+        }
+        Ok(n)
+    }
+}
+
+/// A mismatch between `expected` and the `actual` hash as the problem [`check`] reports.
+fn mismatch(expected: &Checksum, actual: &[u8], which: &str, name: &str, at: u64) -> Result<(), MemberError> {
+    if actual == expected.value {
+        return Ok(());
+    }
+    Err(MemberError::Mismatch(Problem::at(
+        rule_id::PKG_CHECKSUM_MISMATCH,
+        at,
+        format!(
+            "`{name}`: the {which} {} is {}, but the TOC records {} (the file's bytes were changed after the \
+             package was written)",
+            expected.style,
+            hex::encode(actual),
+            hex::encode(&expected.value)
+        ),
+    )))
+}
+
 fn check(
     expected: &Option<Checksum>,
     bytes: &[u8],
@@ -339,54 +547,62 @@ fn check(
         unverified.push(format!("the {which} {} checksum of `{name}`", expected.style));
         return Ok(());
     };
-    if actual != expected.value {
-        return Err(MemberError::Mismatch(Problem::at(
-            rule_id::PKG_CHECKSUM_MISMATCH,
-            at,
-            format!(
-                "`{name}`: the {which} {} is {}, but the TOC records {} (the file's bytes were changed after the \
-                 package was written)",
-                expected.style,
-                hex::encode(&actual),
-                hex::encode(&expected.value)
-            ),
-        )));
-    }
-    Ok(())
+    mismatch(expected, &actual, which, name, at)
 }
 
 /// The hash of `bytes` with the algorithm a xar checksum style names, or `None` when unknown.
 pub fn digest(style: &str, bytes: &[u8]) -> Option<Vec<u8>> {
-    use sha2::Digest;
+    let mut hasher = hasher(style)?;
+    hasher.update(bytes);
+    Some(hasher.finalize().to_vec())
+}
+
+/// A running hash in the algorithm a xar checksum style names, or `None` when unknown.
+pub fn hasher(style: &str) -> Option<Box<dyn sha2::digest::DynDigest + Send>> {
     Some(match style.to_ascii_lowercase().as_str() {
-        "sha1" => sha1::Sha1::digest(bytes).to_vec(),
-        "md5" => md5::Md5::digest(bytes).to_vec(),
-        "sha224" => sha2::Sha224::digest(bytes).to_vec(),
-        "sha256" => sha2::Sha256::digest(bytes).to_vec(),
-        "sha384" => sha2::Sha384::digest(bytes).to_vec(),
-        "sha512" => sha2::Sha512::digest(bytes).to_vec(),
+        "sha1" => Box::<sha1::Sha1>::default(),
+        "md5" => Box::<md5::Md5>::default(),
+        "sha224" => Box::<sha2::Sha224>::default(),
+        "sha256" => Box::<sha2::Sha256>::default(),
+        "sha384" => Box::<sha2::Sha384>::default(),
+        "sha512" => Box::<sha2::Sha512>::default(),
         _ => return None,
     })
 }
 
-enum Decode {
+pub(crate) enum Decode {
     Unsupported(String),
     Failed(String),
 }
 
 /// Decodes `stored` into at most `size + 1` bytes (one more shows a member longer than declared).
 fn decode(encoding: &Encoding, stored: &[u8], size: u64) -> Result<Vec<u8>, Decode> {
-    let limit = size.saturating_add(1);
-    let reader: Box<dyn Read + '_> = match encoding {
+    read_capped(decoder(encoding, stored)?, size.saturating_add(1)).map_err(Decode::Failed)
+}
+
+/// A reader of what `stored` decodes to in `encoding`.
+pub(crate) fn decoder<'a, R: Read + Send + 'a>(
+    encoding: &Encoding,
+    mut stored: R,
+) -> Result<Box<dyn Read + Send + 'a>, Decode> {
+    Ok(match encoding {
         Encoding::Stored => Box::new(stored),
-        // `application/x-gzip` members are zlib streams; accept a real gzip stream too.
-        Encoding::Zlib if stored.starts_with(&[0x1f, 0x8b]) => Box::new(flate2::read::GzDecoder::new(stored)),
-        Encoding::Zlib => Box::new(flate2::read::ZlibDecoder::new(stored)),
+        Encoding::Zlib => {
+            // `application/x-gzip` members are zlib streams; accept a real gzip stream too.
+            let mut magic = Vec::with_capacity(2);
+            (&mut stored).take(2).read_to_end(&mut magic).map_err(|e| Decode::Failed(e.to_string()))?;
+            let gzip = magic == [0x1f, 0x8b];
+            let whole = std::io::Cursor::new(magic).chain(stored);
+            if gzip {
+                Box::new(flate2::read::GzDecoder::new(whole))
+            } else {
+                Box::new(flate2::read::ZlibDecoder::new(whole))
+            }
+        }
         Encoding::Bzip2 => Box::new(bzip2::read::BzDecoder::new(stored)),
         Encoding::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(stored, true, XZ_MEMORY_KIB)),
         Encoding::Other(style) => return Err(Decode::Unsupported(style.clone())),
-    };
-    read_capped(reader, limit).map_err(Decode::Failed)
+    })
 }
 
 /// Reads everything `reader` gives up to `limit` bytes, growing the buffer as data arrives (a

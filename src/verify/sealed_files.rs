@@ -71,6 +71,12 @@ const CHUNK: usize = 1 << 20;
 fn read_sealed(data: &crate::input::FileData, seal: &Seal) -> Result<ReadSealed, String> {
     let mut types: Vec<HashType> = recorded(seal).into_iter().map(|(t, _, _)| t).collect();
     types.dedup();
+    // A payload file of a package that was hashed as the package was read is not read again.
+    let known: Option<Vec<(HashType, Vec<u8>)>> = types.iter().map(|&t| Some((t, known_digest(data, t)?))).collect();
+    if let Some(digests) = known.filter(|_| known_digest(data, HashType::Sha256).is_some()) {
+        crate::progress::hashed(usize::try_from(data.len()).unwrap_or(usize::MAX));
+        return Ok(ReadSealed { digests, head: data.head(8) });
+    }
     let mut hashers: Vec<(HashType, Hasher)> = types.into_iter().map(|t| (t, Hasher::new(t))).collect();
     let mut head = Vec::with_capacity(8);
     data.for_each_chunk(CHUNK, |chunk| {
@@ -81,6 +87,18 @@ fn read_sealed(data: &crate::input::FileData, seal: &Seal) -> Result<ReadSealed,
         crate::progress::hashed(chunk.len());
     })?;
     Ok(ReadSealed { digests: hashers.into_iter().map(|(t, h)| (t, h.finish())).collect(), head })
+}
+
+/// The digest of type `hash_type` of `data`'s whole contents, if it was computed when they were
+/// read (see [`crate::input::FileData::known_digest`]).
+pub(super) fn known_digest(data: &crate::input::FileData, hash_type: HashType) -> Option<Vec<u8>> {
+    use crate::input::DigestKind;
+    match hash_type {
+        HashType::Sha1 => data.known_digest(DigestKind::Sha1).map(<[u8]>::to_vec),
+        HashType::Sha256 => data.known_digest(DigestKind::Sha256).map(<[u8]>::to_vec),
+        HashType::Sha256Truncated => data.known_digest(DigestKind::Sha256).map(|d| d[..20].to_vec()),
+        HashType::Sha384 | HashType::Sha512 => None,
+    }
 }
 
 /// Compares one sealed file's digests with every digest its seal records.
