@@ -17,6 +17,19 @@ enum Origin {
     Memory,
     /// A member of an archive, inflated on demand from the archive's bytes.
     Member(Member),
+    /// Contents read on demand from wherever their [`Source`] finds them (a file on a disk
+    /// image's volume).
+    Source(Box<dyn Source>),
+}
+
+/// Contents produced on demand, each time they are asked for: nothing is kept between calls.
+pub(crate) trait Source: std::fmt::Debug + Send + Sync {
+    /// The whole contents.
+    fn read_all(&self) -> Result<Vec<u8>, String>;
+    /// Feeds the whole contents to `each` in pieces, in order, keeping none of them.
+    fn stream(&self, each: &mut dyn FnMut(&[u8])) -> Result<(), String>;
+    /// The first `n` bytes (fewer when the contents are shorter).
+    fn head(&self, n: usize) -> Result<Vec<u8>, String>;
 }
 
 /// Where an archive member's compressed bytes sit, and how to inflate them.
@@ -85,6 +98,11 @@ impl FileData {
         FileData(Arc::new(Inner { origin: Origin::Member(member), len, loaded: OnceLock::new() }))
     }
 
+    /// Contents read from `source` when asked for, `len` bytes long when the tree was made.
+    pub(crate) fn from_source(source: Box<dyn Source>, len: u64) -> FileData {
+        FileData(Arc::new(Inner { origin: Origin::Source(source), len, loaded: OnceLock::new() }))
+    }
+
     /// Bytes already in memory (nested archives, tests).
     pub fn from_vec(bytes: Vec<u8>) -> FileData {
         let len = bytes.len() as u64;
@@ -109,6 +127,7 @@ impl FileData {
             Origin::Disk(dir, name) => load(&dir.join(&**name), self.0.len),
             Origin::Memory => Ok(Backing::Owned(Vec::new())),
             Origin::Member(m) => inflate(m, self.0.len).map(Backing::Owned),
+            Origin::Source(s) => read_source(s.as_ref(), self.0.len).map(Backing::Owned),
         });
         match loaded {
             Ok(b) => Ok(b.as_slice()),
@@ -132,6 +151,7 @@ impl FileData {
             }
             Origin::Memory => Ok(f(&[])),
             Origin::Member(m) => Ok(f(&inflate(m, self.0.len)?)),
+            Origin::Source(s) => Ok(f(&read_source(s.as_ref(), self.0.len)?)),
         }
     }
 
@@ -141,6 +161,9 @@ impl FileData {
     pub fn for_each_chunk(&self, chunk: usize, mut each: impl FnMut(&[u8])) -> Result<(), String> {
         if let Some(loaded) = self.0.loaded.get() {
             return loaded.as_ref().map(|b| each(b.as_slice())).map_err(Clone::clone);
+        }
+        if let Origin::Source(source) = &self.0.origin {
+            return stream_source(source.as_ref(), self.0.len, &mut each);
         }
         let mut reader = self.reader()?;
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
@@ -155,7 +178,8 @@ impl FileData {
     }
 
     /// A reader of the whole contents that keeps nothing once dropped: loaded contents are read
-    /// in place, a file on disk is opened, an archive member is inflated as it is read. Reading
+    /// in place, a file on disk is opened, an archive member is inflated as it is read, contents
+    /// from a [`Source`] are read whole into the reader (to be dropped with it). Reading
     /// past the length the file had when the tree was opened is an error (the file changed).
     pub fn reader(&self) -> Result<Box<dyn std::io::Read + '_>, String> {
         let (reader, name): (Box<dyn std::io::Read + '_>, String) = match (self.0.loaded.get(), &self.0.origin) {
@@ -167,6 +191,9 @@ impl FileData {
             }
             (None, Origin::Member(m)) => (m.reader(self.0.len)?, "archive member".to_owned()),
             (None, Origin::Memory) => return Ok(Box::new(std::io::empty())),
+            (None, Origin::Source(s)) => {
+                return Ok(Box::new(std::io::Cursor::new(read_source(s.as_ref(), self.0.len)?)))
+            }
         };
         Ok(Box::new(Bounded { inner: reader, name, left: self.0.len, opened_len: self.0.len }))
     }
@@ -197,6 +224,7 @@ impl FileData {
             Origin::Disk(dir, name) => read_head(&dir.join(&**name), n).unwrap_or_default(),
             Origin::Memory => Vec::new(),
             Origin::Member(m) => read_member_head(m, n).unwrap_or_default(),
+            Origin::Source(s) => s.head(n).unwrap_or_default(),
         }
     }
 }
@@ -215,6 +243,9 @@ impl FileData {
             // Inflating a whole member to see its last bytes is not worth it: members are
             // recognised by their first bytes and name.
             Origin::Member(m) => (read_member_head(m, head).unwrap_or_default(), Vec::new()),
+            // Likewise for files on a volume: reading to the end of each to recognise it would
+            // read the whole volume.
+            Origin::Source(s) => (s.head(head).unwrap_or_default(), Vec::new()),
         }
     }
 }
@@ -277,6 +308,32 @@ fn inflate(member: &Member, len: u64) -> Result<Vec<u8>, String> {
         return Err(format!("archive member inflates beyond the {len} bytes it had when opened"));
     }
     Ok(out)
+}
+
+/// The whole contents of `source`, which must be the `len` bytes listed when the tree was made.
+fn read_source(source: &dyn Source, len: u64) -> Result<Vec<u8>, String> {
+    let bytes = source.read_all()?;
+    if bytes.len() as u64 != len {
+        return Err(format!("{} bytes read where {len} were listed", bytes.len()));
+    }
+    Ok(bytes)
+}
+
+/// Streams `source` to `each`, failing when it gives other than the `len` bytes listed.
+fn stream_source(source: &dyn Source, len: u64, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+    let mut seen = 0u64;
+    let mut beyond = false;
+    source.stream(&mut |piece| {
+        seen = seen.saturating_add(piece.len() as u64);
+        beyond |= seen > len;
+        if !beyond {
+            each(piece);
+        }
+    })?;
+    if seen != len {
+        return Err(format!("{seen} bytes read where {len} were listed"));
+    }
+    Ok(())
 }
 
 fn read_member_head(member: &Member, n: usize) -> Result<Vec<u8>, String> {
