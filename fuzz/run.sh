@@ -52,14 +52,32 @@ for path in sys.stdin.read().split("\0"):
     esac
 }
 
+# The real HFS+ and APFS images of the shared corpus, when it is beside the repository: partition
+# maps, codecs and filesystems the generated seeds lack. Copied on every run (into the ignored
+# corpus directory, never committed), so a corpus made before the shared one appeared gets them.
+seed_shared() { # target
+    local shared=../../shared/corpus/containers
+    [[ $1 == udif && -d $shared ]] || return 0
+    find "$shared" -name '*.dmg' -size -4M -exec cp -n {} "corpus/$1" \;
+}
+
+# The longest input libFuzzer reads whole: a seed longer than -max_len is cut short, and a disk
+# image cut short loses its trailer.
+longest_seed() { # target default
+    local longest
+    longest=$(find "corpus/$1" -type f -printf '%s\n' | sort -n | tail -1)
+    echo $(( ${longest:-0} > $2 ? longest : $2 ))
+}
+
 printf '%-16s %12s %8s %s\n' target executions seconds result
 for t in "${TARGETS[@]}"; do
     seed "$t"
+    seed_shared "$t"
     log=$(mktemp)
     status=ok
     start=$(date +%s)
     max_len=1048576
-    [[ $t == udif ]] && max_len=65536
+    [[ $t == udif ]] && max_len=$(longest_seed udif 65536)
     cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" -rss_limit_mb=2048 \
         -max_len="$max_len" -print_final_stats=1 >"$log" 2>&1 || status="CRASH (see fuzz/artifacts/$t, log $log)"
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
