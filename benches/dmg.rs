@@ -51,7 +51,11 @@ fn benches(c: &mut Criterion) {
     bench_image(c, "fixture-zlib", &root.join("corpus/generated/disk-images/Fixture-zlib.dmg"));
     bench_image(c, "fixture-bzip2", &root.join("corpus/generated/disk-images/Fixture-bzip2.dmg"));
     // From the shared corpus beside the repository (skipped when absent).
-    bench_image(c, "sparkle-apfs-lzma", &root.join("../shared/corpus/containers/sparkle/SparkleTestCodeSign_apfs_lzma_aux_files.dmg"));
+    bench_image(
+        c,
+        "sparkle-apfs-lzma",
+        &root.join("../shared/corpus/containers/sparkle/SparkleTestCodeSign_apfs_lzma_aux_files.dmg"),
+    );
     if let Some(path) = std::env::var_os("BUNDLELINT_BENCH_DMG") {
         bench_image(c, "custom", Path::new(&path));
     }

@@ -30,7 +30,7 @@ pub struct ImageSignature {
 /// Reads the signature of the image `bytes` and checks its hashes; mismatches are recorded in
 /// [`SignedBy::integrity`], located in the file. `Err` when the signature cannot be read at all.
 /// `release` is given each part of `bytes` once hashed (to drop the pages of a mapped image).
-pub fn verify(bytes: &[u8], koly: &Koly, release: &dyn Fn(&[u8])) -> Result<ImageSignature, Vec<Problem>> {
+pub fn verify(bytes: &[u8], koly: &Koly, release: &(dyn Fn(&[u8]) + Sync)) -> Result<ImageSignature, Vec<Problem>> {
     let at = koly.code_signature_offset;
     let blob = &bytes[at as usize..(at + koly.code_signature_length) as usize];
     let invalid = |offset: u64, message: String| vec![Problem::at(DMG_SIGNATURE_INVALID, offset, message)];
@@ -77,7 +77,7 @@ pub fn verify(bytes: &[u8], koly: &Koly, release: &dyn Fn(&[u8])) -> Result<Imag
 
 /// The digest of `data`, hashed in steps whose pages are released once read: an image signed as
 /// one page (page size 0) is hashed whole, and must not stay resident for it.
-fn digest_released(hash: HashType, data: &[u8], release: &dyn Fn(&[u8])) -> Vec<u8> {
+fn digest_released(hash: HashType, data: &[u8], release: &(dyn Fn(&[u8]) + Sync)) -> Vec<u8> {
     let mut hasher = Hasher::new(hash);
     for part in data.chunks(RELEASE_STEP) {
         hasher.update(part);
@@ -95,7 +95,7 @@ fn check_directory(
     cd: &code_directory::CodeDirectory,
     cd_bytes: &[u8],
     cd_at: u64,
-    release: &dyn Fn(&[u8]),
+    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Vec<Problem> {
     let mismatch = |message: String| Problem::at(DMG_SIGNATURE_INVALID, cd_at, message);
     let Some(hash) = cd.hash_type else {

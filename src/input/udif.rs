@@ -8,6 +8,8 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
+
 use super::FileData;
 
 use crate::problem::bytes::{be_u32, be_u64, range};
@@ -27,6 +29,9 @@ pub const MAX_CHUNK_BYTES: u64 = 64 << 20;
 const MAX_CHUNKS: usize = 4_000_000;
 /// Largest virtual disk accepted (sectors × 512).
 pub const MAX_DISK_BYTES: u64 = 1 << 40;
+/// Chunks decoded in parallel at a time when checksums are verified: enough to keep every core
+/// busy, few enough that their results take no memory to speak of.
+const PARALLEL_BATCH: usize = 256;
 /// Bytes of a mapped image read between two releases of their pages.
 pub const RELEASE_STEP: usize = 8 << 20;
 /// Most decoded chunks kept by a [`DiskSource`].
@@ -425,7 +430,7 @@ fn read_exactly(reader: impl Read, want: u64) -> Result<Vec<u8>, String> {
 /// CRC32 over its decoded sectors. Decodes the whole image once, chunk by chunk, in bounded
 /// memory; `release` is given each part of `bytes` once read (to drop the pages of a mapped
 /// image). Returns every mismatch or undecodable chunk.
-pub fn verify_checksums(bytes: &[u8], image: &Image, release: &dyn Fn(&[u8])) -> Vec<Problem> {
+pub fn verify_checksums(bytes: &[u8], image: &Image, release: &(dyn Fn(&[u8]) + Sync)) -> Vec<Problem> {
     let mut problems = Vec::new();
     let koly = &image.koly;
     let trailer_at = (bytes.len() - KOLY_LEN) as u64;
@@ -460,27 +465,24 @@ pub fn verify_checksums(bytes: &[u8], image: &Image, release: &dyn Fn(&[u8])) ->
         }
     }
     // A table's CRC32 covers its decoded chunks in order; `ignore` chunks (free space) are left
-    // out, as the images hdiutil and others write show (an all-free table records 0).
+    // out, as the images hdiutil and others write show (an all-free table records 0). Chunks are
+    // decoded in parallel, a batch at a time, and their CRC32s combined in order.
     let mut hashers: Vec<crc32fast::Hasher> = image.tables.iter().map(|_| crc32fast::Hasher::new()).collect();
     let mut failed = vec![false; image.tables.len()];
-    for (index, chunk) in image.chunks.iter().enumerate() {
-        let t = chunk.table;
-        match chunk.kind {
-            _ if failed[t] => {}
-            ChunkKind::Ignore => {}
-            ChunkKind::Zero => feed_zeros(&mut hashers[t], chunk.byte_len()),
-            _ => match decode_chunk(bytes, chunk) {
-                Ok(decoded) => {
-                    hashers[t].update(&decoded);
-                    if let Some(stored) = stored_bytes(bytes, chunk) {
-                        release(stored);
-                    }
-                }
+    let indexed: Vec<(usize, &Chunk)> = image.chunks.iter().enumerate().collect();
+    for batch in indexed.chunks(PARALLEL_BATCH) {
+        let crcs: Vec<Result<crc32fast::Hasher, String>> =
+            batch.par_iter().map(|(_, chunk)| chunk_crc(bytes, chunk, release)).collect();
+        for ((index, chunk), crc) in batch.iter().zip(crcs) {
+            let t = chunk.table;
+            match crc {
+                _ if failed[t] => {}
+                Ok(crc) => hashers[t].combine(&crc),
                 Err(why) => {
                     failed[t] = true;
-                    problems.push(chunk_problem(image, index, chunk, &why));
+                    problems.push(chunk_problem(image, *index, chunk, &why));
                 }
-            },
+            }
         }
     }
     for (t, table) in image.tables.iter().enumerate() {
@@ -500,6 +502,24 @@ pub fn verify_checksums(bytes: &[u8], image: &Image, release: &dyn Fn(&[u8])) ->
         }
     }
     problems
+}
+
+/// The CRC32 of one chunk's decoded sectors (none for an `ignore` chunk), releasing its stored
+/// bytes once decoded.
+fn chunk_crc(bytes: &[u8], chunk: &Chunk, release: &(dyn Fn(&[u8]) + Sync)) -> Result<crc32fast::Hasher, String> {
+    let mut crc = crc32fast::Hasher::new();
+    match chunk.kind {
+        ChunkKind::Ignore => {}
+        ChunkKind::Zero => feed_zeros(&mut crc, chunk.byte_len()),
+        _ => {
+            let decoded = decode_chunk(bytes, chunk);
+            if let Some(stored) = stored_bytes(bytes, chunk) {
+                release(stored);
+            }
+            crc.update(&decoded?);
+        }
+    }
+    Ok(crc)
 }
 
 fn chunk_problem(image: &Image, index: usize, chunk: &Chunk, why: &str) -> Problem {
