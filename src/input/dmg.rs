@@ -2,7 +2,8 @@
 //! volume on it is found and walked, and the volume's files become the tree's entries
 //! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
 //!
-//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, hard links — is
+//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, a directory hard
+//! link, a file whose first bytes cannot be read — is
 //! an `input-container-unread` problem, so the run is reported incomplete rather than clean. The
 //! image's own signature is recorded with its hashes checked ([`ContainerSignature`]); the
 //! container rules judge it.
