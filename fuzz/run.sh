@@ -52,13 +52,16 @@ for path in sys.stdin.read().split("\0"):
     esac
 }
 
-# The real HFS+ and APFS images of the shared corpus, when it is beside the repository: partition
-# maps, codecs and filesystems the generated seeds lack. Copied on every run (into the ignored
-# corpus directory, never committed), so a corpus made before the shared one appeared gets them.
+# The real HFS+ and APFS images of the shared corpus, when it is beside the repository: GPT and
+# Apple partition maps, bzip2 and LZMA chunks, APFS, a package on an image. Copied on every run
+# (into the ignored corpus directory, never committed), so a corpus made before the shared one
+# appeared gets them. The FAT and encrypted samples are left out: no filesystem reader runs on
+# them, and the FAT ones (2 MB) would slow every execution.
 seed_shared() { # target
     local shared=../../shared/corpus/containers
     [[ $1 == udif && -d $shared ]] || return 0
-    find "$shared" -name '*.dmg' -size -4M -exec cp -n {} "corpus/$1" \;
+    find "$shared" \( -name 'SparkleTestCodeSign*.dmg' ! -name '*.enc*' -o -name gpt.dmg -o -name zlib-compressed.dmg \) \
+        -exec cp -n {} "corpus/$1" \;
 }
 
 # The longest input libFuzzer reads whole: a seed longer than -max_len is cut short, and a disk

@@ -349,3 +349,62 @@ fn read_head(path: &std::path::Path, n: usize) -> std::io::Result<Vec<u8>> {
     std::fs::File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Contents that read as `bytes`, or fail with `error`.
+    #[derive(Debug)]
+    struct Fixed {
+        bytes: Vec<u8>,
+        error: Option<&'static str>,
+    }
+
+    impl Source for Fixed {
+        fn read_all(&self) -> Result<Vec<u8>, String> {
+            self.error.map_or_else(|| Ok(self.bytes.clone()), |e| Err(e.to_owned()))
+        }
+
+        fn stream(&self, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+            self.bytes.chunks(3).for_each(each);
+            self.error.map_or(Ok(()), |e| Err(e.to_owned()))
+        }
+
+        fn head(&self, n: usize) -> Result<Vec<u8>, String> {
+            self.error.map_or_else(|| Ok(self.bytes[..n.min(self.bytes.len())].to_vec()), |e| Err(e.to_owned()))
+        }
+    }
+
+    fn source(bytes: &[u8], error: Option<&'static str>, len: u64) -> FileData {
+        FileData::from_source(Box::new(Fixed { bytes: bytes.to_vec(), error }), len)
+    }
+
+    #[test]
+    fn contents_from_a_source_read_alike_every_way() {
+        let data = source(b"hello world", None, 11);
+        let mut streamed = Vec::new();
+        data.for_each_chunk(4, |c| streamed.extend_from_slice(c)).unwrap();
+        assert_eq!(streamed, b"hello world");
+        assert_eq!(data.head(5), b"hello");
+        assert_eq!(data.with_transient(<[u8]>::to_vec).unwrap(), b"hello world");
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut data.reader().unwrap(), &mut read).unwrap();
+        assert_eq!(read, b"hello world");
+        assert_eq!(data.bytes().unwrap(), b"hello world");
+    }
+
+    #[test]
+    fn a_source_that_fails_or_changes_length_is_an_error_every_way() {
+        let failing = source(b"hello", Some("chunk 3 does not decode"), 5);
+        assert!(failing.for_each_chunk(4, |_| {}).unwrap_err().contains("chunk 3"));
+        assert!(failing.bytes().unwrap_err().contains("chunk 3"));
+        assert!(failing.head(2).is_empty());
+        let longer = source(b"hello world", None, 5);
+        let mut fed = 0;
+        assert!(longer.for_each_chunk(4, |c| fed += c.len()).unwrap_err().contains("11 bytes read where 5"));
+        assert!(fed <= 5, "{fed}");
+        assert!(longer.with_transient(|_| ()).is_err());
+        assert!(source(b"hi", None, 5).bytes().unwrap_err().contains("2 bytes read where 5"));
+    }
+}
