@@ -64,7 +64,8 @@ pub fn verify(bytes: &[u8], koly: &Koly, release: &(dyn Fn(&[u8]) + Sync)) -> Re
             signed.identifier = Some(cd.identifier.clone());
             signed.content = cd_bytes.to_vec();
         }
-        signed.integrity.extend(check_directory(bytes, koly, blob, &sb, &cd, cd_bytes, cd_at, release));
+        let directory = Directory { parsed: &cd, bytes: cd_bytes, at: cd_at };
+        signed.integrity.extend(check_directory(bytes, koly, blob, &sb, &directory, release));
     }
     let cms = sb.find(superblob::Slot::Signature);
     if let Some(payload) = cms.and_then(|e| e.payload(blob)).filter(|p| !p.is_empty()) {
@@ -86,17 +87,23 @@ fn digest_released(hash: HashType, data: &[u8], release: &(dyn Fn(&[u8]) + Sync)
     hasher.finish()
 }
 
+/// A CodeDirectory of the image's signature: parsed, its bytes, and their offset in the image.
+struct Directory<'a> {
+    parsed: &'a code_directory::CodeDirectory,
+    bytes: &'a [u8],
+    at: u64,
+}
+
 /// The mismatches of one CodeDirectory: its code hashes, the trailer slot, the requirements slot.
 fn check_directory(
     bytes: &[u8],
     koly: &Koly,
     blob: &[u8],
     sb: &superblob::SuperBlob,
-    cd: &code_directory::CodeDirectory,
-    cd_bytes: &[u8],
-    cd_at: u64,
+    directory: &Directory<'_>,
     release: &(dyn Fn(&[u8]) + Sync),
 ) -> Vec<Problem> {
+    let (cd, cd_bytes, cd_at) = (directory.parsed, directory.bytes, directory.at);
     let mismatch = |message: String| Problem::at(DMG_SIGNATURE_INVALID, cd_at, message);
     let Some(hash) = cd.hash_type else {
         return vec![mismatch(format!("the CodeDirectory uses unknown hash type {}", cd.hash_type_code))];

@@ -140,7 +140,7 @@ struct LinkDirs {
 
 /// A file record that is a hard link: to a file (its `iNode` record) or to a directory.
 enum Link {
-    File(hfsplus::catalog::CatalogFile),
+    File(Box<hfsplus::catalog::CatalogFile>),
     Dir(u32),
 }
 
@@ -206,7 +206,7 @@ impl<R: std::io::Read + std::io::Seek> Hfs<R> {
             hfs_link::Record::DirLink(number) => Ok(Some(Link::Dir(number))),
             hfs_link::Record::FileLink(number) => {
                 let links = dirs.files.ok_or("it is a hard link, but the volume has no hard-link directory")?;
-                catalog.link_target(links, number).map(|file| Some(Link::File(file)))
+                catalog.link_target(links, number).map(|file| Some(Link::File(Box::new(file))))
             }
         }
     }
