@@ -3,7 +3,7 @@
 //! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
 //!
 //! Fail closed: whatever is not read — an unsupported filesystem, a second volume, a directory hard
-//! link, a file whose first bytes cannot be read — is
+//! link, a file that cannot be opened — is
 //! an `input-container-unread` problem, so the run is reported incomplete rather than clean. The
 //! image's own signature is recorded with its hashes checked ([`ContainerSignature`]); the
 //! container rules judge it.
