@@ -54,14 +54,36 @@ for path in sys.stdin.read().split("\0"):
     esac
 }
 
+# The real HFS+ and APFS images of the shared corpus, when it is beside the repository: GPT and
+# Apple partition maps, bzip2 and LZMA chunks, APFS, a package on an image. Copied on every run
+# (into the ignored corpus directory, never committed), so a corpus made before the shared one
+# appeared gets them. The FAT and encrypted samples are left out: no filesystem reader runs on
+# them, and the FAT ones (2 MB) would slow every execution.
+seed_shared() { # target
+    local shared=../../shared/corpus/containers
+    [[ $1 == udif && -d $shared ]] || return 0
+    find "$shared" \( -name 'SparkleTestCodeSign*.dmg' ! -name '*.enc*' -o -name gpt.dmg -o -name zlib-compressed.dmg \) \
+        -exec cp -n {} "corpus/$1" \;
+}
+
+# The longest input libFuzzer reads whole: a seed longer than -max_len is cut short, and a disk
+# image cut short loses its trailer.
+longest_seed() { # target default
+    local longest
+    longest=$(find "corpus/$1" -type f -printf '%s\n' | sort -n | tail -1)
+    echo $(( ${longest:-0} > $2 ? longest : $2 ))
+}
+
 printf '%-16s %12s %8s %s\n' target executions seconds result
 for t in "${TARGETS[@]}"; do
     seed "$t"
+    seed_shared "$t"
     log=$(mktemp)
     status=ok
     start=$(date +%s)
     max_len=1048576
-    [[ $t == udif || $t == check ]] && max_len=65536
+    [[ $t == check ]] && max_len=65536
+    [[ $t == udif ]] && max_len=$(longest_seed udif 65536)
     cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" -rss_limit_mb=2048 \
         -max_len="$max_len" -print_final_stats=1 >"$log" 2>&1 || status="CRASH (see fuzz/artifacts/$t, log $log)"
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)

@@ -171,8 +171,18 @@ fn damaged_images_are_findings_never_crashes() {
             }
             _ => bytes.truncate((next() as usize) % bytes.len()),
         }
-        for p in dmg::read_bytes(&bytes, "x.dmg").problems {
+        let image = dmg::read_bytes(&bytes, "x.dmg");
+        for p in image.problems {
             assert!(!p.problem.message.is_empty());
+        }
+        // Files are read when asked for, so a damaged image is also read the ways rules read it:
+        // an error here is fine (the rules report it), a panic is not.
+        for (_, entry) in image.entries {
+            if let Entry::File(data) = entry {
+                let _ = data.head(16);
+                let _ = data.for_each_chunk(1 << 16, |_| {});
+                let _ = data.bytes();
+            }
         }
     }
 }
@@ -201,4 +211,47 @@ fn disk_images_in_a_folder_are_read_in_place_with_their_signatures() {
     assert!(paths("lc-os-compat").iter().all(|p| p.starts_with("dist/Release.dmg/Fixture.app/")), "{out}");
     assert!(!paths("lc-os-compat").is_empty(), "{out}");
     assert_eq!(doc["complete"], true, "{out}");
+}
+
+#[test]
+fn files_on_an_image_read_alike_every_way() {
+    let bytes = std::fs::read("corpus/generated/disk-images/Fixture-zlib.dmg").unwrap();
+    let image = dmg::read_bytes(&bytes, "Fixture-zlib.dmg");
+    let mut files = 0;
+    for (path, entry) in &image.entries {
+        let Entry::File(data) = entry else { continue };
+        files += 1;
+        let whole = data.with_transient(|b| b.to_vec()).unwrap();
+        assert_eq!(whole.len() as u64, data.len(), "{path}");
+        let mut streamed = Vec::new();
+        data.for_each_chunk(4096, |chunk| streamed.extend_from_slice(chunk)).unwrap();
+        assert_eq!(streamed, whole, "{path}");
+        assert_eq!(data.head(16), whole[..whole.len().min(16)], "{path}");
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut data.reader().unwrap(), &mut read).unwrap();
+        assert_eq!(read, whole, "{path}");
+        assert_eq!(data.bytes().unwrap(), whole.as_slice(), "{path}");
+    }
+    assert!(files > 20, "{files}");
+}
+
+#[test]
+fn hard_links_on_hfs_are_read_through_their_targets() {
+    let bytes = std::fs::read("corpus/generated/disk-images/Hard-links.dmg").unwrap();
+    let image = dmg::read_bytes(&bytes, "Hard-links.dmg");
+    let linked = image.entries.iter().find(|(p, _)| p == "Linked.app/Contents/MacOS/Linked");
+    let Some((_, Entry::File(data))) = linked else { panic!("no linked executable: {:?}", image.entries) };
+    let target = std::fs::read("corpus/generated/macho/hello-x86_64").unwrap();
+    assert_eq!(data.len(), target.len() as u64);
+    assert_eq!(data.head(4), target[..4]);
+    assert_eq!(data.bytes().unwrap(), target.as_slice());
+    // The hidden directory is not a file of the image; the directory hard link is reported.
+    let paths: Vec<&str> = image.entries.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.iter().all(|p| !p.contains("HFS+ Private") && !p.ends_with("Shared")), "{paths:?}");
+    let problems: Vec<_> =
+        image.problems.iter().map(|p| (p.path.as_str(), p.problem.code, p.problem.message.as_str())).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "Linked.app/Contents/Resources/Shared");
+    assert_eq!(problems[0].1, bundlelint::rule_id::INPUT_CONTAINER_UNREAD);
+    assert!(problems[0].2.contains("hard link to a directory (`dir_7`)"), "{problems:?}");
 }

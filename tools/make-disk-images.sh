@@ -2,7 +2,8 @@
 # Disk images of the generated corpus, made on Linux: an HFS+ volume holding
 # corpus/generated/bundles/Fixture.app (xorriso writes an ISO 9660 / HFS+ hybrid behind an Apple
 # partition map), wrapped in UDIF by tools/make-udif.py with each codec, plus a variant whose
-# block-table CRC32 does not match, and a tiny image (one app, two files) that seeds the fuzz target. Needs xorriso (apt-get install xorriso) and python3; the
+# block-table CRC32 does not match, a tiny image (one app, two files) that seeds the fuzz target,
+# and an image with HFS+ hard links. Needs xorriso (apt-get install xorriso) and python3; the
 # outputs are committed, so CI does not run this.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,4 +30,32 @@ SOURCE_DATE_EPOCH=1767225600 xorriso -as mkisofs -quiet -hfsplus -V Tiny \
     --modification-date=2026010100000000 -o "$work/tiny.img" "$work/tiny"
 python3 "$udif" "$work/tiny.img" "$out/Tiny-zlib.dmg" --codec zlib --name "whole disk (Apple_partition_scheme : 0)"
 python3 "$udif" "$work/tiny.img" "$out/Tiny-bzip2.dmg" --codec bzip2 --name "whole disk (Apple_partition_scheme : 0)"
+# Hard links, which no Linux tool writes: the app's executable is a hard link to an unsigned
+# Mach-O kept as iNode1000 in the hidden `\0\0\0\0HFS+ Private Data` directory, and
+# Contents/Resources/Shared a directory hard link; tools/make-hard-link-image.py edits the
+# catalog xorriso wrote (see there).
+links="$work/links"
+mkdir -p "$links/Linked.app/Contents/MacOS" "$links/Linked.app/Contents/Resources" "$links/~~~~HFS+ Private Data"
+cp "$root/corpus/generated/macho/hello-x86_64" "$links/~~~~HFS+ Private Data/iNode1000"
+: > "$links/Linked.app/Contents/MacOS/Linked"
+: > "$links/Linked.app/Contents/Resources/Shared"
+cat > "$links/Linked.app/Contents/Info.plist" <<'PLIST'
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>CFBundleExecutable</key>
+	<string>Linked</string>
+	<key>CFBundleIdentifier</key>
+	<string>com.example.linked</string>
+	<key>CFBundlePackageType</key>
+	<string>APPL</string>
+</dict>
+</plist>
+PLIST
+find "$links" -exec touch -h -d '2026-01-01 00:00:00 UTC' {} +
+SOURCE_DATE_EPOCH=1767225600 xorriso -as mkisofs -quiet -hfsplus -V Linked \
+    --modification-date=2026010100000000 -o "$work/links.img" "$links"
+printf 'LINK Linked 1000\nDIRLINK Shared 7\n' | python3 "$root/tools/make-hard-link-image.py" "$work/links.img"
+python3 "$udif" "$work/links.img" "$out/Hard-links.dmg" --codec zlib --name "whole disk (Apple_partition_scheme : 0)"
 ls -l "$out"

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Wraps a raw disk (or volume) in a read-only UDIF disk image (.dmg).
 
-usage: make-udif.py RAW OUT.dmg [--codec zlib|bzip2|raw] [--name NAME] [--wrong-table-crc]
+usage: make-udif.py RAW OUT.dmg [--codec zlib|bzip2|raw] [--level 1-9] [--name NAME] [--wrong-table-crc]
 
 One block table (`blkx`) covers the whole disk, stored in 1 MiB chunks: all-zero runs become
 `ignore` chunks (left out of the table's CRC32, as hdiutil does), the others are compressed with
 the codec. The trailer (`koly`) records the CRC32 of the data fork and the CRC32 over the tables'
-CRC32s. `--wrong-table-crc` records a table CRC32 that does not match its data (the master CRC32
+CRC32s. `--level` is the zlib or bzip2 level (default 9; hdiutil's UDZO uses zlib level 1).
+`--wrong-table-crc` records a table CRC32 that does not match its data (the master CRC32
 is computed over the recorded value, so only the table check fails).
 """
 
@@ -21,15 +22,15 @@ CHUNK_SECTORS = 2048
 CODES = {"raw": 1, "ignore": 2, "zlib": 0x80000005, "bzip2": 0x80000006, "end": 0xFFFFFFFF}
 
 
-def compress(codec, data):
+def compress(codec, data, level):
     if codec == "zlib":
-        return zlib.compress(data, 9)
+        return zlib.compress(data, level)
     if codec == "bzip2":
-        return bz2.compress(data, 9)
+        return bz2.compress(data, level)
     return data
 
 
-def build(raw, codec, name, wrong_crc):
+def build(raw, codec, name, wrong_crc, level=9):
     if len(raw) % SECTOR:
         raw += b"\0" * (SECTOR - len(raw) % SECTOR)
     sectors = len(raw) // SECTOR
@@ -43,7 +44,7 @@ def build(raw, codec, name, wrong_crc):
             chunks.append((CODES["ignore"], first, count, len(fork), 0))
             continue
         table_crc = zlib.crc32(piece, table_crc)
-        stored = compress(codec, piece)
+        stored = compress(codec, piece, level)
         chunks.append((CODES[codec], first, count, len(fork), len(stored)))
         fork += stored
     chunks.append((CODES["end"], sectors, 0, len(fork), 0))
@@ -71,13 +72,14 @@ def main():
     parser.add_argument("raw")
     parser.add_argument("out")
     parser.add_argument("--codec", choices=["zlib", "bzip2", "raw"], default="zlib")
+    parser.add_argument("--level", type=int, choices=range(1, 10), default=9)
     parser.add_argument("--name", default="whole disk (Apple_HFS : 0)")
     parser.add_argument("--wrong-table-crc", action="store_true")
     args = parser.parse_args()
     with open(args.raw, "rb") as f:
         raw = f.read()
     with open(args.out, "wb") as f:
-        f.write(build(raw, args.codec, args.name, args.wrong_table_crc))
+        f.write(build(raw, args.codec, args.name, args.wrong_table_crc, args.level))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ enum Origin {
     Member(Member),
     /// A file passed over in a stream (a package's payload): what was learnt on the way.
     Streamed(Streamed),
+    /// Contents read on demand from wherever their [`Source`] finds them (a file on a disk
+    /// image's volume).
+    Source(Box<dyn Source>),
 }
 
 /// A source whose decoded bytes can be produced again from any offset: a package payload, which
@@ -115,6 +118,16 @@ impl Streamed {
     }
 }
 
+/// Contents produced on demand, each time they are asked for: nothing is kept between calls.
+pub(crate) trait Source: std::fmt::Debug + Send + Sync {
+    /// The whole contents.
+    fn read_all(&self) -> Result<Vec<u8>, String>;
+    /// Feeds the whole contents to `each` in pieces, in order, keeping none of them.
+    fn stream(&self, each: &mut dyn FnMut(&[u8])) -> Result<(), String>;
+    /// The first `n` bytes (fewer when the contents are shorter).
+    fn head(&self, n: usize) -> Result<Vec<u8>, String>;
+}
+
 /// Where an archive member's compressed bytes sit, and how to inflate them.
 #[derive(Debug)]
 pub(crate) struct Member {
@@ -198,6 +211,11 @@ impl FileData {
         }
     }
 
+    /// Contents read from `source` when asked for, `len` bytes long when the tree was made.
+    pub(crate) fn from_source(source: Box<dyn Source>, len: u64) -> FileData {
+        FileData(Arc::new(Inner { origin: Origin::Source(source), len, loaded: OnceLock::new() }))
+    }
+
     /// Bytes already in memory (nested archives, tests).
     pub fn from_vec(bytes: Vec<u8>) -> FileData {
         let len = bytes.len() as u64;
@@ -223,6 +241,7 @@ impl FileData {
             Origin::Memory => Ok(Backing::Owned(Vec::new())),
             Origin::Member(m) => inflate(m, self.0.len).map(Backing::Owned),
             Origin::Streamed(s) => s.load(self.0.len).map(Backing::Owned),
+            Origin::Source(s) => read_source(s.as_ref(), self.0.len).map(Backing::Owned),
         });
         match loaded {
             Ok(b) => Ok(b.as_slice()),
@@ -247,6 +266,7 @@ impl FileData {
             Origin::Memory => Ok(f(&[])),
             Origin::Member(m) => Ok(f(&inflate(m, self.0.len)?)),
             Origin::Streamed(s) => Ok(f(&s.load(self.0.len)?)),
+            Origin::Source(s) => Ok(f(&read_source(s.as_ref(), self.0.len)?)),
         }
     }
 
@@ -259,6 +279,9 @@ impl FileData {
         }
         if let Origin::Streamed(s) = &self.0.origin {
             return s.for_each_chunk(self.0.len, chunk, &mut each);
+        }
+        if let Origin::Source(source) = &self.0.origin {
+            return stream_source(source.as_ref(), self.0.len, &mut each);
         }
         let mut reader = self.reader()?;
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
@@ -273,7 +296,8 @@ impl FileData {
     }
 
     /// A reader of the whole contents that keeps nothing once dropped: loaded contents are read
-    /// in place, a file on disk is opened, an archive member is inflated as it is read. Reading
+    /// in place, a file on disk is opened, an archive member is inflated as it is read, contents
+    /// from a [`Source`] are read whole into the reader (to be dropped with it). Reading
     /// past the length the file had when the tree was opened is an error (the file changed).
     pub fn reader(&self) -> Result<Box<dyn std::io::Read + '_>, String> {
         let (reader, name): (Box<dyn std::io::Read + '_>, String) = match (self.0.loaded.get(), &self.0.origin) {
@@ -287,6 +311,9 @@ impl FileData {
             (None, Origin::Memory) => return Ok(Box::new(std::io::empty())),
             // Decoded again whole: a reader borrowing the payload's decoder cannot be returned.
             (None, Origin::Streamed(s)) => return Ok(Box::new(std::io::Cursor::new(s.load(self.0.len)?))),
+            (None, Origin::Source(s)) => {
+                return Ok(Box::new(std::io::Cursor::new(read_source(s.as_ref(), self.0.len)?)))
+            }
         };
         Ok(Box::new(Bounded { inner: reader, name, left: self.0.len, opened_len: self.0.len }))
     }
@@ -318,6 +345,7 @@ impl FileData {
             Origin::Memory => Vec::new(),
             Origin::Member(m) => read_member_head(m, n).unwrap_or_default(),
             Origin::Streamed(s) => s.head(self.0.len, n).unwrap_or_default(),
+            Origin::Source(s) => s.head(n).unwrap_or_default(),
         }
     }
 }
@@ -339,6 +367,9 @@ impl FileData {
             Origin::Streamed(s) => {
                 (s.head(self.0.len, head).unwrap_or_default(), s.tail(self.0.len, tail).unwrap_or_default())
             }
+            // Likewise for files on a volume: reading to the end of each to recognise it would
+            // read the whole volume.
+            Origin::Source(s) => (s.head(head).unwrap_or_default(), Vec::new()),
         }
     }
 }
@@ -403,6 +434,32 @@ fn inflate(member: &Member, len: u64) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The whole contents of `source`, which must be the `len` bytes listed when the tree was made.
+fn read_source(source: &dyn Source, len: u64) -> Result<Vec<u8>, String> {
+    let bytes = source.read_all()?;
+    if bytes.len() as u64 != len {
+        return Err(format!("{} bytes read where {len} were listed", bytes.len()));
+    }
+    Ok(bytes)
+}
+
+/// Streams `source` to `each`, failing when it gives other than the `len` bytes listed.
+fn stream_source(source: &dyn Source, len: u64, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+    let mut seen = 0u64;
+    let mut beyond = false;
+    source.stream(&mut |piece| {
+        seen = seen.saturating_add(piece.len() as u64);
+        beyond |= seen > len;
+        if !beyond {
+            each(piece);
+        }
+    })?;
+    if seen != len {
+        return Err(format!("{seen} bytes read where {len} were listed"));
+    }
+    Ok(())
+}
+
 fn read_member_head(member: &Member, n: usize) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut buf = Vec::with_capacity(n);
@@ -415,4 +472,63 @@ fn read_head(path: &std::path::Path, n: usize) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(n);
     std::fs::File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Contents that read as `bytes`, or fail with `error`.
+    #[derive(Debug)]
+    struct Fixed {
+        bytes: Vec<u8>,
+        error: Option<&'static str>,
+    }
+
+    impl Source for Fixed {
+        fn read_all(&self) -> Result<Vec<u8>, String> {
+            self.error.map_or_else(|| Ok(self.bytes.clone()), |e| Err(e.to_owned()))
+        }
+
+        fn stream(&self, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+            self.bytes.chunks(3).for_each(each);
+            self.error.map_or(Ok(()), |e| Err(e.to_owned()))
+        }
+
+        fn head(&self, n: usize) -> Result<Vec<u8>, String> {
+            self.error.map_or_else(|| Ok(self.bytes[..n.min(self.bytes.len())].to_vec()), |e| Err(e.to_owned()))
+        }
+    }
+
+    fn source(bytes: &[u8], error: Option<&'static str>, len: u64) -> FileData {
+        FileData::from_source(Box::new(Fixed { bytes: bytes.to_vec(), error }), len)
+    }
+
+    #[test]
+    fn contents_from_a_source_read_alike_every_way() {
+        let data = source(b"hello world", None, 11);
+        let mut streamed = Vec::new();
+        data.for_each_chunk(4, |c| streamed.extend_from_slice(c)).unwrap();
+        assert_eq!(streamed, b"hello world");
+        assert_eq!(data.head(5), b"hello");
+        assert_eq!(data.with_transient(<[u8]>::to_vec).unwrap(), b"hello world");
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut data.reader().unwrap(), &mut read).unwrap();
+        assert_eq!(read, b"hello world");
+        assert_eq!(data.bytes().unwrap(), b"hello world");
+    }
+
+    #[test]
+    fn a_source_that_fails_or_changes_length_is_an_error_every_way() {
+        let failing = source(b"hello", Some("chunk 3 does not decode"), 5);
+        assert!(failing.for_each_chunk(4, |_| {}).unwrap_err().contains("chunk 3"));
+        assert!(failing.bytes().unwrap_err().contains("chunk 3"));
+        assert!(failing.head(2).is_empty());
+        let longer = source(b"hello world", None, 5);
+        let mut fed = 0;
+        assert!(longer.for_each_chunk(4, |c| fed += c.len()).unwrap_err().contains("11 bytes read where 5"));
+        assert!(fed <= 5, "{fed}");
+        assert!(longer.with_transient(|_| ()).is_err());
+        assert!(source(b"hi", None, 5).bytes().unwrap_err().contains("2 bytes read where 5"));
+    }
 }

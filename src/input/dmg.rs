@@ -2,16 +2,18 @@
 //! volume on it is found and walked, and the volume's files become the tree's entries
 //! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
 //!
-//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, hard links — is
+//! Fail closed: whatever is not read — an unsupported filesystem, a second volume, a directory hard
+//! link, a file that cannot be opened — is
 //! an `input-container-unread` problem, so the run is reported incomplete rather than clean. The
 //! image's own signature is recorded with its hashes checked ([`ContainerSignature`]); the
 //! container rules judge it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::container_signature::{ContainerFormat, ContainerSignature};
 use super::partition::{self, Extent, Filesystem};
-use super::udif::{self, Disk, Image, SECTOR};
+use super::udif::{self, Disk, DiskSource, SECTOR};
 use super::{volume, FileData, InputKind, PathProblem, Tree};
 use crate::rule_id::{INPUT_CONTAINER_UNREAD, INPUT_UNREADABLE};
 use crate::Problem;
@@ -25,12 +27,7 @@ pub fn is_udif(data: &FileData) -> bool {
 /// Reads the disk image in `data` into a tree named `origin`.
 pub fn read(data: FileData, origin: String) -> Tree {
     let name = super::base_name(&origin.replace('\\', "/")).to_owned();
-    let image = match data.bytes() {
-        Ok(bytes) => read_bytes(bytes, &name),
-        Err(why) => {
-            ReadImage { problems: vec![at_image(&name, Problem::new(INPUT_UNREADABLE, why))], ..ReadImage::default() }
-        }
-    };
+    let image = read_image(&data, &name);
     let mut entries = image.entries.into_iter().collect();
     let mut problems = image.problems;
     let mut signatures: Vec<ContainerSignature> = image.signature.into_iter().collect();
@@ -65,13 +62,11 @@ pub fn expand_images(
         .collect();
     for (path, data) in images {
         let name = super::base_name(&path).to_owned();
-        let image = match data.bytes() {
-            Ok(bytes) => read_bytes(bytes, &name),
-            Err(why) => {
-                problems.push(PathProblem { path, problem: Problem::new(INPUT_UNREADABLE, why) });
-                continue;
-            }
-        };
+        if let Err(why) = data.bytes() {
+            problems.push(PathProblem { path, problem: Problem::new(INPUT_UNREADABLE, why) });
+            continue;
+        }
+        let image = read_image(&data, &name);
         if entries.len() + image.entries.len() > super::MAX_ENTRIES {
             let message =
                 format!("`{name}` holds more files than the {} a tree may hold; not read", super::MAX_ENTRIES);
@@ -106,12 +101,29 @@ pub struct ReadImage {
 /// The entries, problems and signature of the image `bytes`, called `name` in messages. Never
 /// panics.
 pub fn read_bytes(bytes: &[u8], name: &str) -> ReadImage {
+    read_image(&FileData::from_vec(bytes.to_vec()), name)
+}
+
+/// The entries, problems and signature of the image in `data`, called `name` in messages. The
+/// files of its volume are read from `data` when asked for; the pages of a mapped image are
+/// released as they are read, so the image is never resident whole. Never panics.
+pub fn read_image(data: &FileData, name: &str) -> ReadImage {
+    let bytes = match data.bytes() {
+        Ok(bytes) => bytes,
+        Err(why) => {
+            return ReadImage {
+                problems: vec![at_image(name, Problem::new(INPUT_UNREADABLE, why))],
+                ..ReadImage::default()
+            }
+        }
+    };
     let image = match udif::parse(bytes) {
         Ok(image) => image,
         Err(problem) => return ReadImage { problems: vec![at_image(name, problem)], ..ReadImage::default() },
     };
+    let release = |part: &[u8]| data.release(part);
     let mut problems: Vec<PathProblem> =
-        udif::verify_checksums(bytes, &image).into_iter().map(|p| at_image(name, p)).collect();
+        udif::verify_checksums(bytes, &image, &release).into_iter().map(|p| at_image(name, p)).collect();
     let mut signature = ContainerSignature {
         path: name.to_owned(),
         format: ContainerFormat::DiskImage,
@@ -120,7 +132,7 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> ReadImage {
         ticket: None,
     };
     if image.is_signed() {
-        match super::dmg_signature::verify(bytes, &image.koly) {
+        match super::dmg_signature::verify(bytes, &image.koly, &release) {
             Ok(read) => {
                 signature.signature = Some(read.signed);
                 signature.ticket = read.ticket;
@@ -128,15 +140,15 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> ReadImage {
             Err(unreadable) => problems.extend(unreadable.into_iter().map(|p| at_image(name, p))),
         }
     }
-    let (entries, more) = read_volume(bytes, &image, name);
+    let (entries, more) = read_volume(&DiskSource::new(data.clone(), image), name);
     problems.extend(more);
     ReadImage { entries, problems, signature: Some(signature) }
 }
 
 /// The files of the image's volume.
-fn read_volume(bytes: &[u8], image: &Image, name: &str) -> (Vec<(String, super::Entry)>, Vec<PathProblem>) {
+fn read_volume(source: &Arc<DiskSource>, name: &str) -> (Vec<(String, super::Entry)>, Vec<PathProblem>) {
     let mut problems = Vec::new();
-    let volumes = find_volumes(bytes, image);
+    let volumes = find_volumes(source);
     let Some(&(extent, kind)) = volumes.iter().find(|(_, kind)| matches!(kind, Filesystem::HfsPlus | Filesystem::Apfs))
     else {
         let found = volumes.first().map(|(_, k)| format!("holds a {} volume", k.name()));
@@ -155,7 +167,8 @@ fn read_volume(bytes: &[u8], image: &Image, name: &str) -> (Vec<(String, super::
         );
         problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
     }
-    let mut volume = match volume::open(kind, Disk::window(bytes, image, extent.start, extent.len)) {
+    let disk = Disk::window(source, extent.start, extent.len);
+    let mut volume = match volume::open(kind, disk.clone()) {
         Ok(volume) => volume,
         Err(why) => {
             let message =
@@ -164,7 +177,8 @@ fn read_volume(bytes: &[u8], image: &Image, name: &str) -> (Vec<(String, super::
             return (Vec::new(), problems);
         }
     };
-    let walked = volume::walk(volume.as_mut(), name);
+    let reopen: volume::Reopen = Arc::new(move || volume::open(kind, disk.clone()));
+    let walked = volume::walk(volume.as_mut(), &reopen, name);
     problems.extend(walked.problems.into_iter().map(|p| if p.path.is_empty() { at_image(name, p.problem) } else { p }));
     (walked.entries, problems)
 }
@@ -175,9 +189,10 @@ fn at_image(name: &str, problem: Problem) -> PathProblem {
 
 /// Every distinct range of the disk holding a recognised filesystem, in the order found: block
 /// tables named for a filesystem, then the partition map's entries, then the whole disk.
-fn find_volumes(bytes: &[u8], image: &Image) -> Vec<(Extent, Filesystem)> {
+fn find_volumes(source: &Arc<DiskSource>) -> Vec<(Extent, Filesystem)> {
+    let image = source.image();
     let disk_len = image.disk_len();
-    let mut disk = Disk::new(bytes, image);
+    let mut disk = Disk::new(source);
     let named = image
         .tables
         .iter()

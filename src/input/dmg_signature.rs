@@ -7,7 +7,8 @@
 //! ([`SignedBy`]) for the container rules, which judge it with the trust store.
 
 use super::container_signature::{CmsSignature, SignedBy};
-use super::udif::{Koly, KOLY_LEN};
+use super::udif::{Koly, KOLY_LEN, RELEASE_STEP};
+use crate::codesign::digest::{HashType, Hasher};
 use crate::codesign::{code_directory, superblob};
 use crate::rule_id::DMG_SIGNATURE_INVALID;
 use crate::Problem;
@@ -28,7 +29,8 @@ pub struct ImageSignature {
 
 /// Reads the signature of the image `bytes` and checks its hashes; mismatches are recorded in
 /// [`SignedBy::integrity`], located in the file. `Err` when the signature cannot be read at all.
-pub fn verify(bytes: &[u8], koly: &Koly) -> Result<ImageSignature, Vec<Problem>> {
+/// `release` is given each part of `bytes` once hashed (to drop the pages of a mapped image).
+pub fn verify(bytes: &[u8], koly: &Koly, release: &(dyn Fn(&[u8]) + Sync)) -> Result<ImageSignature, Vec<Problem>> {
     let at = koly.code_signature_offset;
     let blob = &bytes[at as usize..(at + koly.code_signature_length) as usize];
     let invalid = |offset: u64, message: String| vec![Problem::at(DMG_SIGNATURE_INVALID, offset, message)];
@@ -62,7 +64,8 @@ pub fn verify(bytes: &[u8], koly: &Koly) -> Result<ImageSignature, Vec<Problem>>
             signed.identifier = Some(cd.identifier.clone());
             signed.content = cd_bytes.to_vec();
         }
-        signed.integrity.extend(check_directory(bytes, koly, blob, &sb, &cd, cd_bytes, cd_at));
+        let directory = Directory { parsed: &cd, bytes: cd_bytes, at: cd_at };
+        signed.integrity.extend(check_directory(bytes, koly, blob, &sb, &directory, release));
     }
     let cms = sb.find(superblob::Slot::Signature);
     if let Some(payload) = cms.and_then(|e| e.payload(blob)).filter(|p| !p.is_empty()) {
@@ -73,16 +76,34 @@ pub fn verify(bytes: &[u8], koly: &Koly) -> Result<ImageSignature, Vec<Problem>>
     Ok(ImageSignature { signed, ticket })
 }
 
+/// The digest of `data`, hashed in steps whose pages are released once read: an image signed as
+/// one page (page size 0) is hashed whole, and must not stay resident for it.
+fn digest_released(hash: HashType, data: &[u8], release: &(dyn Fn(&[u8]) + Sync)) -> Vec<u8> {
+    let mut hasher = Hasher::new(hash);
+    for part in data.chunks(RELEASE_STEP) {
+        hasher.update(part);
+        release(part);
+    }
+    hasher.finish()
+}
+
+/// A CodeDirectory of the image's signature: parsed, its bytes, and their offset in the image.
+struct Directory<'a> {
+    parsed: &'a code_directory::CodeDirectory,
+    bytes: &'a [u8],
+    at: u64,
+}
+
 /// The mismatches of one CodeDirectory: its code hashes, the trailer slot, the requirements slot.
 fn check_directory(
     bytes: &[u8],
     koly: &Koly,
     blob: &[u8],
     sb: &superblob::SuperBlob,
-    cd: &code_directory::CodeDirectory,
-    cd_bytes: &[u8],
-    cd_at: u64,
+    directory: &Directory<'_>,
+    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Vec<Problem> {
+    let (cd, cd_bytes, cd_at) = (directory.parsed, directory.bytes, directory.at);
     let mismatch = |message: String| Problem::at(DMG_SIGNATURE_INVALID, cd_at, message);
     let Some(hash) = cd.hash_type else {
         return vec![mismatch(format!("the CodeDirectory uses unknown hash type {}", cd.hash_type_code))];
@@ -105,7 +126,9 @@ fn check_directory(
             stored.len(),
             signed.len()
         )));
-    } else if let Some(i) = pages.iter().zip(&stored).position(|(data, want)| !hash.digest(data).starts_with(want)) {
+    } else if let Some(i) =
+        pages.iter().zip(&stored).position(|(data, want)| !digest_released(hash, data, release).starts_with(want))
+    {
         problems.push(mismatch(format!(
             "the hash of bytes {}..{} of the image does not match the one signed: the image changed after it was \
              signed",

@@ -14,6 +14,7 @@ pub mod container_signature;
 mod data;
 pub mod dmg;
 mod dmg_signature;
+mod hfs_link;
 pub mod partition;
 pub mod payload;
 pub mod pkg;

@@ -6,6 +6,11 @@
 //! chunk under the read position on demand and keeps a few decoded chunks.
 
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::FileData;
 
 use crate::problem::bytes::{be_u32, be_u64, range};
 use crate::rule_id::INPUT_DISK_IMAGE_MALFORMED;
@@ -24,7 +29,12 @@ pub const MAX_CHUNK_BYTES: u64 = 64 << 20;
 const MAX_CHUNKS: usize = 4_000_000;
 /// Largest virtual disk accepted (sectors × 512).
 pub const MAX_DISK_BYTES: u64 = 1 << 40;
-/// Decoded chunks kept by [`Disk`].
+/// Chunks decoded in parallel at a time when checksums are verified: enough to keep every core
+/// busy, few enough that their results take no memory to speak of.
+const PARALLEL_BATCH: usize = 256;
+/// Bytes of a mapped image read between two releases of their pages.
+pub const RELEASE_STEP: usize = 8 << 20;
+/// Most decoded chunks kept by a [`DiskSource`].
 const CACHED_CHUNKS: usize = 8;
 /// LZMA dictionary memory allowed to an xz chunk, in KiB.
 const XZ_MEMORY_KIB: u32 = 256 * 1024;
@@ -386,10 +396,7 @@ pub fn decode_chunk(bytes: &[u8], chunk: &Chunk) -> Result<Vec<u8>, String> {
     if chunk.kind.is_zeros() {
         return Ok(vec![0; want as usize]);
     }
-    let stored = usize::try_from(chunk.offset)
-        .ok()
-        .and_then(|o| range(bytes, o, usize::try_from(chunk.length).ok()?))
-        .ok_or_else(|| "its bytes lie outside the file".to_owned())?;
+    let stored = stored_bytes(bytes, chunk).ok_or_else(|| "its bytes lie outside the file".to_owned())?;
     let reader: Box<dyn Read + '_> = match chunk.kind {
         ChunkKind::Raw => Box::new(stored),
         ChunkKind::Zlib => Box::new(flate2::read::ZlibDecoder::new(stored)),
@@ -421,14 +428,20 @@ fn read_exactly(reader: impl Read, want: u64) -> Result<Vec<u8>, String> {
 
 /// Verifies the data-fork CRC32, the master CRC32 (over every table's CRC32) and each table's
 /// CRC32 over its decoded sectors. Decodes the whole image once, chunk by chunk, in bounded
-/// memory. Returns every mismatch or undecodable chunk.
-pub fn verify_checksums(bytes: &[u8], image: &Image) -> Vec<Problem> {
+/// memory; `release` is given each part of `bytes` once read (to drop the pages of a mapped
+/// image). Returns every mismatch or undecodable chunk.
+pub fn verify_checksums(bytes: &[u8], image: &Image, release: &(dyn Fn(&[u8]) + Sync)) -> Vec<Problem> {
     let mut problems = Vec::new();
     let koly = &image.koly;
     let trailer_at = (bytes.len() - KOLY_LEN) as u64;
     if let Some(recorded) = koly.data_checksum.crc32() {
         let fork = &bytes[koly.data_fork_offset as usize..(koly.data_fork_offset + koly.data_fork_length) as usize];
-        let actual = crc32fast::hash(fork);
+        let mut crc = crc32fast::Hasher::new();
+        for part in fork.chunks(RELEASE_STEP) {
+            crc.update(part);
+            release(part);
+        }
+        let actual = crc.finalize();
         if actual != recorded {
             problems.push(malformed(
                 trailer_at + 88,
@@ -452,22 +465,24 @@ pub fn verify_checksums(bytes: &[u8], image: &Image) -> Vec<Problem> {
         }
     }
     // A table's CRC32 covers its decoded chunks in order; `ignore` chunks (free space) are left
-    // out, as the images hdiutil and others write show (an all-free table records 0).
+    // out, as the images hdiutil and others write show (an all-free table records 0). Chunks are
+    // decoded in parallel, a batch at a time, and their CRC32s combined in order.
     let mut hashers: Vec<crc32fast::Hasher> = image.tables.iter().map(|_| crc32fast::Hasher::new()).collect();
     let mut failed = vec![false; image.tables.len()];
-    for (index, chunk) in image.chunks.iter().enumerate() {
-        let t = chunk.table;
-        match chunk.kind {
-            _ if failed[t] => {}
-            ChunkKind::Ignore => {}
-            ChunkKind::Zero => feed_zeros(&mut hashers[t], chunk.byte_len()),
-            _ => match decode_chunk(bytes, chunk) {
-                Ok(decoded) => hashers[t].update(&decoded),
+    let indexed: Vec<(usize, &Chunk)> = image.chunks.iter().enumerate().collect();
+    for batch in indexed.chunks(PARALLEL_BATCH) {
+        let crcs: Vec<Result<crc32fast::Hasher, String>> =
+            batch.par_iter().map(|(_, chunk)| chunk_crc(bytes, chunk, release)).collect();
+        for ((index, chunk), crc) in batch.iter().zip(crcs) {
+            let t = chunk.table;
+            match crc {
+                _ if failed[t] => {}
+                Ok(crc) => hashers[t].combine(&crc),
                 Err(why) => {
                     failed[t] = true;
-                    problems.push(chunk_problem(image, index, chunk, &why));
+                    problems.push(chunk_problem(image, *index, chunk, &why));
                 }
-            },
+            }
         }
     }
     for (t, table) in image.tables.iter().enumerate() {
@@ -487,6 +502,24 @@ pub fn verify_checksums(bytes: &[u8], image: &Image) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The CRC32 of one chunk's decoded sectors (none for an `ignore` chunk), releasing its stored
+/// bytes once decoded.
+fn chunk_crc(bytes: &[u8], chunk: &Chunk, release: &(dyn Fn(&[u8]) + Sync)) -> Result<crc32fast::Hasher, String> {
+    let mut crc = crc32fast::Hasher::new();
+    match chunk.kind {
+        ChunkKind::Ignore => {}
+        ChunkKind::Zero => feed_zeros(&mut crc, chunk.byte_len()),
+        _ => {
+            let decoded = decode_chunk(bytes, chunk);
+            if let Some(stored) = stored_bytes(bytes, chunk) {
+                release(stored);
+            }
+            crc.update(&decoded?);
+        }
+    }
+    Ok(crc)
 }
 
 fn chunk_problem(image: &Image, index: usize, chunk: &Chunk, why: &str) -> Problem {
@@ -511,32 +544,136 @@ fn feed_zeros(hasher: &mut crc32fast::Hasher, mut n: u64) {
     }
 }
 
-/// A read-only, seekable view of the virtual disk (or of `[start, start + len)` of it) that
-/// decodes chunks on demand and keeps the last few. Sectors no chunk covers read as zeros.
-#[derive(Clone)]
-pub struct Disk<'a> {
-    bytes: &'a [u8],
-    image: &'a Image,
-    start: u64,
-    len: u64,
-    pos: u64,
-    cache: Vec<(usize, std::sync::Arc<Vec<u8>>)>,
+/// Most decoded bytes kept by the chunk cache shared by every [`Disk`] over one image: a few
+/// chunks of the usual 1 MiB, and never more than this whatever sizes a hostile table claims.
+const CACHED_BYTES: usize = 32 << 20;
+
+/// An image's bytes and tables, and the decoded chunks shared by every reader over them. Files on
+/// the image's volume are read long after the image was opened, by several threads, each through
+/// its own [`Disk`]; the cache makes the many small files stored in one chunk cost one decode.
+#[derive(Debug)]
+pub struct DiskSource {
+    data: FileData,
+    image: Image,
+    cache: Mutex<ChunkCache>,
+}
+
+#[derive(Debug, Default)]
+struct ChunkCache {
+    /// Most recently used last.
+    chunks: Vec<(usize, Arc<Vec<u8>>)>,
+    bytes: usize,
     /// Chunks that did not decode, remembered so that a reader retrying them does not pay for
     /// decoding them again.
     failed: Vec<usize>,
 }
 
-impl<'a> Disk<'a> {
+impl ChunkCache {
+    fn get(&mut self, index: usize) -> Option<Arc<Vec<u8>>> {
+        let found = self.chunks.iter().position(|(i, _)| *i == index)?;
+        let entry = self.chunks.remove(found);
+        let data = entry.1.clone();
+        self.chunks.push(entry);
+        Some(data)
+    }
+
+    fn put(&mut self, index: usize, data: Arc<Vec<u8>>) {
+        if self.chunks.iter().any(|(i, _)| *i == index) {
+            return;
+        }
+        self.bytes += data.len();
+        self.chunks.push((index, data));
+        while self.chunks.len() > CACHED_CHUNKS || (self.bytes > CACHED_BYTES && self.chunks.len() > 1) {
+            let (_, dropped) = self.chunks.remove(0);
+            self.bytes -= dropped.len();
+        }
+    }
+}
+
+impl DiskSource {
+    /// The image `image` parsed from `data`.
+    pub fn new(data: FileData, image: Image) -> Arc<DiskSource> {
+        Arc::new(DiskSource { data, image, cache: Mutex::new(ChunkCache::default()) })
+    }
+
+    pub fn image(&self) -> &Image {
+        &self.image
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, ChunkCache> {
+        // A reader that panicked while holding the lock left the cache consistent (every change
+        // to it is a single push or remove), so a poisoned lock is still usable.
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The decoded bytes of chunk `index`, from the cache or decoded now. Decoding happens
+    /// outside the lock, so readers on other threads are not held up by it; the stored bytes are
+    /// released from memory once decoded, so reading a large image never keeps it resident.
+    fn chunk_bytes(&self, index: usize) -> std::io::Result<Arc<Vec<u8>>> {
+        let chunk = &self.image.chunks[index];
+        let undecodable = |why: &str| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, chunk_problem(&self.image, index, chunk, why).message)
+        };
+        {
+            let mut cache = self.cache();
+            if let Some(found) = cache.get(index) {
+                return Ok(found);
+            }
+            if cache.failed.contains(&index) {
+                return Err(undecodable("it did not decode before"));
+            }
+        }
+        let bytes = self.data.bytes().map_err(|why| undecodable(&why))?;
+        let decoded = decode_chunk(bytes, chunk);
+        release_stored(&self.data, bytes, chunk);
+        match decoded {
+            Ok(decoded) => {
+                let decoded = Arc::new(decoded);
+                self.cache().put(index, decoded.clone());
+                Ok(decoded)
+            }
+            Err(why) => {
+                self.cache().failed.push(index);
+                Err(undecodable(&why))
+            }
+        }
+    }
+}
+
+/// Lets the pages holding a chunk's stored bytes go once they are decoded.
+fn release_stored(data: &FileData, bytes: &[u8], chunk: &Chunk) {
+    if let Some(stored) = stored_bytes(bytes, chunk) {
+        data.release(stored);
+    }
+}
+
+/// The bytes a chunk is stored in, when they lie inside the file.
+fn stored_bytes<'a>(bytes: &'a [u8], chunk: &Chunk) -> Option<&'a [u8]> {
+    usize::try_from(chunk.offset).ok().and_then(|o| range(bytes, o, usize::try_from(chunk.length).ok()?))
+}
+
+/// A read-only, seekable view of the virtual disk (or of `[start, start + len)` of it) that
+/// decodes chunks on demand through its source's shared cache. Sectors no chunk covers read as
+/// zeros. Cloning is cheap: the clone has its own position over the same source.
+#[derive(Debug, Clone)]
+pub struct Disk {
+    source: Arc<DiskSource>,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Disk {
     /// The whole virtual disk.
-    pub fn new(bytes: &'a [u8], image: &'a Image) -> Disk<'a> {
-        Disk { bytes, image, start: 0, len: image.disk_len(), pos: 0, cache: Vec::new(), failed: Vec::new() }
+    pub fn new(source: &Arc<DiskSource>) -> Disk {
+        Disk { source: source.clone(), start: 0, len: source.image.disk_len(), pos: 0 }
     }
 
     /// `len` bytes of the disk starting at byte `start` (a partition).
-    pub fn window(bytes: &'a [u8], image: &'a Image, start: u64, len: u64) -> Disk<'a> {
-        let disk_len = image.disk_len();
+    pub fn window(source: &Arc<DiskSource>, start: u64, len: u64) -> Disk {
+        let disk_len = source.image.disk_len();
         let start = start.min(disk_len);
-        Disk { bytes, image, start, len: len.min(disk_len - start), pos: 0, cache: Vec::new(), failed: Vec::new() }
+        Disk { source: source.clone(), start, len: len.min(disk_len - start), pos: 0 }
     }
 
     pub fn len(&self) -> u64 {
@@ -546,43 +683,17 @@ impl<'a> Disk<'a> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-
-    /// The decoded bytes of chunk `index`, from the cache or decoded now.
-    fn chunk_bytes(&mut self, index: usize) -> std::io::Result<std::sync::Arc<Vec<u8>>> {
-        if let Some(found) = self.cache.iter().position(|(i, _)| *i == index) {
-            let entry = self.cache.remove(found);
-            let data = entry.1.clone();
-            self.cache.push(entry);
-            return Ok(data);
-        }
-        let chunk = &self.image.chunks[index];
-        let undecodable = |why: &str| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, chunk_problem(self.image, index, chunk, why).message)
-        };
-        if self.failed.contains(&index) {
-            return Err(undecodable("it did not decode before"));
-        }
-        let decoded = decode_chunk(self.bytes, chunk).map_err(|why| {
-            self.failed.push(index);
-            undecodable(&why)
-        })?;
-        let decoded = std::sync::Arc::new(decoded);
-        if self.cache.len() >= CACHED_CHUNKS {
-            self.cache.remove(0);
-        }
-        self.cache.push((index, decoded.clone()));
-        Ok(decoded)
-    }
 }
 
-impl Read for Disk<'_> {
+impl Read for Disk {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.pos >= self.len || buf.is_empty() {
             return Ok(0);
         }
         let at = self.start + self.pos;
         let sector = at / SECTOR;
-        let chunks = &self.image.chunks;
+        let source = &*self.source;
+        let chunks = &source.image.chunks;
         // The last chunk starting at or before `sector`.
         let index = chunks.partition_point(|c| c.sector <= sector).checked_sub(1);
         let room = (self.len - self.pos).min(buf.len() as u64);
@@ -594,7 +705,7 @@ impl Read for Disk<'_> {
                 if chunk.kind.is_zeros() {
                     buf[..n].fill(0);
                 } else {
-                    let data = self.chunk_bytes(i)?;
+                    let data = source.chunk_bytes(i)?;
                     buf[..n].copy_from_slice(&data[within as usize..within as usize + n]);
                 }
                 n
@@ -613,7 +724,7 @@ impl Read for Disk<'_> {
     }
 }
 
-impl Seek for Disk<'_> {
+impl Seek for Disk {
     fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
         let target = match to {
             SeekFrom::Start(o) => Some(o),
@@ -711,14 +822,15 @@ mod tests {
         assert_eq!(image.koly.sector_count, 8);
         assert_eq!(image.tables[0].name, "whole disk (Apple_HFS : 0)");
         assert_eq!(image.other_resources, ["LPic"]);
-        assert!(verify_checksums(&bytes, &image).is_empty());
-        let mut d = Disk::new(&bytes, &image);
+        assert!(verify_checksums(&bytes, &image, &|_| {}).is_empty());
+        let source = DiskSource::new(FileData::from_vec(bytes.clone()), image);
+        let mut d = Disk::new(&source);
         d.seek(SeekFrom::Start(1000)).unwrap();
         let mut buf = [0u8; 100];
         d.read_exact(&mut buf).unwrap();
         assert_eq!(&buf[..], &disk()[1000..1100]);
         let mut all = Vec::new();
-        Disk::window(&bytes, &image, 512, 1024).read_to_end(&mut all).unwrap();
+        Disk::window(&source, 512, 1024).read_to_end(&mut all).unwrap();
         assert_eq!(all, disk()[512..1536]);
     }
 
@@ -727,7 +839,7 @@ mod tests {
         let mut bytes = image_of(&disk(), false);
         bytes[100] ^= 1;
         let image = parse(&bytes).unwrap();
-        let problems = verify_checksums(&bytes, &image);
+        let problems = verify_checksums(&bytes, &image, &|_| {});
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].message.contains("CRC32 of the data fork"));
         assert!(problems[1].message.contains("block table `whole disk (Apple_HFS : 0)`"));
@@ -739,10 +851,10 @@ mod tests {
         bytes[5] ^= 0xff;
         bytes[6] ^= 0xff;
         let image = parse(&bytes).unwrap();
-        let problems = verify_checksums(&bytes, &image);
+        let problems = verify_checksums(&bytes, &image, &|_| {});
         assert!(problems.iter().any(|p| p.message.contains("does not decode") && p.offset == Some(0)), "{problems:?}");
         let mut out = Vec::new();
-        assert!(Disk::new(&bytes, &image).read_to_end(&mut out).is_err());
+        assert!(Disk::new(&DiskSource::new(FileData::from_vec(bytes), image)).read_to_end(&mut out).is_err());
     }
 
     #[test]
@@ -752,7 +864,7 @@ mod tests {
         for (field, value) in [(224usize, u64::MAX), (216, u64::MAX - 3), (24, 1 << 50), (492, u64::MAX)] {
             let mut bytes = good.clone();
             bytes[at + field..at + field + 8].copy_from_slice(&value.to_be_bytes());
-            let _ = parse(&bytes).map(|image| verify_checksums(&bytes, &image));
+            let _ = parse(&bytes).map(|image| verify_checksums(&bytes, &image, &|_| {}));
         }
         let mut bytes = good.clone();
         bytes[at + 4] = 9;
