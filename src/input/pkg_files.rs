@@ -157,9 +157,15 @@ impl Walk {
     pub fn run(self, stored: impl std::io::Read + Send, cap: u64) -> Result<Walked, String> {
         std::thread::scope(|scope| {
             let (blocks, received) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
-            scope.spawn(move || decode_ahead(stored, cap, &blocks));
+            let decoder = scope.spawn(move || decode_ahead(stored, cap, &blocks));
             // Dropped when the walk ends, early or not, which stops the decoding thread.
-            self.walk(Received { blocks: received, block: Vec::new(), used: 0 })
+            let walked = self.walk(Received { blocks: received, block: Vec::new(), used: 0 });
+            // Joined here rather than by the scope, which waits for the closure only: joining
+            // the thread waits for it to end, its thread-local destructors included.
+            match decoder.join() {
+                Ok(()) => walked,
+                Err(_) => Err("the payload's decoder failed".to_owned()),
+            }
         })
     }
 
