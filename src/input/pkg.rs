@@ -9,7 +9,7 @@
 //! component (`X.pkg Contents/Payload/…`).
 //!
 //! A `Payload` is decoded as one stream and never held whole: the files the pipeline parses are
-//! kept, the others described by their length, ends and digests ([`super::pkg_files`]).
+//! kept, the others described by their length, ends and digests (`pkg_files.rs`).
 //!
 //! Every checksum is verified on the way ([`super::xar`]); what is not verified — a checksum in an
 //! unknown algorithm, a payload in an unknown format, a signature of an unknown style — is

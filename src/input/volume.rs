@@ -120,7 +120,7 @@ fn capped(bytes: Vec<u8>, cap: u64) -> Result<Vec<u8>, String> {
 }
 
 /// An HFS+ volume, a second reader over the same bytes for the catalog lookups the crate does
-/// not offer (hard links, [`hfs_link`]), and the catalog IDs of the hidden hard-link
+/// not offer (hard links, `hfs_link.rs`), and the catalog IDs of the hidden hard-link
 /// directories, found on first use.
 pub struct Hfs<R: std::io::Read + std::io::Seek> {
     volume: hfsplus::HfsVolume<R>,
