@@ -347,7 +347,18 @@ fn add_loose_macho_files(tree: &Tree, d: &mut Discovery) {
         if claimed.contains(path) || path.split('/').any(|c| c == "__MACOSX") {
             continue;
         }
-        let head = data.head(32);
+        // A file whose first bytes cannot be read may be code: it is reported as not read,
+        // never taken for data.
+        let head = match data.try_head(32) {
+            Ok(head) => head,
+            Err(why) => {
+                let message =
+                    format!("the first bytes of `{path}` cannot be read, so whether it is code is not known: {why}");
+                let problem = crate::Problem::at(crate::rule_id::INPUT_UNREADABLE, 0, message);
+                d.problems.push(input::PathProblem { path: path.to_owned(), problem });
+                continue;
+            }
+        };
         if !crate::macho::is_macho(&head) {
             continue;
         }

@@ -117,3 +117,30 @@ fn executable_names_cannot_escape() {
     let d = discover(&t);
     assert_eq!(d.items[0].executable, None);
 }
+
+/// Contents that cannot be read (a file on a damaged volume).
+#[derive(Debug)]
+struct Unreadable;
+
+impl crate::input::data::Source for Unreadable {
+    fn read_all(&self) -> Result<Vec<u8>, String> {
+        Err("an extent lies outside the volume".into())
+    }
+    fn stream(&self, _: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        Err("an extent lies outside the volume".into())
+    }
+    fn head(&self, _: usize) -> Result<Vec<u8>, String> {
+        Err("an extent lies outside the volume".into())
+    }
+}
+
+#[test]
+fn a_file_whose_first_bytes_cannot_be_read_is_reported_not_taken_for_data() {
+    let unreadable = Entry::File(FileData::from_source(Box::new(Unreadable), 4096));
+    let t = tree(vec![("Tools/helper", unreadable), ("Tools/tool", file(MACHO_EXE))]);
+    let d = discover(&t);
+    assert_eq!(d.items.iter().map(|i| i.path.as_str()).collect::<Vec<_>>(), ["Tools/tool"]);
+    let problems: Vec<_> = d.problems.iter().map(|p| (p.path.as_str(), p.problem.code)).collect();
+    assert_eq!(problems, [("Tools/helper", crate::rule_id::INPUT_UNREADABLE)]);
+    assert!(d.problems[0].problem.message.contains("an extent lies outside the volume"));
+}

@@ -336,16 +336,21 @@ impl FileData {
 
     /// The first `n` bytes (fewer if the file is shorter), without loading a large file whole.
     pub fn head(&self, n: usize) -> Vec<u8> {
-        if let Some(Ok(b)) = self.0.loaded.get() {
-            let s = b.as_slice();
-            return s[..n.min(s.len())].to_vec();
+        self.try_head(n).unwrap_or_default()
+    }
+
+    /// The first `n` bytes, or why they cannot be read: for callers that must not take an
+    /// unreadable file for one that is merely not code.
+    pub fn try_head(&self, n: usize) -> Result<Vec<u8>, String> {
+        if let Some(loaded) = self.0.loaded.get() {
+            return loaded.as_ref().map(|b| b.as_slice()[..n.min(b.as_slice().len())].to_vec()).map_err(Clone::clone);
         }
         match &self.0.origin {
-            Origin::Disk(dir, name) => read_head(&dir.join(&**name), n).unwrap_or_default(),
-            Origin::Memory => Vec::new(),
-            Origin::Member(m) => read_member_head(m, n).unwrap_or_default(),
-            Origin::Streamed(s) => s.head(self.0.len, n).unwrap_or_default(),
-            Origin::Source(s) => s.head(n).unwrap_or_default(),
+            Origin::Disk(dir, name) => read_head(&dir.join(&**name), n).map_err(|e| e.to_string()),
+            Origin::Memory => Ok(Vec::new()),
+            Origin::Member(m) => read_member_head(m, n),
+            Origin::Streamed(s) => s.head(self.0.len, n),
+            Origin::Source(s) => s.head(n),
         }
     }
 }

@@ -11,7 +11,7 @@
 pub mod archive;
 pub mod container;
 pub mod container_signature;
-mod data;
+pub(crate) mod data;
 pub mod dmg;
 mod dmg_signature;
 mod hfs_link;
