@@ -342,8 +342,11 @@ impl FileData {
     /// The first `n` bytes, or why they cannot be read: for callers that must not take an
     /// unreadable file for one that is merely not code.
     pub fn try_head(&self, n: usize) -> Result<Vec<u8>, String> {
-        if let Some(loaded) = self.0.loaded.get() {
-            return loaded.as_ref().map(|b| b.as_slice()[..n.min(b.as_slice().len())].to_vec()).map_err(Clone::clone);
+        // Contents that failed to load whole may still give their first bytes (a streamed file
+        // keeps them).
+        if let Some(Ok(b)) = self.0.loaded.get() {
+            let s = b.as_slice();
+            return Ok(s[..n.min(s.len())].to_vec());
         }
         match &self.0.origin {
             Origin::Disk(dir, name) => read_head(&dir.join(&**name), n).map_err(|e| e.to_string()),
