@@ -291,21 +291,8 @@ impl<'a> Xar<'a> {
         let at = self.heap_start.saturating_add(data.offset);
         let mut unverified = Vec::new();
         check(&data.archived, stored, "archived", name, at, &mut unverified)?;
-        if data.size > cap {
-            return Err(MemberError::Malformed(Problem::at(
-                rule_id::INPUT_ARCHIVE_UNSAFE,
-                at,
-                format!("`{name}` declares {} bytes decoded, more than the {cap} accepted; refused", data.size),
-            )));
-        }
-        let decoded = decode(&data.encoding, stored, data.size).map_err(|why| match why {
-            Decode::Unsupported(style) => MemberError::Unsupported(style),
-            Decode::Failed(e) => MemberError::Malformed(Problem::at(
-                rule_id::INPUT_ARCHIVE_MALFORMED,
-                at,
-                format!("`{name}` cannot be decoded: {e}"),
-            )),
-        })?;
+        refuse_oversized(data, cap, name, at)?;
+        let decoded = decode(&data.encoding, stored, data.size).map_err(|why| undecodable(why, name, at))?;
         if decoded.len() as u64 != data.size {
             return Err(MemberError::Malformed(Problem::at(
                 rule_id::INPUT_ARCHIVE_MALFORMED,
@@ -320,6 +307,31 @@ impl<'a> Xar<'a> {
         }
         check(&data.extracted, &decoded, "extracted", name, at, &mut unverified)?;
         Ok((decoded, unverified))
+    }
+}
+
+/// Refuses a member whose declared decoded size is past `cap`, before any of it is decoded: the
+/// size is the archive's word, so a bomb is stopped by what it claims.
+fn refuse_oversized(data: &Data, cap: u64, name: &str, at: u64) -> Result<(), MemberError> {
+    if data.size <= cap {
+        return Ok(());
+    }
+    Err(MemberError::Malformed(Problem::at(
+        rule_id::INPUT_ARCHIVE_UNSAFE,
+        at,
+        format!("`{name}` declares {} bytes decoded, more than the {cap} accepted; refused", data.size),
+    )))
+}
+
+/// Why a member at `at` could not be decoded, as the error its reader reports.
+fn undecodable(why: Decode, name: &str, at: u64) -> MemberError {
+    match why {
+        Decode::Unsupported(style) => MemberError::Unsupported(style),
+        Decode::Failed(e) => MemberError::Malformed(Problem::at(
+            rule_id::INPUT_ARCHIVE_MALFORMED,
+            at,
+            format!("`{name}` cannot be decoded: {e}"),
+        )),
     }
 }
 
@@ -349,23 +361,10 @@ impl<'a> Xar<'a> {
         } else {
             check(&data.archived, stored, "archived", name, at, &mut unverified)?;
         }
-        if data.size > cap {
-            return Err(MemberError::Malformed(Problem::at(
-                rule_id::INPUT_ARCHIVE_UNSAFE,
-                at,
-                format!("`{name}` declares {} bytes decoded, more than the {cap} accepted; refused", data.size),
-            )));
-        }
+        refuse_oversized(data, cap, name, at)?;
         expected.extend(Expected::of(&data.extracted, "extracted", name, &mut unverified));
         let source = Releasing { bytes: stored, position: 0, released: 0, release };
-        let decoded = decoder(&data.encoding, source).map_err(|why| match why {
-            Decode::Unsupported(style) => MemberError::Unsupported(style),
-            Decode::Failed(e) => MemberError::Malformed(Problem::at(
-                rule_id::INPUT_ARCHIVE_MALFORMED,
-                at,
-                format!("`{name}` cannot be decoded: {e}"),
-            )),
-        })?;
+        let decoded = decoder(&data.encoding, source).map_err(|why| undecodable(why, name, at))?;
         Ok(MemberStream {
             decoded,
             expected,
