@@ -17,8 +17,10 @@
 //! directory, and the stable fingerprint of a finding.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::check::{location, CheckReport};
@@ -156,7 +158,8 @@ struct Run {
 
 #[derive(Serialize)]
 struct Tool {
-    driver: Driver,
+    /// The driver written once per process (see [`driver`]).
+    driver: &'static RawValue,
 }
 
 #[derive(Serialize)]
@@ -278,33 +281,46 @@ struct LogicalLocation {
 
 /// The SARIF log of every checked input, as pretty JSON with a final newline.
 pub fn render(checked: &[CheckReport]) -> Result<String, serde_json::Error> {
-    let rules = rules();
-    let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let driver = driver()?;
     let prints = fingerprints(checked.iter().flat_map(|r| &r.findings));
     let located = checked.iter().flat_map(|r| r.findings.iter().map(move |f| (r.kind, r.input.as_str(), f)));
     let results = located
         .zip(prints)
         .map(|((kind, input, f), print)| {
-            result(f, input, kind, index.get(f.rule.as_str()).copied().unwrap_or(0), &print)
+            result(f, input, kind, driver.rule_index.get(f.rule.as_str()).copied().unwrap_or(0), &print)
         })
         .collect();
     let log = Log {
         schema: SCHEMA_URI,
         version: VERSION,
-        runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "bundlelint",
-                    version: env!("CARGO_PKG_VERSION"),
-                    information_uri: INFORMATION_URI,
-                    rules,
-                },
-            },
-            column_kind: "unicodeCodePoints",
-            results,
-        }],
+        runs: vec![Run { tool: Tool { driver: &driver.json }, column_kind: "unicodeCodePoints", results }],
     };
     serde_json::to_string_pretty(&log).map(|j| j + "\n")
+}
+
+/// The tool's driver, serialized: the same for every run, and most of a log's bytes (every
+/// rule's page, twice), so it is written once per process.
+struct SerializedDriver {
+    /// Pretty JSON, indented for the depth it sits at in the log (`runs[].tool.driver`), so the
+    /// log reads as if written whole.
+    json: Box<RawValue>,
+    /// Each rule's index in the driver's `rules`, which results refer to.
+    rule_index: HashMap<&'static str, usize>,
+}
+
+fn driver() -> Result<&'static SerializedDriver, serde_json::Error> {
+    static DRIVER: OnceLock<SerializedDriver> = OnceLock::new();
+    if let Some(driver) = DRIVER.get() {
+        return Ok(driver);
+    }
+    // JSON strings hold no raw newline, so every newline is between tokens.
+    let json = RawValue::from_string(serde_json::to_string_pretty(&whole_driver())?.replace('\n', "\n        "))?;
+    let rule_index = catalog::catalog().iter().enumerate().map(|(i, meta)| (meta.id.as_str(), i)).collect();
+    Ok(DRIVER.get_or_init(|| SerializedDriver { json, rule_index }))
+}
+
+fn whole_driver() -> Driver {
+    Driver { name: "bundlelint", version: env!("CARGO_PKG_VERSION"), information_uri: INFORMATION_URI, rules: rules() }
 }
 
 /// Every rule of the catalog, so rule metadata and indices do not change with what a run found.
@@ -511,6 +527,41 @@ mod tests {
         assert!(cut.len() <= MAX_DESCRIPTION && cut.ends_with('…'));
         assert_eq!(first_paragraph("## What it checks\n\nOne\ntwo.\n\nThree.").as_deref(), Some("One two."));
         assert_eq!(first_paragraph("## What it checks\n\nReading:\n\n| a | b |"), None);
+    }
+
+    #[test]
+    fn the_driver_written_once_reads_as_if_the_log_were_written_whole() {
+        #[derive(Serialize)]
+        struct WholeLog {
+            #[serde(rename = "$schema")]
+            schema: &'static str,
+            version: &'static str,
+            runs: Vec<WholeRun>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct WholeRun {
+            tool: WholeTool,
+            column_kind: &'static str,
+            results: Vec<SarifResult>,
+        }
+        #[derive(Serialize)]
+        struct WholeTool {
+            driver: Driver,
+        }
+        let whole = WholeLog {
+            schema: SCHEMA_URI,
+            version: VERSION,
+            runs: vec![WholeRun {
+                tool: WholeTool { driver: whole_driver() },
+                column_kind: "unicodeCodePoints",
+                results: Vec::new(),
+            }],
+        };
+        let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+        // Twice: the first call writes the driver, the second reuses it.
+        assert_eq!(render(&[]).unwrap(), expected);
+        assert_eq!(render(&[]).unwrap(), expected);
     }
 
     #[test]
