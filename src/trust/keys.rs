@@ -1,6 +1,9 @@
 //! Signature verification with certificates' public keys: RSA PKCS #1 v1.5 and ECDSA P-256/P-384,
 //! the algorithms Apple's code-signing and timestamp certificates use.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use der::Decode;
 use sha1::Digest as _;
 use signature::hazmat::PrehashVerifier;
@@ -89,9 +92,40 @@ fn pkcs1v15(hash: Hash) -> rsa::Pkcs1v15Sign {
     }
 }
 
+/// How many (certificate, issuer) verdicts [`verify_certificate`] remembers before it starts over.
+const REMEMBERED_VERDICTS: usize = 4096;
+
 /// Verifies the signature of certificate `cert_der` with the key of `issuer_der`, over the
 /// TBSCertificate bytes as they appear in `cert_der`.
+///
+/// Verdicts are remembered for the process, by the SHA-256 of both certificates: every signature
+/// of a product repeats the same chain (a Developer ID intermediate under Apple's root), and one
+/// RSA verification costs as much as hashing a megabyte.
 pub fn verify_certificate(cert_der: &[u8], issuer_der: &[u8]) -> Option<bool> {
+    static VERDICTS: Mutex<Option<HashMap<[u8; 32], Option<bool>>>> = Mutex::new(None);
+    let mut pair = sha2::Sha256::new();
+    for der in [cert_der, issuer_der] {
+        // The length first keeps (ab, c) apart from (a, bc).
+        pair.update((der.len() as u64).to_le_bytes());
+        pair.update(der);
+    }
+    let pair: [u8; 32] = pair.finalize().into();
+    let remembered =
+        VERDICTS.lock().unwrap_or_else(PoisonError::into_inner).as_ref().and_then(|v| v.get(&pair).copied());
+    if let Some(verdict) = remembered {
+        return verdict;
+    }
+    let verdict = verify_certificate_afresh(cert_der, issuer_der);
+    let mut verdicts = VERDICTS.lock().unwrap_or_else(PoisonError::into_inner);
+    let verdicts = verdicts.get_or_insert_with(HashMap::new);
+    if verdicts.len() >= REMEMBERED_VERDICTS {
+        verdicts.clear();
+    }
+    verdicts.insert(pair, verdict);
+    verdict
+}
+
+fn verify_certificate_afresh(cert_der: &[u8], issuer_der: &[u8]) -> Option<bool> {
     let cert = Certificate::from_der(cert_der).ok()?;
     let issuer = Certificate::from_der(issuer_der).ok()?;
     let tbs = signed_tbs_bytes(cert_der)?;
