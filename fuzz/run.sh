@@ -25,9 +25,10 @@ if [[ ${#TARGETS[@]} -eq 0 ]]; then
 fi
 export RUSTC_BOOTSTRAP=1
 
+# Run on every campaign, so seeds added to the project since reach an existing corpus; what
+# libFuzzer kept is left as it is.
 seed() { # target
     local dir=corpus/$1
-    [[ -d $dir ]] && return
     mkdir -p "$dir"
     case $1 in
         # Zip bombs stay out of the seeds: each execution would inflate them whole, and the
@@ -45,31 +46,31 @@ for path in sys.stdin.read().split("\0"):
 ' "$dir"
             # The whole check also opens packages and disk images.
             if [[ $1 == check ]]; then
-                find ../corpus/generated/packages -name '*.pkg' -exec cp {} "$dir" \;
-                find ../corpus/generated/disk-images -name 'Tiny-*.dmg' -exec cp {} "$dir" \;
+                find ../corpus/generated/packages -name '*.pkg' -exec cp -n {} "$dir" \;
+                find ../corpus/generated/disk-images -name 'Tiny-*.dmg' -exec cp -n {} "$dir" \;
             fi ;;
         plist|code_resources) find ../corpus \( -name '*.plist' -o -name CodeResources \) -size -256k \
             -exec sh -c 'for f; do cp "$f" "$0/$(echo "$f" | sha1sum | cut -c1-16)"; done' "$dir" {} + ;;
-        xar) find ../corpus/generated/packages -name '*.pkg' -exec cp {} "$dir" \; ;;
+        xar) find ../corpus/generated/packages -name '*.pkg' -exec cp -n {} "$dir" \; ;;
         # The tiny images only: each execution decodes the whole virtual disk and walks its
         # volume, so a seed of megabytes runs at tens of executions a second, a tiny one at
         # thousands.
-        udif) find ../corpus/generated/disk-images -name 'Tiny-*.dmg' -exec cp {} "$dir" \; ;;
-        *) find ../corpus/real/small ../corpus/generated/macho -type f -size -4M -exec cp {} "$dir" \; ;;
+        udif) find ../corpus/generated/disk-images -name 'Tiny-*.dmg' -exec cp -n {} "$dir" \; ;;
+        *) find ../corpus/real/small ../corpus/generated/macho -type f -size -4M -exec cp -n {} "$dir" \; ;;
     esac
 }
 
-# The real HFS+ and APFS images of the shared corpus, when it is beside the repository: GPT and
-# Apple partition maps, bzip2 and LZMA chunks, APFS, a package on an image. Copied on every run
-# (into the ignored corpus directory, never committed), so a corpus made before the shared one
-# appeared gets them. The FAT and encrypted samples are left out: no filesystem reader runs on
-# them, and the FAT ones (2 MB) would slow every execution. Each execution on a real image
-# decodes megabytes (~15 a second under the sanitizer), so a campaign of a million executions
-# runs with FUZZ_SHARED_SEEDS=0 first, on the tiny images, and with the real ones after.
+# The real disk images of the shared corpus, when it is beside the repository: GPT, Apple and MBR
+# partition maps, bzip2, LZMA and ADC chunks, HFS+, APFS and FAT volumes (node-udif's
+# two-partition images; the 2 MB FAT32 image the apple-dmg crate wrote is left out as too slow),
+# a package on an image. The encrypted ones are left out: nothing past their header is read.
+# Copied on every run (into the ignored corpus directory, never committed). Each execution on a
+# real image decodes megabytes (~15 a second under the sanitizer), so a campaign of a million
+# executions runs with FUZZ_SHARED_SEEDS=0 first, on the tiny images, and with the real ones after.
 seed_shared() { # target
     local shared=../../shared/corpus/containers
     [[ $1 == udif && -d $shared && ${FUZZ_SHARED_SEEDS:-1} != 0 ]] || return 0
-    find "$shared" \( -name 'SparkleTestCodeSign*.dmg' ! -name '*.enc*' -o -name gpt.dmg -o -name zlib-compressed.dmg \) \
+    find "$shared" \( -name 'SparkleTestCodeSign*.dmg' ! -name '*.enc*' -o -name gpt.dmg -o -name zlib-compressed.dmg -o -name 'compression-*.dmg' \) \
         -exec cp -n {} "corpus/$1" \;
 }
 

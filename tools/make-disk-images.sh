@@ -3,8 +3,9 @@
 # corpus/generated/bundles/Fixture.app (xorriso writes an ISO 9660 / HFS+ hybrid behind an Apple
 # partition map), wrapped in UDIF by tools/make-udif.py with each codec, plus a variant whose
 # block-table CRC32 does not match, a tiny image (one app, two files) that seeds the fuzz target,
-# and an image with HFS+ hard links. Needs xorriso (apt-get install xorriso) and python3; the
-# outputs are committed, so CI does not run this.
+# an image with HFS+ hard links, and FAT images (what `hdiutil -fs MS-DOS` and the apple-dmg crate
+# write). Needs xorriso, dosfstools and mtools (apt-get install xorriso dosfstools mtools) and
+# python3; the outputs are committed, so CI does not run this.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/corpus/generated/disk-images"
@@ -58,4 +59,16 @@ SOURCE_DATE_EPOCH=1767225600 xorriso -as mkisofs -quiet -hfsplus -V Linked \
     --modification-date=2026010100000000 -o "$work/links.img" "$links"
 printf 'LINK Linked 1000\nDIRLINK Shared 7\n' | python3 "$root/tools/make-hard-link-image.py" "$work/links.img"
 python3 "$udif" "$work/links.img" "$out/Hard-links.dmg" --codec zlib --name "whole disk (Apple_partition_scheme : 0)"
+# FAT: the signed app copied with mtools, which, as any copy onto FAT, loses its symbolic links
+# (the framework's Versions/Current and root links), and a tiny FAT12 fuzz seed. Fixed volume
+# serial and dates (--invariant, mcopy -m) keep the images byte-stable.
+export MTOOLS_SKIP_CHECK=1
+truncate -s 40M "$work/fat.img"
+mkfs.fat -F 32 -s 1 -n FIXTURE --invariant "$work/fat.img" >/dev/null
+mcopy -s -m -i "$work/fat.img" "$work/volume/Fixture.app" ::/ 2>/dev/null
+python3 "$udif" "$work/fat.img" "$out/Fixture-fat.dmg" --codec zlib --name "whole disk (DOS_FAT_32 : 0)"
+truncate -s 1M "$work/tiny-fat.img"
+mkfs.fat -F 12 -n TINY --invariant "$work/tiny-fat.img" >/dev/null
+mcopy -s -m -i "$work/tiny-fat.img" "$work/tiny/Tiny.app" ::/ 2>/dev/null
+python3 "$udif" "$work/tiny-fat.img" "$out/Tiny-fat.dmg" --codec zlib --name "whole disk (DOS_FAT_12 : 0)"
 ls -l "$out"

@@ -1,5 +1,5 @@
-//! UDIF disk images: trailer, resource list, block tables, chunk codecs, checksums, partition
-//! maps and the HFS+/APFS walk, from arbitrary bytes, then every file on the volume read the ways
+//! UDIF disk images: trailer, resource list, block tables, chunk codecs, checksums, partition maps
+//! and the HFS+/APFS/FAT walk, from arbitrary bytes, then every file on the volume read the ways
 //! the rules read them (its first bytes, streamed, whole). Seed with corpus/generated/disk-images/
 //! and the real images of ../shared/corpus/containers/ (fuzz/run.sh copies them).
 #![no_main]

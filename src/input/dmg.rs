@@ -149,11 +149,12 @@ pub fn read_image(data: &FileData, name: &str) -> ReadImage {
 fn read_volume(source: &Arc<DiskSource>, name: &str) -> (Vec<(String, super::Entry)>, Vec<PathProblem>) {
     let mut problems = Vec::new();
     let volumes = find_volumes(source);
-    let Some(&(extent, kind)) = volumes.iter().find(|(_, kind)| matches!(kind, Filesystem::HfsPlus | Filesystem::Apfs))
+    let Some(&(extent, kind)) =
+        volumes.iter().find(|(_, kind)| matches!(kind, Filesystem::HfsPlus | Filesystem::Apfs | Filesystem::Fat))
     else {
         let found = volumes.first().map(|(_, k)| format!("holds a {} volume", k.name()));
         let message = format!(
-            "`{name}` {}; bundlelint reads HFS+ and APFS volumes only, so nothing on it was checked",
+            "`{name}` {}; bundlelint reads HFS+, APFS and FAT volumes only, so nothing on it was checked",
             found.as_deref().unwrap_or("holds no volume bundlelint recognises")
         );
         problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));

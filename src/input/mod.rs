@@ -14,6 +14,7 @@ pub mod container_signature;
 pub(crate) mod data;
 pub mod dmg;
 mod dmg_signature;
+mod fat;
 mod hfs_link;
 pub mod partition;
 pub mod payload;

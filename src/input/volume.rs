@@ -1,6 +1,7 @@
 //! Read-only filesystems inside disk images, behind one narrow trait.
 //!
-//! HFS+ and APFS are read by the `hfsplus` and `apfs` crates (young, exact versions pinned). Every
+//! HFS+ and APFS are read by the `hfsplus` and `apfs` crates (young, exact versions pinned), FAT
+//! by `fatfs` (`fat.rs`). Every
 //! call into them runs under `catch_unwind`, and what they are asked is bounded here first: the
 //! walk's depth and entry count, each file's size, symlink target length.
 //!
@@ -55,7 +56,7 @@ pub trait Volume {
 }
 
 /// Runs a call into a filesystem crate, turning a panic into an error.
-fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+pub(super) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(format!("the filesystem reader failed on {what}")))
 }
 
@@ -105,7 +106,7 @@ impl std::io::Write for Feed<'_> {
 }
 
 /// The first `n` bytes read from `reader`.
-fn read_head(reader: impl std::io::Read, n: usize) -> std::io::Result<Vec<u8>> {
+pub(super) fn read_head(reader: impl std::io::Read, n: usize) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(n);
     std::io::Read::read_to_end(&mut std::io::Read::take(reader, n as u64), &mut out)?;
     Ok(out)
@@ -160,6 +161,9 @@ pub fn open<'a, R: std::io::Read + std::io::Seek + Clone + Send + 'a>(
                 .map(|v| Box::new(Apfs(v)) as Box<dyn Volume + Send>)
                 .map_err(|e| e.to_string())
         }),
+        Filesystem::Fat => {
+            guarded("the boot sector", || super::fat::Fat::open(reader).map(|v| Box::new(v) as Box<dyn Volume + Send>))
+        }
         other => Err(format!("{} volumes are not read", other.name())),
     }
 }
