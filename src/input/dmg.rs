@@ -1,4 +1,4 @@
-//! A UDIF disk image as a tree: the image is parsed and its checksums verified, the HFS+ or APFS
+//! A UDIF disk image as a tree: the image is parsed and its checksums verified, the HFS+, APFS or FAT
 //! volume on it is found and walked, and the volume's files become the tree's entries
 //! (`Example.app/Contents/MacOS/Example`), as the notary service sees them after mounting.
 //!
