@@ -527,14 +527,7 @@ impl Layout {
 mod tests {
     use super::*;
     use crate::input::payload::tests::odc;
-    use crate::input::xar::tests::{build, zlib};
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        use std::io::Write;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(bytes).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::input::xar::tests::{build, gzip, zlib};
 
     fn problems(out: &Unpacked) -> &[PathProblem] {
         &out.problems

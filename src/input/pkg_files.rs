@@ -373,13 +373,7 @@ pub fn worth_holding(name: &str, head: &[u8], len: u64) -> bool {
 mod tests {
     use super::*;
     use crate::input::payload::tests::{newc, odc};
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        use std::io::Write;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(bytes).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::input::xar::tests::gzip;
 
     /// pbzx with every chunk stored as is (decoded length = stored length), `chunk` bytes each.
     fn pbzx_stored(bytes: &[u8], chunk: usize) -> Vec<u8> {

@@ -112,6 +112,26 @@ pub(super) fn read_head(reader: impl std::io::Read, n: usize) -> std::io::Result
     Ok(out)
 }
 
+/// The first `n` bytes read through a reader the crate `open`ed.
+fn head_through<R: std::io::Read, E: std::fmt::Display>(open: Result<R, E>, n: usize) -> Result<Vec<u8>, String> {
+    open.map_err(|e| e.to_string()).and_then(|r| read_head(r, n).map_err(|e| e.to_string()))
+}
+
+/// The `streamed` first `n` bytes or, when the crate could not stream them, those of the file
+/// read `whole`.
+fn head_or_whole(
+    streamed: Result<Vec<u8>, String>,
+    n: usize,
+    whole: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> Result<Vec<u8>, String> {
+    streamed.or_else(|_| {
+        whole().map(|mut all| {
+            all.truncate(n);
+            all
+        })
+    })
+}
+
 /// Reads `read`'s output, refusing more than `cap` bytes.
 fn capped(bytes: Vec<u8>, cap: u64) -> Result<Vec<u8>, String> {
     if bytes.len() as u64 > cap {
@@ -283,22 +303,8 @@ impl<R: std::io::Read + std::io::Seek> Volume for Hfs<R> {
             }
             // The extent reader refuses compressed files, and sees only the first eight extents;
             // anything it cannot give is read whole.
-            let streamed = self
-                .volume
-                .open_file(path)
-                .map_err(|e| e.to_string())
-                .and_then(|r| read_head(r, n).map_err(|e| e.to_string()));
-            match streamed {
-                Ok(head) => Ok(head),
-                Err(_) => self
-                    .volume
-                    .read_file(path)
-                    .map(|mut all| {
-                        all.truncate(n);
-                        all
-                    })
-                    .map_err(|e| e.to_string()),
-            }
+            let streamed = head_through(self.volume.open_file(path), n);
+            head_or_whole(streamed, n, || self.volume.read_file(path).map_err(|e| e.to_string()))
         })
     }
 }
@@ -332,22 +338,8 @@ impl<R: std::io::Read + std::io::Seek> Volume for Apfs<R> {
 
     fn head(&mut self, path: &str, n: usize) -> Result<Vec<u8>, String> {
         guarded(path, || {
-            let streamed = self
-                .0
-                .open_file(path)
-                .map_err(|e| e.to_string())
-                .and_then(|r| read_head(r, n).map_err(|e| e.to_string()));
-            match streamed {
-                Ok(head) => Ok(head),
-                Err(_) => self
-                    .0
-                    .read_file(path)
-                    .map(|mut all| {
-                        all.truncate(n);
-                        all
-                    })
-                    .map_err(|e| e.to_string()),
-            }
+            let streamed = head_through(self.0.open_file(path), n);
+            head_or_whole(streamed, n, || self.0.read_file(path).map_err(|e| e.to_string()))
         })
     }
 }

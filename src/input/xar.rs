@@ -983,6 +983,14 @@ pub(crate) mod tests {
         e.finish().unwrap()
     }
 
+    /// `bytes` gzip-compressed, as a package's `Payload` usually is.
+    pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
     #[test]
     fn reads_members_and_verifies_every_checksum() {
         let bytes = build(&[("a", b"hello", "application/octet-stream"), ("b", &zlib(b"world"), "application/x-gzip")]);
