@@ -8,6 +8,19 @@ use serde::Serialize;
 
 use crate::rule_id::RuleId;
 
+/// At most `max` bytes of `s`, cut at a character boundary, with an ellipsis when cut: for a
+/// value quoted in a message that the input could make as long as it likes.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 /// Something malformed or unreadable in the input, with the byte offset where it was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {

@@ -169,8 +169,8 @@ fn read_volume(source: &Arc<DiskSource>, name: &str) -> (Vec<(String, super::Ent
         problems.push(at_image(name, Problem::at(INPUT_CONTAINER_UNREAD, 0, message)));
     }
     let disk = Disk::window(source, extent.start, extent.len);
-    let mut volume = match volume::open(kind, disk.clone()) {
-        Ok(volume) => volume,
+    let (mut volume, reopen) = match volume::open(kind, disk) {
+        Ok(opened) => opened,
         Err(why) => {
             let message =
                 format!("the {} volume of `{name}` cannot be read, so nothing on it was checked: {why}", kind.name());
@@ -178,7 +178,6 @@ fn read_volume(source: &Arc<DiskSource>, name: &str) -> (Vec<(String, super::Ent
             return (Vec::new(), problems);
         }
     };
-    let reopen: volume::Reopen = Arc::new(move || volume::open(kind, disk.clone()));
     let walked = volume::walk(volume.as_mut(), &reopen, name);
     problems.extend(walked.problems.into_iter().map(|p| if p.path.is_empty() { at_image(name, p.problem) } else { p }));
     (walked.entries, problems)

@@ -38,6 +38,55 @@ pub const MAX_ENTRIES: usize = 500_000;
 pub const MAX_DEPTH: usize = 64;
 /// Most symlink hops followed when resolving a path inside the tree.
 pub const MAX_SYMLINK_HOPS: usize = 32;
+/// Longest path kept. macOS refuses paths past `PATH_MAX` (1,024 bytes), so no working bundle
+/// has one anywhere near this; a container can still spell one cheaply (a deep chain of long
+/// names, a directory whose clusters loop), and every entry below it would repeat it.
+pub const MAX_PATH_LEN: usize = 4096;
+/// Most bytes of paths kept from one container, all entries together: the entry cap alone would
+/// let half a million entries each repeat a path of `MAX_PATH_LEN` bytes.
+pub const MAX_PATH_BYTES: usize = 64 << 20;
+
+/// The bytes of paths a container's listing has kept, against [`MAX_PATH_LEN`] and
+/// [`MAX_PATH_BYTES`].
+#[derive(Debug, Default)]
+pub struct PathBudget {
+    spent: usize,
+}
+
+/// Why a path was not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverBudget {
+    /// This path is too long; its siblings may still be kept.
+    TooLong(usize),
+    /// The container's paths together reached the limit; nothing more is kept.
+    Spent,
+}
+
+impl PathBudget {
+    /// Takes `path`'s bytes from the budget, or says why it cannot be kept.
+    pub fn take(&mut self, path: &str) -> Result<(), OverBudget> {
+        if path.len() > MAX_PATH_LEN {
+            return Err(OverBudget::TooLong(path.len()));
+        }
+        if self.spent + path.len() > MAX_PATH_BYTES {
+            return Err(OverBudget::Spent);
+        }
+        self.spent += path.len();
+        Ok(())
+    }
+}
+
+impl OverBudget {
+    /// The finding's words, naming what was not read.
+    pub fn message(self) -> String {
+        match self {
+            OverBudget::TooLong(len) => {
+                format!("a path of {len} bytes, longer than the {MAX_PATH_LEN} read; not read, nor anything below it")
+            }
+            OverBudget::Spent => format!("its paths total more than {MAX_PATH_BYTES} bytes; the rest were not read"),
+        }
+    }
+}
 
 /// What the user's PATH turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -175,6 +175,7 @@ impl Walk {
         let mut links = Links::default();
         // Devices, FIFOs and sockets are not kept, but count towards the entry limit.
         let mut specials = 0;
+        let mut paths = super::PathBudget::default();
         let result = loop {
             if walked.entries.len() + specials >= self.room {
                 let at = cpio.position();
@@ -189,6 +190,16 @@ impl Walk {
                 Ok(None) => break Ok(()),
                 Err(stop) => break Err(stop),
             };
+            if let Err(over) = paths.take(&header.name) {
+                let why = match over {
+                    super::OverBudget::TooLong(len) => format!(
+                        "an entry's name is {len} bytes, longer than the {} read; the rest is not read",
+                        super::MAX_PATH_LEN
+                    ),
+                    super::OverBudget::Spent => over.message(),
+                };
+                break Err(CpioStop { offset: header.offset, why, decoding: false });
+            }
             let entry = match header.kind() {
                 HeaderKind::Dir => cpio.skip_data(&header).map(|()| Some(Entry::Dir)),
                 HeaderKind::Symlink => cpio.symlink_target(&header).map(|t| Some(Entry::Symlink(t))),
@@ -501,5 +512,18 @@ mod tests {
         let names: Vec<&str> = walked.entries.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(names, [".", "./a"]);
         assert!(walked.stop.is_some());
+    }
+
+    #[test]
+    fn a_name_longer_than_any_path_stops_the_payload_where_it_is() {
+        let long = format!("./{}", "n".repeat(5000));
+        let entries: [(&str, u32, &[u8]); 3] =
+            [(".", 0o040755, b""), ("./before", 0o100644, b"before"), (&long, 0o100644, b"after")];
+        let (walked, _) = walk(&gzip(&odc(&entries)), MAX_HELD_BYTES);
+        let names: Vec<_> = walked.entries.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(names, [".", "./before"]);
+        let (offset, why) = walked.stop.expect("stopped");
+        assert!(offset > 0);
+        assert_eq!(why, "an entry's name is 5002 bytes, longer than the 4096 read; the rest is not read");
     }
 }

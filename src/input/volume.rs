@@ -3,19 +3,22 @@
 //! HFS+ and APFS are read by the `hfsplus` and `apfs` crates (young, exact versions pinned), FAT
 //! by `fatfs` (`fat.rs`). Every
 //! call into them runs under `catch_unwind`, and what they are asked is bounded here first: the
-//! walk's depth and entry count, each file's size, symlink target length.
+//! walk's depth, entry count and bytes of paths, each file's size, symlink target length. A
+//! volume can repeat itself (a directory listing itself, a cluster chain that loops), so a limit
+//! met again and again is reported once, with the count.
 //!
 //! Files are not read by the walk: each becomes a [`FileData`] whose contents are read from the
 //! volume when a rule asks for them, through a view of the volume opened for that read
 //! ([`Reopen`]), and streamed when they are hashed. A 1 GB image is checked in the memory of a
 //! few decoded chunks.
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use super::hfs_link;
 use super::partition::Filesystem;
-use super::{Entry, FileData, PathProblem, MAX_DEPTH, MAX_ENTRIES};
+use super::{Entry, FileData, OverBudget, PathBudget, PathProblem, MAX_DEPTH, MAX_ENTRIES, MAX_PATH_LEN};
 use crate::rule_id::{INPUT_CONTAINER_UNREAD, INPUT_LIMIT};
 use crate::Problem;
 
@@ -61,8 +64,9 @@ pub(super) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> R
 }
 
 /// Opens the volume again, for one read: files read later, on several threads, each read through
-/// a view of their own rather than wait for a shared one. Opening reads the volume header and the
-/// B-tree headers, from the decoded chunks the image keeps.
+/// a view of their own rather than wait for a shared one. Opening HFS+ or APFS reads the volume
+/// header and the B-tree headers, from the decoded chunks the image keeps; a FAT volume hands out
+/// another handle on the thread that keeps it mounted.
 pub type Reopen = Arc<dyn Fn() -> Result<Box<dyn Volume + Send>, String> + Send + Sync>;
 
 /// A file on a volume, read when its contents are asked for.
@@ -164,11 +168,30 @@ enum Link {
 
 pub struct Apfs<R: std::io::Read + std::io::Seek>(apfs::ApfsVolume<R>);
 
-/// Opens the filesystem `kind` over `reader`.
-pub fn open<'a, R: std::io::Read + std::io::Seek + Clone + Send + 'a>(
+/// Opens the filesystem `kind` over `reader`, and how to open it again for each later read.
+pub fn open<R: std::io::Read + std::io::Seek + Clone + Send + Sync + 'static>(
     kind: Filesystem,
     reader: R,
-) -> Result<Box<dyn Volume + Send + 'a>, String> {
+) -> Result<(Box<dyn Volume + Send>, Reopen), String> {
+    match kind {
+        // One thread keeps a FAT volume mounted for every handle (see `fat.rs`).
+        Filesystem::Fat => {
+            let served = super::fat::Fat::open(reader)?;
+            let handle = served.clone();
+            Ok((Box::new(served), Arc::new(move || Ok(Box::new(handle.clone()) as Box<dyn Volume + Send>))))
+        }
+        _ => {
+            let volume = open_alone(kind, reader.clone())?;
+            Ok((volume, Arc::new(move || open_alone(kind, reader.clone()))))
+        }
+    }
+}
+
+/// Opens an HFS+ or APFS volume: a view of its own, for one thread.
+fn open_alone<R: std::io::Read + std::io::Seek + Clone + Send + 'static>(
+    kind: Filesystem,
+    reader: R,
+) -> Result<Box<dyn Volume + Send>, String> {
     match kind {
         Filesystem::HfsPlus => guarded("the volume header", || {
             let probe = reader.clone();
@@ -181,9 +204,6 @@ pub fn open<'a, R: std::io::Read + std::io::Seek + Clone + Send + 'a>(
                 .map(|v| Box::new(Apfs(v)) as Box<dyn Volume + Send>)
                 .map_err(|e| e.to_string())
         }),
-        Filesystem::Fat => {
-            guarded("the boot sector", || super::fat::Fat::open(reader).map(|v| Box::new(v) as Box<dyn Volume + Send>))
-        }
         other => Err(format!("{} volumes are not read", other.name())),
     }
 }
@@ -363,9 +383,61 @@ pub struct Walked {
     pub problems: Vec<PathProblem>,
 }
 
-impl Walked {
-    fn note(&mut self, path: &str, problem: Problem) {
-        self.problems.push(PathProblem { path: path.to_owned(), problem });
+/// The walk's bookkeeping against its limits: entries and problems together count against
+/// [`MAX_ENTRIES`], their paths against the [`PathBudget`]; a problem met again word for word
+/// (directories too deep to follow, directories the volume cannot list for one reason) is
+/// reported once, with how many more there were.
+#[derive(Default)]
+struct Bounded {
+    out: Walked,
+    paths: PathBudget,
+    /// Each message reported, with where, and how many times it was met after.
+    repeated: HashMap<String, (usize, usize)>,
+}
+
+/// The walk stopped at a limit; what was read so far stands.
+struct Stop;
+
+impl Bounded {
+    /// Takes room for one more entry or problem at `path`, or reports the limit reached.
+    fn room(&mut self, path: &str, image_name: &str) -> Result<(), Stop> {
+        let full = self.out.entries.len() + self.out.problems.len() >= MAX_ENTRIES;
+        let spent = !full && self.paths.take(path).is_err();
+        if !full && !spent {
+            return Ok(());
+        }
+        let message = if full {
+            format!("`{image_name}` holds more than {MAX_ENTRIES} entries; the rest were not read")
+        } else {
+            format!("`{image_name}`: {}", OverBudget::Spent.message())
+        };
+        self.out.problems.push(PathProblem { path: String::new(), problem: Problem::new(INPUT_LIMIT, message) });
+        Err(Stop)
+    }
+
+    fn note(&mut self, path: &str, problem: Problem, image_name: &str) -> Result<(), Stop> {
+        if let Some((_, more)) = self.repeated.get_mut(&problem.message) {
+            *more += 1;
+            return Ok(());
+        }
+        self.room(path, image_name)?;
+        self.repeated.insert(problem.message.clone(), (self.out.problems.len(), 0));
+        self.out.problems.push(PathProblem { path: path.to_owned(), problem });
+        Ok(())
+    }
+
+    fn keep(&mut self, path: String, entry: Entry, image_name: &str) -> Result<(), Stop> {
+        self.room(&path, image_name)?;
+        self.out.entries.push((path, entry));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Walked {
+        for (at, more) in self.repeated.into_values().filter(|&(_, more)| more > 0) {
+            let plural = if more == 1 { "" } else { "s" };
+            self.out.problems[at].problem.message.push_str(&format!(" (and at {more} other path{plural})"));
+        }
+        self.out
     }
 }
 
@@ -374,7 +446,13 @@ impl Walked {
 /// opened is a problem, never skipped silently. `image_name` names the disk image
 /// in messages.
 pub fn walk(volume: &mut dyn Volume, reopen: &Reopen, image_name: &str) -> Walked {
-    let mut out = Walked::default();
+    let mut walked = Bounded::default();
+    // Stopped at a limit: the limit was reported, and what was read stands.
+    let _ = walk_within(volume, reopen, image_name, &mut walked);
+    walked.finish()
+}
+
+fn walk_within(volume: &mut dyn Volume, reopen: &Reopen, image_name: &str, walked: &mut Bounded) -> Result<(), Stop> {
     let mut pending: Vec<(String, usize)> = vec![(String::new(), 0)];
     while let Some((dir, depth)) = pending.pop() {
         let absolute = format!("/{dir}");
@@ -383,36 +461,41 @@ pub fn walk(volume: &mut dyn Volume, reopen: &Reopen, image_name: &str) -> Walke
             Err(why) => {
                 let message =
                     format!("a directory of `{image_name}` cannot be listed, so what it holds was not checked: {why}");
-                out.note(&dir, Problem::at(INPUT_CONTAINER_UNREAD, 0, message));
+                walked.note(&dir, Problem::at(INPUT_CONTAINER_UNREAD, 0, message), image_name)?;
                 continue;
             }
         };
+        let mut too_long_reported = false;
         for item in listed {
-            if item.name.is_empty() || item.name.contains('/') || item.name == "." || item.name == ".." {
+            if !is_plain_name(&item.name) {
                 continue;
             }
             if dir.is_empty() && is_hfs_private(&item.name) {
                 continue;
             }
-            if out.entries.len() >= MAX_ENTRIES {
-                let message = format!("`{image_name}` holds more than {MAX_ENTRIES} entries; the rest were not read");
-                out.note("", Problem::new(INPUT_LIMIT, message));
-                return out;
-            }
             let path = super::join(&dir, &item.name);
+            if path.len() > MAX_PATH_LEN {
+                // Reported once per directory, at the directory: the path itself is not kept.
+                if !too_long_reported {
+                    too_long_reported = true;
+                    let message = OverBudget::TooLong(path.len()).message();
+                    walked.note(&dir, Problem::new(INPUT_LIMIT, format!("an entry here: {message}")), image_name)?;
+                }
+                continue;
+            }
             let absolute = format!("/{path}");
             match item.kind {
                 Kind::Dir if depth + 1 >= MAX_DEPTH => {
                     let message = format!("directories nest deeper than {MAX_DEPTH} levels; below here was not read");
-                    out.note(&path, Problem::new(INPUT_LIMIT, message));
+                    walked.note(&path, Problem::new(INPUT_LIMIT, message), image_name)?;
                 }
                 Kind::Dir => {
-                    out.entries.push((path.clone(), Entry::Dir));
+                    walked.keep(path.clone(), Entry::Dir, image_name)?;
                     pending.push((path, depth + 1));
                 }
                 Kind::Symlink => match volume.read_link(&absolute) {
-                    Ok(target) => out.entries.push((path, Entry::Symlink(target))),
-                    Err(why) => out.note(&path, unreadable(image_name, &why)),
+                    Ok(target) => walked.keep(path, Entry::Symlink(target), image_name)?,
+                    Err(why) => walked.note(&path, unreadable(image_name, &why), image_name)?,
                 },
                 Kind::File => {
                     if item.size > MAX_FILE_BYTES {
@@ -420,7 +503,7 @@ pub fn walk(volume: &mut dyn Volume, reopen: &Reopen, image_name: &str) -> Walke
                             "{} bytes: beyond the {MAX_FILE_BYTES} bytes read from one file of a disk image",
                             item.size
                         );
-                        out.note(&path, Problem::new(INPUT_LIMIT, message));
+                        walked.note(&path, Problem::new(INPUT_LIMIT, message), image_name)?;
                         continue;
                     }
                     // Opened, not read: its catalog record and compression header (and on APFS
@@ -432,15 +515,21 @@ pub fn walk(volume: &mut dyn Volume, reopen: &Reopen, image_name: &str) -> Walke
                     match volume.head(&absolute, 0) {
                         Ok(_) => {
                             let source = OnVolume { volume: reopen.clone(), path: absolute };
-                            out.entries.push((path, Entry::File(FileData::from_source(Box::new(source), item.size))));
+                            let data = FileData::from_source(Box::new(source), item.size);
+                            walked.keep(path, Entry::File(data), image_name)?;
                         }
-                        Err(why) => out.note(&path, unreadable(image_name, &why)),
+                        Err(why) => walked.note(&path, unreadable(image_name, &why), image_name)?,
                     }
                 }
             }
         }
     }
-    out
+    Ok(())
+}
+
+/// A name the walk follows: not empty, not `.` or `..`, no `/` (which would name another path).
+pub(super) fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/') && name != "." && name != ".."
 }
 
 fn unreadable(image_name: &str, why: &str) -> Problem {
@@ -449,4 +538,81 @@ fn unreadable(image_name: &str, why: &str) -> Problem {
         0,
         format!("this file of `{image_name}` cannot be read, so it was not checked: {why}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{MAX_PATH_BYTES, MAX_PATH_LEN};
+
+    /// A volume each directory of which holds two directories and a file, whatever its path:
+    /// what a directory whose entries point back to itself (a FAT cluster chain that loops, a
+    /// damaged catalog) amounts to. Every level doubles what is below it.
+    #[derive(Clone)]
+    struct SelfContaining {
+        name_len: usize,
+    }
+
+    impl Volume for SelfContaining {
+        fn list(&mut self, _: &str) -> Result<Vec<Listed>, String> {
+            let dir = |c: &str| Listed { name: c.repeat(self.name_len), kind: Kind::Dir, size: 0 };
+            Ok(vec![dir("a"), dir("b"), Listed { name: "f".to_owned(), kind: Kind::File, size: 4 }])
+        }
+        fn read(&mut self, _: &str) -> Result<Vec<u8>, String> {
+            Ok(b"file".to_vec())
+        }
+        fn stream(&mut self, _: &str, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+            each(b"file");
+            Ok(())
+        }
+        fn head(&mut self, _: &str, n: usize) -> Result<Vec<u8>, String> {
+            Ok(b"file"[..n.min(4)].to_vec())
+        }
+    }
+
+    fn walk_self_containing(name_len: usize) -> (Walked, Vec<String>) {
+        let volume = SelfContaining { name_len };
+        let reopen: Reopen = {
+            let volume = volume.clone();
+            Arc::new(move || Ok(Box::new(volume.clone()) as Box<dyn Volume + Send>))
+        };
+        let walked = walk(&mut volume.clone(), &reopen, "loop.dmg");
+        let messages = walked.problems.iter().map(|p| format!("{}: {}", p.problem.code, p.problem.message)).collect();
+        (walked, messages)
+    }
+
+    #[test]
+    fn a_volume_that_contains_itself_stops_at_the_entry_cap_with_each_limit_said_once() {
+        let (walked, messages) = walk_self_containing(1);
+        assert_eq!(walked.entries.len() + walked.problems.len(), MAX_ENTRIES + 1, "{messages:?}");
+        let deep: Vec<_> = messages.iter().filter(|m| m.contains("nest deeper than 64 levels")).collect();
+        assert_eq!(deep.len(), 1, "{messages:?}");
+        assert!(deep[0].contains(" other paths)"), "the others are counted into it: {deep:?}");
+        assert!(
+            messages.contains(&format!(
+                "input-limit: `loop.dmg` holds more than {MAX_ENTRIES} entries; the rest were not read"
+            )),
+            "{messages:?}"
+        );
+        assert_eq!(messages.len(), 2, "{messages:?}");
+    }
+
+    #[test]
+    fn long_names_repeated_by_a_loop_stop_at_the_path_budget() {
+        let (walked, messages) = walk_self_containing(200);
+        let kept: usize = walked.entries.iter().map(|(path, _)| path.len()).sum::<usize>()
+            + walked.problems.iter().map(|p| p.path.len()).sum::<usize>();
+        assert!(kept <= MAX_PATH_BYTES, "{kept} bytes of paths kept");
+        assert!(walked.entries.iter().all(|(path, _)| path.len() <= MAX_PATH_LEN));
+        let too_long: Vec<_> =
+            messages.iter().filter(|m| m.contains(&format!("longer than the {MAX_PATH_LEN} read"))).collect();
+        assert_eq!(too_long.len(), 1, "reported once, with the count of the others: {messages:?}");
+        assert!(
+            messages.contains(&format!(
+                "input-limit: `loop.dmg`: its paths total more than {MAX_PATH_BYTES} bytes; the rest were not read"
+            )),
+            "{messages:?}"
+        );
+        assert_eq!(messages.len(), 2, "{messages:?}");
+    }
 }

@@ -24,6 +24,8 @@ const HEADER_FIXED: usize = 28;
 pub const MAX_TOC_BYTES: u64 = 256 << 20;
 /// Longest text kept for one element (certificates in base64 are a few kilobytes).
 const MAX_TEXT: usize = 1 << 20;
+/// File elements named unsafely that are reported one by one; the rest are counted.
+const MAX_UNSAFE_NAMES_SAID: usize = 100;
 /// Deepest element nesting followed in the TOC.
 const MAX_XML_DEPTH: usize = super::MAX_DEPTH * 4;
 /// Memory the xz decoder may use, in KiB (dictionaries of real payloads are ≤ 64 MiB).
@@ -719,16 +721,25 @@ impl TocParser {
     /// empty) is refused with everything below it.
     fn place_members(self, xar: &mut Xar<'_>) {
         let mut paths: Vec<Option<String>> = Vec::with_capacity(self.slots.len());
+        let mut budget = super::PathBudget::default();
+        // The first path too long, and how many more there were; set when the budget is spent.
+        let mut too_long: Option<(usize, usize)> = None;
+        let mut spent = false;
+        let mut unsafe_named = 0usize;
         for slot in &self.slots {
             // Parents are opened, hence placed, before their children.
             let parent = match slot.parent {
                 None => Some(String::new()),
                 Some(p) => paths.get(p).cloned().flatten(),
             };
-            let safe = safe_name(&slot.name);
-            let path = match (&parent, safe) {
-                (Some(parent), true) => Some(super::join(parent, &slot.name)),
-                (Some(parent), false) => {
+            let path = match parent {
+                _ if spent => None,
+                Some(_) if !safe_name(&slot.name) && unsafe_named >= MAX_UNSAFE_NAMES_SAID => {
+                    unsafe_named += 1;
+                    None
+                }
+                Some(parent) if !safe_name(&slot.name) => {
+                    unsafe_named += 1;
                     xar.problems.push(Problem::at(
                         rule_id::INPUT_ARCHIVE_MALFORMED,
                         xar.toc_range.0,
@@ -736,14 +747,52 @@ impl TocParser {
                             "a TOC file element (ending at byte {} of the TOC text) is named `{}` in `{parent}`, \
                              which is not a plain file name; refused with everything below it",
                             slot.position,
-                            slot.name.escape_debug()
+                            crate::problem::truncate(&slot.name.escape_debug().to_string(), 256),
+                            parent = crate::problem::truncate(&parent, 256),
                         ),
                     ));
                     None
                 }
-                (None, _) => None,
+                Some(parent) => {
+                    let path = super::join(&parent, &slot.name);
+                    match budget.take(&path) {
+                        Ok(()) => Some(path),
+                        Err(over @ super::OverBudget::TooLong(_)) => {
+                            match &mut too_long {
+                                Some((_, more)) => *more += 1,
+                                None => {
+                                    too_long = Some((xar.problems.len(), 0));
+                                    let message = format!(
+                                        "a TOC file element (ending at byte {} of the TOC text) in `{parent}`: {}",
+                                        slot.position,
+                                        over.message()
+                                    );
+                                    xar.problems.push(Problem::at(rule_id::INPUT_LIMIT, xar.toc_range.0, message));
+                                }
+                            }
+                            None
+                        }
+                        Err(over @ super::OverBudget::Spent) => {
+                            spent = true;
+                            let message = format!("the TOC: {}", over.message());
+                            xar.problems.push(Problem::at(rule_id::INPUT_LIMIT, xar.toc_range.0, message));
+                            None
+                        }
+                    }
+                }
+                None => None,
             };
             paths.push(path);
+        }
+        if unsafe_named > MAX_UNSAFE_NAMES_SAID {
+            let message = format!(
+                "{} more TOC file elements are not named plainly; refused with everything below them",
+                unsafe_named - MAX_UNSAFE_NAMES_SAID
+            );
+            xar.problems.push(Problem::at(rule_id::INPUT_ARCHIVE_MALFORMED, xar.toc_range.0, message));
+        }
+        if let Some((at, more)) = too_long.filter(|&(_, more)| more > 0) {
+            xar.problems[at].message.push_str(&format!(" (and {more} more elements as long)"));
         }
         for (slot, path) in self.slots.into_iter().zip(paths) {
             if let (Some(mut member), Some(path)) = (slot.member, path) {
@@ -935,10 +984,8 @@ pub(crate) mod tests {
     /// checksum at heap offset 0.
     pub(crate) fn build(files: &[(&str, &[u8], &str)]) -> Vec<u8> {
         use sha1::Digest;
-        let mut heap = vec![0u8; 20];
-        let mut toc = String::from(
-            "<?xml version=\"1.0\"?><xar><toc><checksum style=\"sha1\"><offset>0</offset><size>20</size></checksum>",
-        );
+        let mut heap = Vec::new();
+        let mut elements = String::new();
         for (id, (name, stored, style)) in files.iter().enumerate() {
             let decoded = match *style {
                 "application/x-gzip" => {
@@ -948,13 +995,13 @@ pub(crate) mod tests {
                 }
                 _ => stored.to_vec(),
             };
-            toc += &format!(
+            elements += &format!(
                 "<file id=\"{}\"><name>{name}</name><type>file</type><unknown-element><x/></unknown-element><data>\
                  <offset>{}</offset><length>{}</length><size>{}</size><encoding style=\"{style}\"/>\
                  <archived-checksum style=\"sha1\">{}</archived-checksum>\
                  <extracted-checksum style=\"sha1\">{}</extracted-checksum></data></file>",
                 id + 1,
-                heap.len(),
+                20 + heap.len(),
                 stored.len(),
                 decoded.len(),
                 hex::encode(sha1::Sha1::digest(stored)),
@@ -962,9 +1009,18 @@ pub(crate) mod tests {
             );
             heap.extend_from_slice(stored);
         }
-        toc += "</toc></xar>";
+        assemble(&elements, &heap)
+    }
+
+    /// A xar whose TOC holds the file `elements` as written, with a sha1 TOC checksum at heap
+    /// offset 0 followed by `heap`.
+    fn assemble(elements: &str, heap: &[u8]) -> Vec<u8> {
+        use sha1::Digest;
+        let toc = format!(
+            "<?xml version=\"1.0\"?><xar><toc><checksum style=\"sha1\"><offset>0</offset><size>20</size></checksum>\
+             {elements}</toc></xar>"
+        );
         let compressed = zlib(toc.as_bytes());
-        heap[..20].copy_from_slice(&sha1::Sha1::digest(&compressed));
         let mut out = b"xar!".to_vec();
         out.extend_from_slice(&28u16.to_be_bytes());
         out.extend_from_slice(&1u16.to_be_bytes());
@@ -972,7 +1028,8 @@ pub(crate) mod tests {
         out.extend_from_slice(&(toc.len() as u64).to_be_bytes());
         out.extend_from_slice(&1u32.to_be_bytes());
         out.extend_from_slice(&compressed);
-        out.extend_from_slice(&heap);
+        out.extend_from_slice(&sha1::Sha1::digest(&compressed));
+        out.extend_from_slice(heap);
         out
     }
 
@@ -1056,5 +1113,30 @@ pub(crate) mod tests {
         let xar = parse(&bytes).unwrap();
         let data = xar.members[0].data.clone().unwrap();
         assert_eq!(xar.read(&data, 100, "a"), Err(MemberError::Unsupported("application/x-future".into())));
+    }
+
+    #[test]
+    fn paths_made_long_by_nesting_are_refused_once_and_counted() {
+        // Twenty directories of 200-byte names make a path of 4,019 bytes; each of the 1,000
+        // files of 100-byte names inside would make one longer than read.
+        let name = "d".repeat(200);
+        let mut elements = String::new();
+        for id in 0..20 {
+            elements += &format!("<file id=\"{}\"><name>{name}</name><type>directory</type>", id + 1);
+        }
+        for id in 0..1000 {
+            let file = format!("{id:0>100}");
+            elements += &format!("<file id=\"{}\"><name>{file}</name><type>file</type></file>", id + 21);
+        }
+        elements += &"</file>".repeat(20);
+        elements += "<file id=\"2000\"><name>top</name><type>file</type></file>";
+        let bytes = assemble(&elements, &[]);
+        let xar = parse(&bytes).unwrap();
+        assert!(xar.members.iter().all(|m| m.path.len() <= crate::input::MAX_PATH_LEN));
+        assert!(xar.members.iter().any(|m| m.path == "top"), "the rest is read");
+        let too_long: Vec<_> =
+            xar.problems.iter().filter(|p| p.message.contains("longer than the 4096 read")).collect();
+        assert_eq!(too_long.len(), 1, "{:?}", xar.problems);
+        assert!(too_long[0].message.ends_with("(and 999 more elements as long)"), "{}", too_long[0].message);
     }
 }

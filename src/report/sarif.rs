@@ -334,9 +334,12 @@ fn documented_rule(meta: &RuleMeta) -> Rule {
     Rule {
         id: meta.id.clone(),
         name: meta.id.clone(),
-        short_description: Text { text: truncate(&meta.summary, MAX_DESCRIPTION) },
+        short_description: Text { text: crate::problem::truncate(&meta.summary, MAX_DESCRIPTION) },
         full_description: Text {
-            text: truncate(&first_paragraph(meta.body).unwrap_or_else(|| meta.summary.clone()), MAX_DESCRIPTION),
+            text: crate::problem::truncate(
+                &first_paragraph(meta.body).unwrap_or_else(|| meta.summary.clone()),
+                MAX_DESCRIPTION,
+            ),
         },
         help: Help { text: page.clone(), markdown: page },
         default_configuration: Configuration { level: level(meta.severity) },
@@ -360,18 +363,6 @@ fn first_paragraph(body: &str) -> Option<String> {
         .collect();
     let joined = paragraph.join(" ");
     (!joined.is_empty() && !joined.ends_with(':')).then_some(joined)
-}
-
-/// At most `max` bytes, cut at a character boundary, with an ellipsis when cut.
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max - '…'.len_utf8();
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 fn level(s: Severity) -> &'static str {
@@ -523,7 +514,7 @@ mod tests {
     #[test]
     fn descriptions_are_cut_at_character_boundaries() {
         let long = "é".repeat(600);
-        let cut = truncate(&long, MAX_DESCRIPTION);
+        let cut = crate::problem::truncate(&long, MAX_DESCRIPTION);
         assert!(cut.len() <= MAX_DESCRIPTION && cut.ends_with('…'));
         assert_eq!(first_paragraph("## What it checks\n\nOne\ntwo.\n\nThree.").as_deref(), Some("One two."));
         assert_eq!(first_paragraph("## What it checks\n\nReading:\n\n| a | b |"), None);
