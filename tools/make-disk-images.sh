@@ -3,9 +3,10 @@
 # corpus/generated/bundles/Fixture.app (xorriso writes an ISO 9660 / HFS+ hybrid behind an Apple
 # partition map), wrapped in UDIF by tools/make-udif.py with each codec, plus a variant whose
 # block-table CRC32 does not match, a tiny image (one app, two files) that seeds the fuzz target,
-# an image with HFS+ hard links, and FAT images (what `hdiutil -fs MS-DOS` and the apple-dmg crate
-# write). Needs xorriso, dosfstools and mtools (apt-get install xorriso dosfstools mtools) and
-# python3; the outputs are committed, so CI does not run this.
+# an image with HFS+ hard links, FAT images (what `hdiutil -fs MS-DOS` and the apple-dmg crate
+# write) and a FAT volume that contains itself. Needs xorriso, dosfstools and mtools (apt-get
+# install xorriso dosfstools mtools) and python3; the outputs are committed, so CI does not run
+# this.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/corpus/generated/disk-images"
@@ -71,4 +72,29 @@ truncate -s 1M "$work/tiny-fat.img"
 mkfs.fat -F 12 -n TINY --invariant "$work/tiny-fat.img" >/dev/null
 mcopy -s -m -i "$work/tiny-fat.img" "$work/tiny/Tiny.app" ::/ 2>/dev/null
 python3 "$udif" "$work/tiny-fat.img" "$out/Tiny-fat.dmg" --codec zlib --name "whole disk (DOS_FAT_12 : 0)"
+# A FAT volume that contains itself: `Loop` holds two directories of 200-character names, both
+# then pointed at `Loop`'s own first cluster, so each lists `Loop` again. Every level doubles the
+# paths below it and lengthens them by 201 bytes; the tiny app beside it is still read.
+truncate -s 1M "$work/loop-fat.img"
+mkfs.fat -F 12 -n LOOP --invariant "$work/loop-fat.img" >/dev/null
+mcopy -s -m -i "$work/loop-fat.img" "$work/tiny/Tiny.app" ::/ 2>/dev/null
+a=$(printf 'a%.0s' $(seq 200)); b=$(printf 'b%.0s' $(seq 200))
+mmd -i "$work/loop-fat.img" ::/Loop "::/Loop/$a" "::/Loop/$b"
+python3 - "$work/loop-fat.img" <<'PY'
+import sys
+path = sys.argv[1]
+disk = bytearray(open(path, "rb").read())
+def directory_entry(short):  # a short entry with the directory attribute
+    at = disk.find(short)
+    while at >= 0 and disk[at + 11] != 0x10:
+        at = disk.find(short, at + 1)
+    assert at >= 0, short
+    return at
+own = directory_entry(b"LOOP       ") + 26
+for short in (b"AAAAAA~1   ", b"BBBBBB~1   "):
+    at = directory_entry(short) + 26
+    disk[at:at + 2] = disk[own:own + 2]
+open(path, "wb").write(disk)
+PY
+python3 "$udif" "$work/loop-fat.img" "$out/Looping-fat.dmg" --codec zlib --name "whole disk (DOS_FAT_12 : 0)"
 ls -l "$out"
