@@ -19,6 +19,8 @@ use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use super::volume::{is_plain_name, read_head, Kind, Listed, Volume, MAX_FILE_BYTES};
 use super::{join, OverBudget, PathBudget, MAX_DEPTH, MAX_ENTRIES};
@@ -38,7 +40,25 @@ const SERVER_STACK: usize = 1 << 20;
 /// the last handle is dropped.
 #[derive(Clone)]
 pub struct Fat {
-    requests: Sender<Request>,
+    server: Arc<Server>,
+}
+
+/// The serving thread and the way to it.
+struct Server {
+    /// `None` once dropped: the closed channel ends the thread.
+    requests: Option<Sender<Request>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    /// Closes the channel and waits for the thread, so that when the last handle is gone the
+    /// thread has ended, its thread-local destructors included, and holds nothing.
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 type Reply<T> = SyncSender<Result<T, String>>;
@@ -66,19 +86,27 @@ impl Fat {
     pub fn open<R: Read + Seek + Clone + Send + 'static>(disk: R) -> Result<Self, String> {
         let (requests, inbox) = mpsc::channel();
         let (mounted, mount_result) = mpsc::sync_channel(1);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("FAT volume".to_owned())
             .stack_size(SERVER_STACK)
             .spawn(move || serve(disk, &inbox, &mounted))
             .map_err(|e| format!("cannot start the FAT reader: {e}"))?;
+        // Built before the answer is awaited, so that a volume that does not mount still has
+        // its thread joined.
+        let server = Server { requests: Some(requests), thread: Some(thread) };
         mount_result.recv().unwrap_or_else(|_| Err(stopped("the boot sector")))?;
-        Ok(Fat { requests })
+        Ok(Fat { server: Arc::new(server) })
+    }
+
+    fn send(&self, what: &str, request: Request) -> Result<(), String> {
+        let requests = self.server.requests.as_ref().ok_or_else(|| stopped(what))?;
+        requests.send(request).map_err(|_| stopped(what))
     }
 
     /// Sends a request made with `reply`, and waits for its one answer.
     fn ask<T>(&self, what: &str, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, String> {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.requests.send(request(reply)).map_err(|_| stopped(what))?;
+        self.send(what, request(reply))?;
         answer.recv().unwrap_or_else(|_| Err(stopped(what)))
     }
 }
@@ -102,7 +130,7 @@ impl Volume for Fat {
     /// `each` must not read from this volume: the serving thread waits on it.
     fn stream(&mut self, path: &str, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
         let (reply, pieces) = mpsc::sync_channel(2);
-        self.requests.send(Request::Stream { path: path.to_owned(), reply }).map_err(|_| stopped(path))?;
+        self.send(path, Request::Stream { path: path.to_owned(), reply })?;
         loop {
             match pieces.recv() {
                 Ok(Ok(piece)) if piece.is_empty() => return Ok(()),
