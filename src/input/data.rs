@@ -78,16 +78,11 @@ impl Streamed {
     fn for_each_chunk(&self, len: u64, chunk: usize, each: &mut dyn FnMut(&[u8])) -> Result<(), String> {
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
         let mut total = 0u64;
-        self.source.reread(self.offset, len, &mut |r| loop {
-            match r.read(&mut buffer) {
-                Ok(0) => return Ok(()),
-                Ok(n) => {
-                    total += n as u64;
-                    each(&buffer[..n]);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        self.source.reread(self.offset, len, &mut |r| {
+            read_pieces(r, &mut buffer, &mut |piece| {
+                total += piece.len() as u64;
+                each(piece);
+            })
         })?;
         if total != len {
             return Err(format!("the payload gave {total} bytes of a {len}-byte file when read again"));
@@ -283,16 +278,8 @@ impl FileData {
         if let Origin::Source(source) = &self.0.origin {
             return stream_source(source.as_ref(), self.0.len, &mut each);
         }
-        let mut reader = self.reader()?;
         let mut buffer = vec![0u8; chunk.clamp(1, 1 << 24)];
-        loop {
-            match std::io::Read::read(&mut reader, &mut buffer) {
-                Ok(0) => return Ok(()),
-                Ok(n) => each(&buffer[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
+        read_pieces(self.reader()?, &mut buffer, &mut each).map_err(|e| e.to_string())
     }
 
     /// A reader of the whole contents that keeps nothing once dropped: loaded contents are read
@@ -403,6 +390,22 @@ impl<R: std::io::Read> std::io::Read for Bounded<R> {
             ))
         })?;
         Ok(n)
+    }
+}
+
+/// Reads `reader` to its end through `buffer`, handing each piece read to `each`.
+pub(crate) fn read_pieces(
+    mut reader: impl std::io::Read,
+    buffer: &mut [u8],
+    each: &mut dyn FnMut(&[u8]),
+) -> std::io::Result<()> {
+    loop {
+        match reader.read(buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => each(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use super::data::read_pieces;
 use super::volume::{is_plain_name, read_head, Kind, Listed, Volume, MAX_FILE_BYTES};
 use super::{join, OverBudget, PathBudget, MAX_DEPTH, MAX_ENTRIES};
 
@@ -277,21 +278,10 @@ impl<'fs, R: Read + Seek> Served<'fs, R> {
                 let _ = reply.send(self.with_file(&path, |file| read_head(file, n)));
             }
             Request::Stream { path, reply } => {
-                let streamed = self.with_file(&path, |mut file| {
-                    let mut buffer = vec![0; PIECE];
-                    loop {
-                        match file.read(&mut buffer) {
-                            Ok(0) => return Ok(()),
-                            Ok(n) => {
-                                if reply.send(Ok(buffer[..n].to_vec())).is_err() {
-                                    // Nobody waits for the rest.
-                                    return Ok(());
-                                }
-                            }
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
+                let streamed = self.with_file(&path, |file| {
+                    // A handle that stopped listening lets the rest be read for nothing: no
+                    // more than the file, which is no larger than the volume.
+                    read_pieces(file, &mut vec![0; PIECE], &mut |piece| drop(reply.send(Ok(piece.to_vec()))))
                 });
                 let _ = reply.send(streamed.map(|()| Vec::new()));
             }
